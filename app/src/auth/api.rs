@@ -1,0 +1,110 @@
+//! The server functions of sign-up and sign-in. Each begins with the guard, parses its input
+//! into domain types, and hands over to `ssr::services::auth`.
+
+use crate::{
+    domain::{Email, LoginName, Password, PersonName},
+    error::{AppError, FieldErrors},
+};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the browser needs after signing in: where to go and in which language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub locale: String,
+    pub must_change_password: bool,
+}
+
+#[server(prefix = "/api", endpoint = "auth/register")]
+pub async fn register(
+    first_name: String,
+    last_name: String,
+    email: String,
+    login_name: String,
+    password: String,
+    locale: String,
+) -> Result<SignedIn, AppError> {
+    use crate::ssr::{cookies, guard, services::auth};
+    let caller = guard::public().await?;
+    let mut errors = FieldErrors::default();
+    let first = errors.check("first_name", PersonName::parse(&first_name));
+    let last = errors.check("last_name", PersonName::parse(&last_name));
+    let parsed_email = errors.check("email", Email::parse(&email));
+    let login = errors.check("login_name", LoginName::parse(&login_name));
+    let secret = errors.check("password", Password::choose(&password, &[&login_name, &email]));
+    let (Some(first_name), Some(last_name), Some(email), Some(login_name), Some(password)) =
+        (first, last, parsed_email, login, secret)
+    else {
+        return Err(errors.into_error());
+    };
+    let new = auth::NewUser {
+        first_name,
+        last_name,
+        email,
+        login_name,
+        password,
+        locale: super::known_locale(&locale).to_owned(),
+    };
+    let grant = auth::register(&caller.state, &caller.client, new).await?;
+    let settings = &caller.state.settings;
+    cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
+    Ok(SignedIn { locale: grant.locale, must_change_password: false })
+}
+
+#[server(prefix = "/api", endpoint = "auth/login")]
+pub async fn login(identifier: String, password: String) -> Result<SignedIn, AppError> {
+    use crate::ssr::{cookies, guard, services::auth};
+    let caller = guard::public().await?;
+    let mut errors = FieldErrors::default();
+    let id = errors.check("identifier", non_empty(&identifier));
+    let secret = errors.check("password", Password::attempt(&password));
+    let (Some(identifier), Some(password)) = (id, secret) else {
+        return Err(errors.into_error());
+    };
+    let grant = auth::login(&caller.state, &caller.client, identifier, password).await?;
+    let settings = &caller.state.settings;
+    cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
+    cookies::set_locale(&grant.locale, settings.secure_cookies);
+    Ok(SignedIn { locale: grant.locale, must_change_password: grant.must_change_password })
+}
+
+fn non_empty(text: &str) -> Result<&str, crate::error::Problem> {
+    let text = text.trim();
+    if text.is_empty() { Err(crate::error::Problem::Required) } else { Ok(text) }
+}
+
+/// Signing out is allowed while a password change is pending: nobody is trapped.
+#[server(prefix = "/api", endpoint = "auth/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::ssr::{cookies, guard, services::auth};
+    let (caller, actor) = guard::password_change().await?;
+    auth::logout(&caller.state, &caller.client, &actor).await?;
+    cookies::clear_session(caller.state.settings.secure_cookies);
+    Ok(())
+}
+
+/// The one function open while a password change is pending (F1).
+#[server(prefix = "/api", endpoint = "auth/change_password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    use crate::ssr::{guard, services::auth};
+    let (caller, actor) = guard::password_change().await?;
+    let mut errors = FieldErrors::default();
+    let current = errors.check("current_password", Password::attempt(&current_password));
+    let identity = [actor.info.login_name.as_str(), actor.info.email.as_str()];
+    let new = errors.check("new_password", Password::choose(&new_password, &identity));
+    let (Some(current), Some(new)) = (current, new) else {
+        return Err(errors.into_error());
+    };
+    auth::change_password(&caller.state, &caller.client, &actor, current, new).await
+}
+
+/// Saves the signed-in user's language (F12).
+#[server(prefix = "/api", endpoint = "auth/set_language")]
+pub async fn set_language(locale: String) -> Result<(), AppError> {
+    use crate::ssr::{cookies, guard, services::auth};
+    let (caller, actor) = guard::signed_in().await?;
+    let locale = super::known_locale(&locale);
+    auth::set_locale(&caller.state, &actor, locale).await?;
+    cookies::set_locale(locale, caller.state.settings.secure_cookies);
+    Ok(())
+}

@@ -1,0 +1,60 @@
+use super::ChangePassword;
+use crate::{
+    domain::Password,
+    i18n::*,
+    session::use_session,
+    ui::{AuthCard, FormError, Gate, Need, SubmitButton, TextField, error_of},
+};
+use leptos::prelude::*;
+
+#[component]
+pub fn ChangePasswordPage() -> impl IntoView {
+    view! { <Gate need=Need::PasswordChange><ChangePasswordForm /></Gate> }
+}
+
+#[component]
+fn ChangePasswordForm() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let change = ServerAction::<ChangePassword>::new();
+    let error = error_of(change);
+    let required = move || session.user().is_some_and(|u| u.must_change_password);
+    let done = move || matches!(change.value().get(), Some(Ok(())));
+    Effect::new(move || {
+        if done() {
+            session.refresh();
+        }
+    });
+    view! {
+        <AuthCard title=move || t!(i18n, password.title)>
+            <Show when=required>
+                <p class="mb-5 rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-900 ring-1 ring-inset ring-amber-200" role="status">
+                    {t!(i18n, password.required_notice)}
+                </p>
+            </Show>
+            <Show when=done>
+                <div class="mb-5 rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200" role="status">
+                    {t!(i18n, password.changed)} " "
+                    <a href="/" class="font-semibold underline">{t!(i18n, password.continue_link)}</a>
+                </div>
+            </Show>
+            <ActionForm action=change attr:class="space-y-5">
+                <FormError error />
+                <TextField name="current_password" kind="password" autocomplete="current-password" error autofocus=true>
+                    {t!(i18n, password.current)}
+                </TextField>
+                <TextField
+                    name="new_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    error
+                    validate=|s| Password::choose(s, &[]).map(drop)
+                    hint=move || t!(i18n, register.password_hint, min = Password::MIN_CHARS)
+                >
+                    {t!(i18n, password.new)}
+                </TextField>
+                <SubmitButton pending=change.pending()>{t!(i18n, password.submit)}</SubmitButton>
+            </ActionForm>
+        </AuthCard>
+    }
+}

@@ -1,0 +1,51 @@
+use super::Login;
+use crate::{
+    i18n::*,
+    session::use_session,
+    ui::{AuthCard, FormError, Gate, Need, SubmitButton, TextField, error_of},
+};
+use leptos::prelude::*;
+use leptos_i18n::Locale as _;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    view! { <Gate need=Need::SignedOut><LoginForm /></Gate> }
+}
+
+#[component]
+fn LoginForm() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let login = ServerAction::<Login>::new();
+    let error = error_of(login);
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(signed_in)) = login.value().get() {
+            if let Some(locale) = Locale::get_all().iter().find(|l| l.as_str() == signed_in.locale) {
+                i18n.set_locale(*locale);
+            }
+            session.refresh();
+            let next = if signed_in.must_change_password { "/password/change" } else { "/" };
+            navigate(next, Default::default());
+        }
+    });
+    view! {
+        <AuthCard title=move || t!(i18n, login.title)>
+            <ActionForm action=login attr:class="space-y-5">
+                <FormError error />
+                <TextField name="identifier" autocomplete="username" error autofocus=true>
+                    {t!(i18n, login.identifier)}
+                </TextField>
+                <TextField name="password" kind="password" autocomplete="current-password" error>
+                    {t!(i18n, login.password)}
+                </TextField>
+                <SubmitButton pending=login.pending()>{t!(i18n, login.submit)}</SubmitButton>
+            </ActionForm>
+            <p class="mt-6 text-center text-sm text-slate-600">
+                {t!(i18n, login.no_login)} " "
+                <a href="/register" class="font-semibold text-indigo-600 hover:text-indigo-500">{t!(i18n, login.register_link)}</a>
+            </p>
+        </AuthCard>
+    }
+}

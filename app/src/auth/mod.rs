@@ -1,0 +1,21 @@
+//! Sign-up, sign-in, sign-out and password changes (SPEC F1): server functions and pages.
+
+mod api;
+mod change_password;
+mod login;
+mod register;
+
+pub use api::*;
+pub use change_password::ChangePasswordPage;
+pub use login::LoginPage;
+pub use register::RegisterPage;
+
+/// The language code the server stores: one of the UI's locales, English otherwise.
+pub fn known_locale(code: &str) -> &'static str {
+    use leptos_i18n::Locale as _;
+    crate::i18n::Locale::get_all()
+        .iter()
+        .map(|l| l.as_str())
+        .find(|l| *l == code)
+        .unwrap_or("en")
+}

@@ -1,0 +1,162 @@
+//! `AppError`: the one error every server function returns. It carries codes, not sentences:
+//! the browser translates them (SPEC S6), and nothing internal ever reaches the client (S7).
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::{
+    self, Encodes, ServerFnError, codec::JsonEncoding, error::FromServerFnError,
+};
+
+pub use leptos::server_fn::error::ServerFnErrorErr;
+
+/// Why one input was refused. The UI shows the translated text beside the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    Required,
+    TooLong,
+    ControlCharacters,
+    InvalidEmail,
+    InvalidLoginName,
+    PasswordTooShort,
+    PasswordTooLong,
+    PasswordContainsIdentity,
+    PasswordUnchanged,
+    WrongCurrentPassword,
+    EmailTaken,
+    LoginNameTaken,
+    AlreadyInAccount,
+}
+
+/// A refused input: the form field's `name` and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub problem: Problem,
+}
+
+impl FieldError {
+    pub fn new(field: &str, problem: Problem) -> Self {
+        Self { field: field.to_owned(), problem }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("a new password must be chosen first")]
+    PasswordChangeRequired,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("conflict")]
+    Conflict(FieldError),
+    #[error("wrong login or password")]
+    InvalidCredentials,
+    #[error("account locked")]
+    UserLocked,
+    #[error("self-registration is closed")]
+    RegistrationClosed,
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("malformed request")]
+    BadRequest,
+    /// Details were logged on the server under `reference`; only the reference is shown.
+    #[error("internal error (reference {reference})")]
+    Internal { reference: String },
+    /// The request never got an answer (network down, server restarting).
+    #[error("the server could not be reached")]
+    Unreachable,
+}
+
+impl AppError {
+    pub fn field(field: &str, problem: Problem) -> Self {
+        Self::Validation(vec![FieldError::new(field, problem)])
+    }
+
+    /// The field errors this error carries (empty when it is not about fields).
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Self::Validation(errors) => errors,
+            Self::Conflict(error) => std::slice::from_ref(error),
+            _ => &[],
+        }
+    }
+
+    pub fn problem_for(&self, field: &str) -> Option<Problem> {
+        self.field_errors().iter().find(|e| e.field == field).map(|e| e.problem)
+    }
+
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::Unauthenticated => 401,
+            Self::PasswordChangeRequired | Self::Forbidden | Self::UserLocked => 403,
+            Self::RegistrationClosed => 403,
+            Self::NotFound => 404,
+            Self::Conflict(_) => 409,
+            Self::Validation(_) => 422,
+            Self::InvalidCredentials => 401,
+            Self::RateLimited { .. } => 429,
+            Self::BadRequest => 400,
+            Self::Internal { .. } => 500,
+            Self::Unreachable => 503,
+        }
+    }
+}
+
+/// Collects field errors while parsing a form, so one answer names every bad field.
+#[derive(Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, Problem>) -> Option<T> {
+        parsed.map_err(|problem| self.0.push(FieldError::new(field, problem))).ok()
+    }
+
+    /// The answer once some field was refused (call when a parsed value is missing).
+    pub fn into_error(self) -> AppError {
+        AppError::Validation(self.0)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Unreachable,
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => Self::BadRequest,
+            other => Self::Internal { reference: short_reference(&other.to_string()) },
+        }
+    }
+
+    /// Serializing happens on the server exactly once per failed call, inside the request's
+    /// reactive owner: the one place that sees every error, including the framework's own
+    /// (malformed arguments), so the real HTTP status is set here.
+    fn ser(&self) -> server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(self.status_code()) {
+                response.set_status(status);
+            }
+        }
+        JsonEncoding::encode(self).unwrap_or_default()
+    }
+}
+
+impl From<ServerFnError> for AppError {
+    fn from(error: ServerFnError) -> Self {
+        Self::Internal { reference: short_reference(&error.to_string()) }
+    }
+}
+
+fn short_reference(text: &str) -> String {
+    // Not a secret, just a stable handle for framework errors with no logged cause.
+    let hash = text.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
+    format!("sf-{hash:08x}")
+}

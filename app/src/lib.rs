@@ -1,0 +1,17 @@
+//! Portico's application: pages, components and server functions shared by the server and
+//! the browser, and (behind the `ssr` feature) everything that runs only on the server.
+
+pub mod accounts;
+pub mod auth;
+pub mod domain;
+pub mod error;
+pub mod session;
+mod shell;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+pub use shell::{App, shell};

@@ -1,0 +1,77 @@
+//! Who is signed in, as the pages see it: the shared types, the server function that reads
+//! the session, and the context every page uses.
+
+use crate::{
+    domain::{AccountId, PermissionSet, UserId},
+    error::AppError,
+};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: AccountId,
+    pub name: String,
+    pub partner_id: String,
+}
+
+/// The signed-in user as the UI shows them. Display only: every server function decides
+/// again from the session itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user_id: UserId,
+    pub first_name: String,
+    pub last_name: String,
+    pub login_name: String,
+    pub email: String,
+    pub locale: String,
+    pub account: Option<AccountSummary>,
+    pub permissions: PermissionSet,
+    pub is_primary_admin: bool,
+    pub must_change_password: bool,
+}
+
+/// One open session in the user's own list (F10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    pub id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub client_ip: String,
+    pub user_agent: String,
+    pub current: bool,
+}
+
+/// The caller's session, or `None` when signed out. Answers even while a password change is
+/// pending, so the UI can send the user to that form.
+#[server(prefix = "/api", endpoint = "session/current")]
+pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
+    let (_, actor) = crate::ssr::guard::optional().await?;
+    Ok(actor.map(|actor| actor.info))
+}
+
+/// The session resource shared by the header and every page.
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    pub resource: Resource<Result<Option<SessionInfo>, AppError>>,
+}
+
+impl SessionContext {
+    /// The signed-in user, once loaded (reactive).
+    pub fn user(&self) -> Option<SessionInfo> {
+        self.resource.get().and_then(Result::ok).flatten()
+    }
+
+    /// Reads the session again after signing in or out.
+    pub fn refresh(&self) {
+        self.resource.refetch();
+    }
+}
+
+pub fn provide_session() {
+    provide_context(SessionContext { resource: Resource::new(|| (), |_| get_session()) });
+}
+
+pub fn use_session() -> SessionContext {
+    expect_context()
+}

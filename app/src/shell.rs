@@ -1,0 +1,82 @@
+//! The HTML document and the router.
+
+use crate::{
+    accounts::{CreateAccountPage, HomePage},
+    auth::{ChangePasswordPage, LoginPage, RegisterPage},
+    i18n::*,
+    session::provide_session,
+    ui::Layout,
+};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode, StaticSegment,
+    components::{Route, Router, Routes},
+    path,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="bg-slate-50 text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <I18nContextProvider>
+            <AppRoutes />
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn AppRoutes() -> impl IntoView {
+    let i18n = use_i18n();
+    provide_session();
+    // Pages wait for the session before sending anything (SsrMode::Async), so a redirect is a
+    // real HTTP redirect and the first HTML is complete.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/portico.css" />
+        <Title text=move || t_string!(i18n, app.title) />
+        <Router>
+            <Layout>
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/password/change") view=ChangePasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/new") view=CreateAccountPage ssr=SsrMode::Async />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <div class="mx-auto max-w-md text-center">
+            <h1 class="text-2xl font-semibold text-slate-900">{t!(i18n, errors.page_not_found)}</h1>
+            <a href="/" class="mt-4 inline-block text-indigo-600 hover:text-indigo-500">{t!(i18n, nav.home)}</a>
+        </div>
+    }
+}

@@ -1,0 +1,78 @@
+//! Audit events, written inside the transaction of the change they record (SPEC I6).
+
+use super::db::db_error;
+use crate::{
+    domain::{AccountId, UserId},
+    error::AppError,
+};
+use sqlx::AnyConnection;
+
+/// One immutable record: who (and for which account) did what to whom.
+#[derive(Debug, Default)]
+pub struct AuditEvent {
+    pub action: &'static str,
+    pub actor: Option<(UserId, String)>,
+    pub actor_account: Option<AccountId>,
+    pub account: Option<AccountId>,
+    pub target: Option<(&'static str, i64, String)>,
+    pub details: serde_json::Value,
+    pub client_ip: String,
+}
+
+impl AuditEvent {
+    pub fn new(action: &'static str, client_ip: &str) -> Self {
+        Self { action, client_ip: client_ip.to_owned(), details: serde_json::json!({}), ..Default::default() }
+    }
+
+    pub fn actor(mut self, user: UserId, label: &str, account: Option<AccountId>) -> Self {
+        self.actor = Some((user, label.to_owned()));
+        self.actor_account = account;
+        self
+    }
+
+    pub fn account(mut self, account: Option<AccountId>) -> Self {
+        self.account = account;
+        self
+    }
+
+    pub fn target_user(mut self, user: UserId, label: &str) -> Self {
+        self.target = Some(("user", user.0, label.to_owned()));
+        self
+    }
+
+    pub fn target_account(mut self, account: AccountId, label: &str) -> Self {
+        self.target = Some(("account", account.0, label.to_owned()));
+        self
+    }
+
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    pub async fn record(self, conn: &mut AnyConnection, now: i64) -> Result<(), AppError> {
+        let (actor_id, actor_label) = self.actor.map(|(id, l)| (Some(id.0), l)).unwrap_or_default();
+        let (target_type, target_id, target_label) =
+            self.target.map(|(t, id, l)| (t, Some(id), l)).unwrap_or(("", None, String::new()));
+        sqlx::query(
+            "INSERT INTO audit_events (occurred_at, actor_user_id, actor_label, actor_account_id,
+               account_id, action, target_type, target_id, target_label, details, client_ip)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(now)
+        .bind(actor_id)
+        .bind(actor_label)
+        .bind(self.actor_account.map(|a| a.0))
+        .bind(self.account.map(|a| a.0))
+        .bind(self.action)
+        .bind(target_type)
+        .bind(target_id)
+        .bind(target_label)
+        .bind(self.details.to_string())
+        .bind(self.client_ip)
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+}

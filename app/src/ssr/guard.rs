@@ -1,0 +1,84 @@
+//! The shared authorization guard (SPEC S3). Every server function calls one of these first;
+//! each resolves the caller from the request itself, never from anything the client claims.
+
+use super::{AppState, cookies, now, sessions};
+pub use super::sessions::Actor;
+use crate::{domain::Permission, error::AppError};
+use axum::extract::ConnectInfo;
+use http::{header, request::Parts};
+use leptos::prelude::use_context;
+use std::net::SocketAddr;
+
+/// Where a request comes from, for audit events, throttling and the session list.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// Any request: the shared state and the client.
+pub struct Caller {
+    pub state: AppState,
+    pub client: ClientInfo,
+    session_token: Option<String>,
+}
+
+/// For functions anyone may call (login, registration). Still the guard: it establishes the
+/// caller and refuses when the server is misconfigured.
+pub async fn public() -> Result<Caller, AppError> {
+    let parts = use_context::<Parts>().ok_or_else(|| super::internal("no request parts in context"))?;
+    let state = use_context::<AppState>().ok_or_else(|| super::internal("no AppState in context"))?;
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_default();
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(200).collect())
+        .unwrap_or_default();
+    let session_token = cookies::session_token(&parts.headers);
+    Ok(Caller { state, client: ClientInfo { ip, user_agent }, session_token })
+}
+
+/// The caller and their session, if they have a valid one. For pages that render for both.
+pub async fn optional() -> Result<(Caller, Option<Actor>), AppError> {
+    let caller = public().await?;
+    let actor = match &caller.session_token {
+        Some(token) => {
+            let state = &caller.state;
+            sessions::resolve(&state.db, token, &state.settings, now()).await?
+        }
+        None => None,
+    };
+    Ok((caller, actor))
+}
+
+/// A signed-in user whose password need not be changed first. The only exception is
+/// `password_change`, below.
+pub async fn signed_in() -> Result<(Caller, Actor), AppError> {
+    let (caller, actor) = password_change().await?;
+    if actor.must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok((caller, actor))
+}
+
+/// A signed-in user, even one who must change their password: only for changing it (F1).
+pub async fn password_change() -> Result<(Caller, Actor), AppError> {
+    match optional().await? {
+        (caller, Some(actor)) => Ok((caller, actor)),
+        (_, None) => Err(AppError::Unauthenticated),
+    }
+}
+
+/// A signed-in member of an account holding `permission` there.
+pub async fn permission(permission: Permission) -> Result<(Caller, Actor), AppError> {
+    let (caller, actor) = signed_in().await?;
+    if actor.account_id.is_none() || !actor.permissions.contains(permission) {
+        return Err(AppError::Forbidden);
+    }
+    Ok((caller, actor))
+}

@@ -1,0 +1,33 @@
+//! Everything that runs only on the server: database, hashing, sessions, the authorization
+//! guard, and the services holding the business rules. Server functions call into here.
+
+pub mod audit;
+pub mod cookies;
+pub mod db;
+pub mod guard;
+pub mod passwords;
+pub mod services;
+pub mod sessions;
+pub mod state;
+pub mod throttle;
+pub mod tokens;
+
+pub use db::{Backend, Db};
+pub use state::{AppState, Settings};
+
+use crate::error::AppError;
+
+/// Logs an unexpected failure once, with its cause chain, and answers with a reference only.
+pub fn internal(error: impl std::fmt::Display) -> AppError {
+    let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    tracing::error!(reference, error = %error, "internal error");
+    AppError::Internal { reference }
+}
+
+/// Seconds since the Unix epoch: the one clock every stored time uses.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,218 @@
+//! Registration, login, logout and password changes (SPEC F1).
+
+use crate::{
+    domain::{Email, LoginName, Password, PersonName, UserId},
+    error::{AppError, FieldError, Problem},
+    ssr::{
+        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, now, sessions,
+        throttle,
+    },
+};
+use serde_json::json;
+
+/// A person signing up; every field already parsed.
+#[derive(Debug)]
+pub struct NewUser {
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub email: Email,
+    pub login_name: LoginName,
+    pub password: Password,
+    pub locale: String,
+}
+
+/// What a successful login or registration hands back to set the cookies.
+#[derive(Debug)]
+pub struct LoginGrant {
+    pub user_id: UserId,
+    pub token: String,
+    pub locale: String,
+    pub must_change_password: bool,
+}
+
+/// Self-registration: creates the user (no account yet) and signs them in.
+pub async fn register(state: &AppState, client: &ClientInfo, new: NewUser) -> Result<LoginGrant, AppError> {
+    if !state.settings.registration_open {
+        return Err(AppError::RegistrationClosed);
+    }
+    let hash = state.hasher.hash(new.password).await?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (first_name, last_name, login_name, email, password_hash, locale, created_at, last_login_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(new.first_name.as_str())
+    .bind(new.last_name.as_str())
+    .bind(new.login_name.as_str())
+    .bind(new.email.as_str())
+    .bind(hash)
+    .bind(&new.locale)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let user_id = UserId(user_id);
+    let token = sessions::start(&mut tx, user_id, client, &state.settings, now).await?;
+    AuditEvent::new("user.registered", &client.ip)
+        .actor(user_id, new.login_name.as_str(), None)
+        .target_user(user_id, new.login_name.as_str())
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(LoginGrant { user_id, token, locale: new.locale, must_change_password: false })
+}
+
+#[derive(sqlx::FromRow)]
+struct Credentials {
+    id: i64,
+    account_id: Option<i64>,
+    login_name: String,
+    password_hash: Option<String>,
+    must_change_password: i64,
+    locked_at: Option<i64>,
+    locale: String,
+}
+
+/// Login by e-mail or login name. Unknown users and wrong passwords get the same answer after
+/// the same work (a dummy hash is verified), and both count against the throttle (S4).
+pub async fn login(
+    state: &AppState,
+    client: &ClientInfo,
+    identifier: &str,
+    password: Password,
+) -> Result<LoginGrant, AppError> {
+    let now = now();
+    let settings = &state.settings.throttle;
+    let id_key = throttle::identifier_key(identifier);
+    let ip_key = throttle::ip_key(&client.ip);
+    throttle::check(&state.db, &[&id_key, &ip_key], now).await?;
+
+    let user = find_credentials(state, identifier).await?;
+    let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    if !state.hasher.verify(password, stored_hash).await? {
+        throttle::record_failure(&state.db, &id_key, settings.max_failures_per_identifier, settings, now).await?;
+        throttle::record_failure(&state.db, &ip_key, settings.max_failures_per_ip, settings, now).await?;
+        tracing::info!(ip = %client.ip, "login failed");
+        return Err(AppError::InvalidCredentials);
+    }
+    let user = user.ok_or(AppError::InvalidCredentials)?;
+    if user.locked_at.is_some() {
+        return Err(AppError::UserLocked);
+    }
+    throttle::clear(&state.db, &id_key).await?;
+
+    let user_id = UserId(user.id);
+    let mut tx = state.db.begin_write().await?;
+    let token = sessions::start(&mut tx, user_id, client, &state.settings, now).await?;
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let account = user.account_id.map(crate::domain::AccountId);
+    AuditEvent::new("user.logged_in", &client.ip)
+        .actor(user_id, &user.login_name, account)
+        .account(account)
+        .target_user(user_id, &user.login_name)
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)?;
+    tracing::info!(user_id = user.id, "login succeeded");
+    Ok(LoginGrant {
+        user_id,
+        token,
+        locale: user.locale,
+        must_change_password: user.must_change_password == 1,
+    })
+}
+
+/// Looks a user up by e-mail (when the identifier has an `@`) or by login name. Identifiers
+/// that cannot be either simply find nobody.
+async fn find_credentials(state: &AppState, identifier: &str) -> Result<Option<Credentials>, AppError> {
+    let (column, value) = if identifier.contains('@') {
+        match Email::parse(identifier) {
+            Ok(email) => ("email", email.as_str().to_owned()),
+            Err(_) => return Ok(None),
+        }
+    } else {
+        match LoginName::parse(identifier) {
+            Ok(login) => ("login_name", login.as_str().to_owned()),
+            Err(_) => return Ok(None),
+        }
+    };
+    let sql = format!(
+        "SELECT id, account_id, login_name, password_hash, must_change_password, locked_at, locale
+         FROM users WHERE {column} = $1"
+    );
+    sqlx::query_as(&sql).bind(value).fetch_optional(&state.db.pool).await.map_err(db_error)
+}
+
+pub async fn logout(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<(), AppError> {
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(actor.session_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    AuditEvent::new("user.logged_out", &client.ip)
+        .actor(actor.user_id, &actor.login_name, actor.account_id)
+        .account(actor.account_id)
+        .target_user(actor.user_id, &actor.login_name)
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// Changes the actor's own password after checking the current one; clears the forced-change
+/// flag and ends the user's other sessions (whoever knew the old password is out).
+pub async fn change_password(
+    state: &AppState,
+    client: &ClientInfo,
+    actor: &Actor,
+    current: Password,
+    new: Password,
+) -> Result<(), AppError> {
+    if current.expose() == new.expose() {
+        return Err(AppError::field("new_password", Problem::PasswordUnchanged));
+    }
+    let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(actor.user_id.0)
+        .fetch_one(&state.db.pool)
+        .await
+        .map_err(db_error)?;
+    if !state.hasher.verify(current, stored).await? {
+        return Err(AppError::Validation(vec![FieldError::new("current_password", Problem::WrongCurrentPassword)]));
+    }
+    let hash = state.hasher.hash(new).await?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
+        .bind(hash)
+        .bind(actor.user_id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let ended = sessions::end_all_for_user(&mut tx, actor.user_id, Some(actor.session_id)).await?;
+    AuditEvent::new("user.password_changed", &client.ip)
+        .actor(actor.user_id, &actor.login_name, actor.account_id)
+        .account(actor.account_id)
+        .target_user(actor.user_id, &actor.login_name)
+        .details(json!({ "other_sessions_ended": ended, "was_required": actor.must_change_password }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// Saves the user's language (F12).
+pub async fn set_locale(state: &AppState, actor: &Actor, locale: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(locale)
+        .bind(actor.user_id.0)
+        .execute(&state.db.pool)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! Business rules as plain async functions over typed inputs: no HTTP, testable directly.
+
+pub mod accounts;
+pub mod auth;

@@ -1,0 +1,63 @@
+//! Random secrets and their at-rest hashes (SPEC S2).
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use rand::{Rng, RngCore, rngs::OsRng};
+use sha2::{Digest, Sha256};
+
+/// 256 random bits, URL-safe.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps instead of a token. SHA-256 suffices: tokens are random, not
+/// guessable passwords, so no slow hash is needed.
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Letters and digits people can read aloud and type without confusion (no 0/O, 1/I/L).
+const READABLE: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+/// `groups` groups of four readable characters joined by dashes, after `prefix`.
+pub fn readable_code(prefix: &str, groups: usize) -> String {
+    let mut code = String::from(prefix);
+    for _ in 0..groups {
+        code.push('-');
+        for _ in 0..4 {
+            code.push(READABLE[OsRng.gen_range(0..READABLE.len())] as char);
+        }
+    }
+    code
+}
+
+/// A temporary password: 16 readable characters (79 bits), typed once then replaced.
+pub fn temporary_password() -> String {
+    readable_code("", 4).trim_start_matches('-').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_unique_and_long_enough() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+    }
+
+    #[test]
+    fn readable_codes_have_the_partner_id_shape() {
+        let code = readable_code("PT", 2);
+        assert_eq!(code.len(), "PT-7KQ2-M9XD".len());
+        assert!(code[3..].chars().all(|c| c == '-' || READABLE.contains(&(c as u8))));
+    }
+
+    #[test]
+    fn hashes_are_stable_hex() {
+        assert_eq!(hash_token("x"), hash_token("x"));
+        assert_eq!(hash_token("x").len(), 64);
+    }
+}

@@ -1,0 +1,96 @@
+//! Sends the visitor where they belong before a page renders. UI only: the server functions
+//! behind each page check everything again through the guard.
+
+use crate::session::{SessionInfo, use_session};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+/// What a page needs from the visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Signed out (login, registration): signed-in visitors go home.
+    SignedOut,
+    /// Signed in, even with a password change pending (the change-password form).
+    PasswordChange,
+    /// Signed in without an account yet (the create-account form).
+    NoAccount,
+    /// Signed in, as a member of an account.
+    Member,
+}
+
+fn destination(need: Need, user: Option<&SessionInfo>) -> Option<&'static str> {
+    let Some(user) = user else {
+        return (need != Need::SignedOut).then_some("/login");
+    };
+    if user.must_change_password {
+        return (need != Need::PasswordChange).then_some("/password/change");
+    }
+    match (need, user.account.is_some()) {
+        (Need::SignedOut, _) => Some("/"),
+        (Need::NoAccount, true) => Some("/"),
+        (Need::Member, false) => Some("/account/new"),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn Gate(need: Need, children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="text-slate-500">"…"</p> }>
+            {move || Suspend::new(async move {
+                let user = session.resource.await.ok().flatten();
+                match destination(need, user.as_ref()) {
+                    Some(path) => view! { <Redirect path=path /> }.into_any(),
+                    None => children.with_value(|children| children()).into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{PermissionSet, UserId};
+
+    fn user(must_change: bool, with_account: bool) -> SessionInfo {
+        SessionInfo {
+            user_id: UserId(1),
+            first_name: "A".into(),
+            last_name: "B".into(),
+            login_name: "ab".into(),
+            email: "a@b.co".into(),
+            locale: "en".into(),
+            account: with_account.then(|| crate::session::AccountSummary {
+                id: crate::domain::AccountId(1),
+                name: "Acme".into(),
+                partner_id: "PT-AAAA-BBBB".into(),
+            }),
+            permissions: PermissionSet::EMPTY,
+            is_primary_admin: false,
+            must_change_password: must_change,
+        }
+    }
+
+    #[test]
+    fn visitors_are_sent_to_login_except_from_signed_out_pages() {
+        assert_eq!(destination(Need::Member, None), Some("/login"));
+        assert_eq!(destination(Need::SignedOut, None), None);
+    }
+
+    #[test]
+    fn a_pending_password_change_sends_everyone_to_the_form() {
+        let u = user(true, true);
+        assert_eq!(destination(Need::Member, Some(&u)), Some("/password/change"));
+        assert_eq!(destination(Need::SignedOut, Some(&u)), Some("/password/change"));
+        assert_eq!(destination(Need::PasswordChange, Some(&u)), None);
+    }
+
+    #[test]
+    fn users_without_an_account_are_sent_to_create_one() {
+        assert_eq!(destination(Need::Member, Some(&user(false, false))), Some("/account/new"));
+        assert_eq!(destination(Need::NoAccount, Some(&user(false, true))), Some("/"));
+    }
+}

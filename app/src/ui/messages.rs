@@ -1,0 +1,78 @@
+//! Translated text for every error code the server can send (SPEC S6).
+
+use crate::{
+    domain::{Password, PermissionSet},
+    error::{AppError, Problem},
+    i18n::*,
+};
+
+pub fn problem_text(locale: Locale, problem: Problem) -> String {
+    match problem {
+        Problem::Required => td_string!(locale, errors.required).to_string(),
+        Problem::TooLong => td_string!(locale, errors.too_long).to_string(),
+        Problem::ControlCharacters => td_string!(locale, errors.control_characters).to_string(),
+        Problem::InvalidEmail => td_string!(locale, errors.invalid_email).to_string(),
+        Problem::InvalidLoginName => td_string!(locale, errors.invalid_login_name).to_string(),
+        Problem::PasswordTooShort => {
+            td_string!(locale, errors.password_too_short, min = Password::MIN_CHARS).to_string()
+        }
+        Problem::PasswordTooLong => {
+            td_string!(locale, errors.password_too_long, max = Password::MAX_CHARS).to_string()
+        }
+        Problem::PasswordContainsIdentity => {
+            td_string!(locale, errors.password_contains_identity).to_string()
+        }
+        Problem::PasswordUnchanged => td_string!(locale, errors.password_unchanged).to_string(),
+        Problem::WrongCurrentPassword => {
+            td_string!(locale, errors.wrong_current_password).to_string()
+        }
+        Problem::EmailTaken => td_string!(locale, errors.email_taken).to_string(),
+        Problem::LoginNameTaken => td_string!(locale, errors.login_name_taken).to_string(),
+        Problem::AlreadyInAccount => td_string!(locale, errors.already_in_account).to_string(),
+    }
+}
+
+pub fn error_text(locale: Locale, error: &AppError) -> String {
+    match error {
+        AppError::Unauthenticated => td_string!(locale, errors.unauthenticated).to_string(),
+        AppError::PasswordChangeRequired => {
+            td_string!(locale, errors.password_change_required).to_string()
+        }
+        AppError::Forbidden => td_string!(locale, errors.forbidden).to_string(),
+        AppError::NotFound => td_string!(locale, errors.not_found).to_string(),
+        AppError::Validation(_) | AppError::Conflict(_) => {
+            td_string!(locale, errors.invalid_input).to_string()
+        }
+        AppError::InvalidCredentials => td_string!(locale, errors.invalid_credentials).to_string(),
+        AppError::UserLocked => td_string!(locale, errors.user_locked).to_string(),
+        AppError::RegistrationClosed => td_string!(locale, errors.registration_closed).to_string(),
+        AppError::RateLimited { retry_after_secs } => {
+            let minutes = retry_after_secs.div_ceil(60).max(1);
+            td_string!(locale, errors.rate_limited, minutes).to_string()
+        }
+        AppError::BadRequest => td_string!(locale, errors.bad_request).to_string(),
+        AppError::Internal { reference } => {
+            td_string!(locale, errors.internal, reference = reference).to_string()
+        }
+        AppError::Unreachable => td_string!(locale, errors.unreachable).to_string(),
+    }
+}
+
+/// The permission names, translated, for display.
+pub fn permission_names(locale: Locale, permissions: PermissionSet) -> Vec<String> {
+    use crate::domain::Permission::*;
+    permissions
+        .iter()
+        .map(|p| match p {
+            UsersView => td_string!(locale, permissions.users_view),
+            UsersManage => td_string!(locale, permissions.users_manage),
+            RolesManage => td_string!(locale, permissions.roles_manage),
+            AccountManage => td_string!(locale, permissions.account_manage),
+            PartnersView => td_string!(locale, permissions.partners_view),
+            PartnersManage => td_string!(locale, permissions.partners_manage),
+            PartnersDelegate => td_string!(locale, permissions.partners_delegate),
+            AuditView => td_string!(locale, permissions.audit_view),
+        })
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,86 @@
+//! Builds the whole application, bound to a socket, so `main` and the tests start it alike.
+
+use crate::{config::Config, http_layers};
+use app::{App, shell, ssr::{AppState, Db}};
+use axum::{Router, extract::State, http::StatusCode, routing::get};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Opens the database (applying migrations), builds the router and binds `addr`
+    /// (port 0 picks a free port).
+    pub async fn build(config: &Config, leptos_options: LeptosOptions, addr: SocketAddr) -> Result<Self, String> {
+        let url = config.database_url();
+        if url.starts_with("sqlite:") {
+            std::fs::create_dir_all(&config.data_dir)
+                .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
+        }
+        let db = Db::connect(&url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+        let state = AppState::new(db, config.settings());
+        let router = router(state.clone(), leptos_options, config.public_url.clone());
+        let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        Ok(Self { listener, router, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until the process is asked to stop (Ctrl-C or SIGTERM), finishing open requests.
+    pub async fn run(self) -> std::io::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+pub fn router(state: AppState, leptos_options: LeptosOptions, public_origin: Option<String>) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let provide_state = move || provide_context(context_state.clone());
+    let app = Router::new()
+        .leptos_routes_with_context(&leptos_options, routes, provide_state, {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options);
+    let probes = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .with_state(state);
+    http_layers::apply(app.merge(probes), public_origin)
+}
+
+/// Ready when the database answers.
+async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(&state.db.pool).await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
