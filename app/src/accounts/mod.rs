@@ -6,17 +6,13 @@ mod home;
 pub use create::CreateAccountPage;
 pub use home::HomePage;
 
-use crate::{
-    domain::AccountName,
-    error::{AppError, FieldErrors},
-    session::AccountSummary,
-};
+use crate::{error::AppError, session::AccountSummary};
 use leptos::prelude::*;
 
 /// A signed-in user without an account creates one and becomes its primary administrator.
 #[server(prefix = "/api", endpoint = "accounts/create")]
 pub async fn create_account(account_name: String) -> Result<AccountSummary, AppError> {
-    use crate::ssr::{guard, services::accounts};
+    use crate::{domain::AccountName, error::FieldErrors, ssr::{guard, services::accounts}};
     let (caller, actor) = guard::signed_in().await?;
     let mut errors = FieldErrors::default();
     let Some(name) = errors.check("account_name", AccountName::parse(&account_name)) else {

@@ -1,9 +1,11 @@
 //! The server functions of sign-up and sign-in. Each begins with the guard, parses its input
 //! into domain types, and hands over to `ssr::services::auth`.
 
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
 use crate::{
     domain::{Email, LoginName, Password, PersonName},
-    error::{AppError, FieldErrors},
+    error::{FieldErrors, Problem},
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -68,9 +70,10 @@ pub async fn login(identifier: String, password: String) -> Result<SignedIn, App
     Ok(SignedIn { locale: grant.locale, must_change_password: grant.must_change_password })
 }
 
-fn non_empty(text: &str) -> Result<&str, crate::error::Problem> {
+#[cfg(feature = "ssr")]
+fn non_empty(text: &str) -> Result<&str, Problem> {
     let text = text.trim();
-    if text.is_empty() { Err(crate::error::Problem::Required) } else { Ok(text) }
+    if text.is_empty() { Err(Problem::Required) } else { Ok(text) }
 }
 
 /// Signing out is allowed while a password change is pending: nobody is trapped.

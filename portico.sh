@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Portico's task runner.
+#   ./portico.sh run    install what is missing, build (release), serve on SQLite
+#   ./portico.sh test   every test: Rust on SQLite (and PostgreSQL when TEST_POSTGRES_URL is
+#                       set), then Playwright in Chromium against a fresh release server
+set -euo pipefail
+cd "$(dirname "$0")"
+
+ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
+export LEPTOS_OUTPUT_NAME=portico LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
+
+say() { printf '\033[1;34m[portico]\033[0m %s\n' "$*"; }
+
+build() {
+  ./scripts/setup.sh
+  say "building (release)"
+  cargo leptos build --release
+}
+
+run() {
+  build
+  export PORTICO_DATA_DIR=${PORTICO_DATA_DIR:-data}
+  local login_hint
+  if [ -z "${DATABASE_URL:-}" ] && [ ! -f "$PORTICO_DATA_DIR/portico.db" ]; then
+    say "first start: creating an account and its administrator"
+    login_hint=$(target/release/server create-account --account-name "My company" \
+      --first-name Admin --last-name User --email admin@example.com --login-name admin)
+  else
+    login_hint="Sign in with your login, or create one at http://$ADDR/register."
+  fi
+  say "Portico runs at http://$ADDR"
+  printf '%s\n' "$login_hint"
+  say "More accounts: target/release/server create-account --help. Stop with Ctrl-C."
+  LEPTOS_SITE_ADDR=$ADDR exec target/release/server serve
+}
+
+rust_tests() {
+  say "Rust tests (SQLite${TEST_POSTGRES_URL:+ and PostgreSQL})"
+  # Per package: a workspace-wide build would unify app's `ssr` and `hydrate` features.
+  cargo test -p app --features ssr
+  cargo test -p server
+}
+
+end_to_end() {
+  local data=target/e2e-data log=target/e2e-server.log
+  rm -rf "$data" && mkdir -p "$data"
+  say "Playwright against a fresh release server on $ADDR"
+  PORTICO_DATA_DIR=$data LEPTOS_SITE_ADDR=$ADDR PORTICO_LOGIN_MAX_FAILURES_PER_IP=1000 \
+    target/release/server serve >"$log" 2>&1 &
+  local server=$!
+  trap "kill $server 2>/dev/null || true" EXIT
+  (cd end2end && PORTICO_DATA_DIR="../$data" BASE_URL="http://$ADDR" npx playwright test) || {
+    say "Playwright failed; server log: $log"; tail -n 40 "$log"; return 1; }
+}
+
+case "${1:-}" in
+  run) run ;;
+  test) build; rust_tests; end_to_end; say "all tests passed" ;;
+  *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
