@@ -6,6 +6,7 @@ use crate::{
     ui::{AuthCard, FormError, Gate, Need, SubmitButton, TextField, error_of},
 };
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
@@ -18,13 +19,15 @@ fn ChangePasswordForm() -> impl IntoView {
     let session = use_session();
     let change = ServerAction::<ChangePassword>::new();
     let error = error_of(change);
-    let required = move || session.user().is_some_and(|u| u.must_change_password);
     let done = move || matches!(change.value().get(), Some(Ok(())));
-    Effect::new(move || {
-        if done() {
-            session.refresh();
-        }
-    });
+    let required = move || !done() && session.user().is_some_and(|u| u.must_change_password);
+    let navigate = use_navigate();
+    // The session is read again only when leaving: re-reading it here would re-render this
+    // page (its gate depends on the session) and lose the confirmation.
+    let continue_home = move |_| {
+        session.refresh();
+        navigate("/", Default::default());
+    };
     view! {
         <AuthCard title=move || t!(i18n, password.title)>
             <Show when=required>
@@ -35,7 +38,9 @@ fn ChangePasswordForm() -> impl IntoView {
             <Show when=done>
                 <div class="mb-5 rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200" role="status">
                     {t!(i18n, password.changed)} " "
-                    <a href="/" class="font-semibold underline">{t!(i18n, password.continue_link)}</a>
+                    <button type="button" on:click=continue_home.clone() class="font-semibold underline">
+                        {t!(i18n, password.continue_link)}
+                    </button>
                 </div>
             </Show>
             <ActionForm action=change attr:class="space-y-5">
