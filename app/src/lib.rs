@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod domain;
 pub mod error;
+pub mod me;
 pub mod session;
 mod shell;
 pub mod ui;

@@ -4,6 +4,7 @@ use crate::{
     accounts::{CreateAccountPage, HomePage},
     auth::{ChangePasswordPage, LoginPage, RegisterPage},
     i18n::*,
+    me::MySessionsPage,
     session::provide_session,
     ui::Layout,
 };
@@ -60,6 +61,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/password/change") view=ChangePasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/account/new") view=CreateAccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/sessions") view=MySessionsPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -105,3 +105,28 @@ test("the interface switches to French and keeps the choice", async ({ page }) =
   await expect(page.getByRole("heading", { name: "Connexion à Portico" })).toBeVisible();
   await page.screenshot({ path: "test-results/login-fr.png", fullPage: true });
 });
+
+test("signing out everywhere else ends the other browser's session", async ({ page, browser }) => {
+  const person = newPerson();
+  await register(page, person);
+  await page.getByLabel("Company name").fill(person.company);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: `Welcome, ${person.first}` })).toBeVisible();
+
+  const laptop = await browser.newPage();
+  await signIn(laptop, person.login, PASSWORD);
+  await expect(laptop.getByRole("heading", { name: `Welcome, ${person.first}` })).toBeVisible();
+
+  await page.getByLabel("Your account menu").click();
+  await page.getByRole("link", { name: "Your sessions" }).click();
+  await expect(page.getByTestId("session-row")).toHaveCount(2);
+  await expect(page.getByText("This device")).toHaveCount(1);
+  await hydrated(page);
+  await page.screenshot({ path: "test-results/sessions.png", fullPage: true });
+  await page.getByRole("button", { name: "Sign out everywhere else" }).click();
+  await expect(page.getByTestId("session-row")).toHaveCount(1);
+
+  await laptop.reload();
+  await expect(laptop).toHaveURL(/\/login$/);
+  await laptop.close();
+});

@@ -94,6 +94,9 @@ fn UserMenu() -> impl IntoView {
             </summary>
             <div class="absolute right-0 z-10 mt-2 w-64 rounded-md bg-white p-2 shadow-lg ring-1 ring-slate-200">
                 <p class="truncate px-3 py-2 text-xs text-slate-500">{email}</p>
+                <a href="/sessions" class="block rounded px-3 py-2 text-sm text-slate-700 hover:bg-slate-100">
+                    {t!(i18n, nav.sessions)}
+                </a>
                 <a href="/password/change" class="block rounded px-3 py-2 text-sm text-slate-700 hover:bg-slate-100">
                     {t!(i18n, nav.change_password)}
                 </a>
