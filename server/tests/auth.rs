@@ -116,6 +116,15 @@ async fn login_works_with_email_or_login_name_and_issues_a_new_session_each_time
     assert_eq!(tokens.len(), 3, "registration and both logins each opened a session");
     assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2]);
     assert!(tokens.iter().all(|t| t.len() == 64), "only SHA-256 hashes are stored");
+
+    // Signing in again in the same browser replaces its session instead of adding one.
+    let before: String = sqlx::query_scalar("SELECT token_hash FROM sessions ORDER BY id LIMIT 1").fetch_one(&app.state.db.pool).await.unwrap();
+    assert!(app.login("jane", PASSWORD).await.is_ok());
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 3);
+    let gone = app.count(&format!("SELECT COUNT(*) FROM sessions WHERE token_hash = '{before}'")).await;
+    assert_eq!(gone, 0, "the old session id is dead after login");
+    let huge = app.login(&"x".repeat(300), PASSWORD).await;
+    assert_eq!(huge.body, json!({ "Validation": [{ "field": "identifier", "problem": "TooLong" }] }));
     app.finish().await;
 }
 

@@ -63,17 +63,22 @@ pub async fn login(identifier: String, password: String) -> Result<SignedIn, App
     let (Some(identifier), Some(password)) = (id, secret) else {
         return Err(errors.into_error());
     };
-    let grant = auth::login(&caller.state, &caller.client, identifier, password).await?;
+    let grant = auth::login(&caller.state, &caller.client, identifier, password, caller.session_token()).await?;
     let settings = &caller.state.settings;
     cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
     cookies::set_locale(&grant.locale, settings.secure_cookies);
     Ok(SignedIn { locale: grant.locale, must_change_password: grant.must_change_password })
 }
 
+/// An e-mail or login name as typed, bounded: it also keys the throttle table.
 #[cfg(feature = "ssr")]
 fn non_empty(text: &str) -> Result<&str, Problem> {
     let text = text.trim();
-    if text.is_empty() { Err(Problem::Required) } else { Ok(text) }
+    match text.len() {
+        0 => Err(Problem::Required),
+        n if n > Email::MAX_LEN => Err(Problem::TooLong),
+        _ => Ok(text),
+    }
 }
 
 /// Signing out is allowed while a password change is pending: nobody is trapped.

@@ -23,6 +23,13 @@ pub struct Caller {
     session_token: Option<String>,
 }
 
+impl Caller {
+    /// The session token the request carried, valid or not.
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
+    }
+}
+
 /// For functions anyone may call (login, registration). Still the guard: it establishes the
 /// caller and refuses when the server is misconfigured.
 pub async fn public() -> Result<Caller, AppError> {

@@ -159,6 +159,16 @@ pub async fn end(db: &Db, session_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Ends the session a token belongs to, whoever's it is (the browser presenting it gives it up).
+pub async fn end_by_token(conn: &mut AnyConnection, token: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(tokens::hash_token(token))
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
 /// Ends every session of `user`, but the one in `keep` (if any). Returns how many ended.
 pub async fn end_all_for_user(conn: &mut AnyConnection, user: UserId, keep: Option<i64>) -> Result<u64, AppError> {
     let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")

@@ -23,10 +23,11 @@ pub enum Backend {
 
 impl Backend {
     /// PostgreSQL when `TEST_POSTGRES_URL` is set. Without it the PostgreSQL variants say so
-    /// and return: CI always sets it (`.ci/run`).
+    /// and return, except under CI (`CI` set), where a missing database is a failure.
     pub fn postgres() -> Option<Self> {
         match std::env::var("TEST_POSTGRES_URL") {
             Ok(url) if !url.is_empty() => Some(Self::Postgres(url)),
+            _ if std::env::var_os("CI").is_some() => panic!("CI must set TEST_POSTGRES_URL"),
             _ => {
                 eprintln!("TEST_POSTGRES_URL is not set: PostgreSQL variant not run");
                 None

@@ -76,11 +76,13 @@ struct Credentials {
 
 /// Login by e-mail or login name. Unknown users and wrong passwords get the same answer after
 /// the same work (a dummy hash is verified), and both count against the throttle (S4).
+/// The session the browser held before (`replaced_token`), if any, ends: one browser, one session.
 pub async fn login(
     state: &AppState,
     client: &ClientInfo,
     identifier: &str,
     password: Password,
+    replaced_token: Option<&str>,
 ) -> Result<LoginGrant, AppError> {
     let now = now();
     let settings = &state.settings.throttle;
@@ -104,6 +106,9 @@ pub async fn login(
 
     let user_id = UserId(user.id);
     let mut tx = state.db.begin_write().await?;
+    if let Some(replaced) = replaced_token {
+        sessions::end_by_token(&mut tx, replaced).await?;
+    }
     let token = sessions::start(&mut tx, user_id, client, &state.settings, now).await?;
     sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
         .bind(now)
