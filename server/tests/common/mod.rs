@@ -14,6 +14,20 @@ use server::{
 use sqlx::{Connection, Executor, PgConnection};
 use std::path::PathBuf;
 
+pub const PASSWORD: &str = "correct horse battery";
+
+/// The form of a self-registration with `PASSWORD`.
+pub fn register_args<'a>(login: &'a str, email: &'a str) -> [(&'static str, &'a str); 6] {
+    [
+        ("first_name", "Jane"),
+        ("last_name", "Doe"),
+        ("email", email),
+        ("login_name", login),
+        ("password", PASSWORD),
+        ("locale", "en"),
+    ]
+}
+
 #[derive(Debug, Clone)]
 pub enum Backend {
     Sqlite,
@@ -149,19 +163,8 @@ impl TestApp {
         Answer { status, body }
     }
 
-    pub async fn register(&self, login: &str, email: &str, password: &str) -> Answer {
-        self.call(
-            "auth/register",
-            &[
-                ("first_name", "Jane"),
-                ("last_name", "Doe"),
-                ("email", email),
-                ("login_name", login),
-                ("password", password),
-                ("locale", "en"),
-            ],
-        )
-        .await
+    pub async fn register(&self, login: &str, email: &str) -> Answer {
+        self.call("auth/register", &register_args(login, email)).await
     }
 
     pub async fn login(&self, identifier: &str, password: &str) -> Answer {
