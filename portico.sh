@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
+# Incremental artifacts only cost disk in one-shot builds (CI, first run).
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 export LEPTOS_OUTPUT_NAME=portico LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
 
 say() { printf '\033[1;34m[portico]\033[0m %s\n' "$*"; }

@@ -9,6 +9,7 @@ pub mod me;
 pub mod session;
 mod shell;
 pub mod ui;
+pub mod users;
 
 #[cfg(feature = "ssr")]
 pub mod ssr;

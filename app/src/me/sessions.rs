@@ -2,7 +2,7 @@ use super::{EndMySession, EndOtherSessions, list_my_sessions};
 use crate::{
     i18n::*,
     session::SessionSummary,
-    ui::{FormError, Gate, Need, error_of},
+    ui::{FormError, Gate, Need, error_of, format_time},
 };
 use leptos::prelude::*;
 
@@ -111,15 +111,6 @@ fn device_name(user_agent: &str) -> String {
     }
 }
 
-/// UTC, unambiguous across the team's time zones.
-fn format_time(unix_secs: i64) -> String {
-    use time::{OffsetDateTime, macros::format_description};
-    OffsetDateTime::from_unix_timestamp(unix_secs)
-        .ok()
-        .and_then(|t| t.format(format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).ok())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,8 +123,4 @@ mod tests {
         assert_eq!(device_name("curl/8.0"), "curl/8.0");
     }
 
-    #[test]
-    fn times_are_shown_in_utc() {
-        assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
-    }
 }

@@ -1,0 +1,207 @@
+//! The users of the actor's account (F4). Every query is scoped to that account in SQL.
+
+use crate::{
+    domain::UserId,
+    error::AppError,
+    ssr::{Backend, AppState, db::db_error, guard::Actor},
+    users::{PAGE_SIZE, RoleLabel, SortColumn, UserPage, UserQuery, UserRow, UserStatus},
+};
+use sqlx::{Any, query::QueryAs};
+use std::collections::HashMap;
+
+/// A WHERE clause under construction, with its `$N` parameters in order.
+#[derive(Default)]
+struct Conditions {
+    sql: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+#[derive(Clone)]
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+impl Conditions {
+    fn push(&mut self, condition: impl FnOnce(usize) -> String, bind: Bind) {
+        self.binds.push(bind);
+        self.sql.push(condition(self.binds.len()));
+    }
+
+    fn push_plain(&mut self, condition: &str) {
+        self.sql.push(condition.to_owned());
+    }
+
+    fn where_clause(&self) -> String {
+        self.sql.join(" AND ")
+    }
+}
+
+fn bind_all<'q, O>(mut query: QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>, binds: &[Bind]) -> QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>> {
+    for bind in binds {
+        query = match bind.clone() {
+            Bind::Int(value) => query.bind(value),
+            Bind::Text(value) => query.bind(value),
+        };
+    }
+    query
+}
+
+/// Filter terms become trigram-index lookups. SQLite: one FTS5 MATCH with each term quoted as
+/// a phrase (so `%`, `_`, quotes and FTS syntax are literal); terms under three characters,
+/// which trigrams cannot index, scan instead. PostgreSQL: `LIKE` on the lower-cased column with
+/// `%`, `_` and `\` escaped, served by the pg_trgm GIN indexes.
+fn search_conditions(backend: Backend, query: &UserQuery, conditions: &mut Conditions) {
+    let filter = &query.filter;
+    let terms = [
+        ("first_name", &filter.first_name),
+        ("last_name", &filter.last_name),
+        ("login_name", &filter.login_name),
+        ("email", &filter.email),
+    ];
+    let terms: Vec<(&str, String)> =
+        terms.into_iter().filter(|(_, t)| !t.is_empty()).map(|(c, t)| (c, t.to_lowercase())).collect();
+    match backend {
+        Backend::Sqlite => {
+            let (indexed, short): (Vec<_>, Vec<_>) = terms.into_iter().partition(|(_, t)| t.chars().count() >= 3);
+            if !indexed.is_empty() {
+                let expression = indexed
+                    .iter()
+                    .map(|(column, term)| format!("{column} : \"{}\"", term.replace('"', "\"\"")))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                conditions.push(
+                    |n| format!("u.id IN (SELECT rowid FROM users_search WHERE users_search MATCH ${n})"),
+                    Bind::Text(expression),
+                );
+            }
+            for (column, term) in short {
+                conditions.push(|n| format!("instr(lower(u.{column}), ${n}) > 0"), Bind::Text(term));
+            }
+        }
+        Backend::Postgres => {
+            for (column, term) in terms {
+                let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                conditions.push(
+                    |n| format!("lower(u.{column}) LIKE ${n} ESCAPE '\\'"),
+                    Bind::Text(format!("%{escaped}%")),
+                );
+            }
+        }
+    }
+}
+
+fn status_condition(status: UserStatus) -> &'static str {
+    match status {
+        UserStatus::Locked => "u.locked_at IS NOT NULL",
+        UserStatus::Invited => "u.locked_at IS NULL AND u.password_hash IS NULL",
+        UserStatus::MustChangePassword => {
+            "u.locked_at IS NULL AND u.password_hash IS NOT NULL AND u.must_change_password = 1"
+        }
+        UserStatus::Active => {
+            "u.locked_at IS NULL AND u.password_hash IS NOT NULL AND u.must_change_password = 0"
+        }
+    }
+}
+
+fn sort_column(sort: SortColumn) -> &'static str {
+    match sort {
+        SortColumn::FirstName => "u.first_name",
+        SortColumn::LastName => "u.last_name",
+        SortColumn::LoginName => "u.login_name",
+        SortColumn::Email => "u.email",
+        SortColumn::LastLogin => "u.last_login_at",
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    first_name: String,
+    last_name: String,
+    login_name: String,
+    email: String,
+    locked: i64,
+    invited: i64,
+    must_change_password: i64,
+    is_primary_admin: i64,
+    last_login_at: Option<i64>,
+}
+
+pub async fn list(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<UserPage, AppError> {
+    let Some(account) = actor.account_id else { return Err(AppError::Forbidden) };
+    let mut conditions = Conditions::default();
+    conditions.push(|n| format!("u.account_id = ${n}"), Bind::Int(account.0));
+    search_conditions(state.db.backend, query, &mut conditions);
+    if let Some(role) = query.filter.role {
+        conditions.push(
+            |n| format!("EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role_id = ${n})"),
+            Bind::Int(role),
+        );
+    }
+    if let Some(status) = query.filter.status {
+        conditions.push_plain(status_condition(status));
+    }
+    let where_clause = conditions.where_clause();
+
+    let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {where_clause}");
+    let (total,): (i64,) =
+        bind_all(sqlx::query_as(&count_sql), &conditions.binds).fetch_one(&state.db.pool).await.map_err(db_error)?;
+
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    let page_sql = format!(
+        "SELECT u.id, u.first_name, u.last_name, u.login_name, u.email,
+                CASE WHEN u.locked_at IS NULL THEN 0 ELSE 1 END AS locked,
+                CASE WHEN u.password_hash IS NULL THEN 1 ELSE 0 END AS invited,
+                u.must_change_password, u.is_primary_admin, u.last_login_at
+         FROM users u WHERE {where_clause}
+         ORDER BY {column} {direction}, u.id {direction}
+         LIMIT {PAGE_SIZE} OFFSET {offset}",
+        column = sort_column(query.sort),
+        offset = query.page * PAGE_SIZE,
+    );
+    let rows: Vec<Row> =
+        bind_all(sqlx::query_as(&page_sql), &conditions.binds).fetch_all(&state.db.pool).await.map_err(db_error)?;
+    let mut roles = roles_of(state, &rows).await?;
+    let rows = rows
+        .into_iter()
+        .map(|row| UserRow {
+            id: UserId(row.id),
+            roles: roles.remove(&row.id).unwrap_or_default(),
+            status: match (row.locked, row.invited, row.must_change_password) {
+                (1, _, _) => UserStatus::Locked,
+                (_, 1, _) => UserStatus::Invited,
+                (_, _, 1) => UserStatus::MustChangePassword,
+                _ => UserStatus::Active,
+            },
+            is_primary_admin: row.is_primary_admin == 1,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            login_name: row.login_name,
+            email: row.email,
+            last_login_at: row.last_login_at,
+        })
+        .collect();
+    Ok(UserPage { rows, total })
+}
+
+/// The roles of the users on one page, in one query.
+async fn roles_of(state: &AppState, rows: &[Row]) -> Result<HashMap<i64, Vec<RoleLabel>>, AppError> {
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let placeholders = (1..=rows.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT ur.user_id, r.id, r.name, r.builtin_key FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+         WHERE ur.user_id IN ({placeholders}) ORDER BY r.id"
+    );
+    let mut query = sqlx::query_as::<_, (i64, i64, String, Option<String>)>(&sql);
+    for row in rows {
+        query = query.bind(row.id);
+    }
+    let mut roles: HashMap<i64, Vec<RoleLabel>> = HashMap::new();
+    for (user_id, id, name, builtin_key) in query.fetch_all(&state.db.pool).await.map_err(db_error)? {
+        roles.entry(user_id).or_default().push(RoleLabel { id, name, builtin_key });
+    }
+    Ok(roles)
+}

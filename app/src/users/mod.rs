@@ -1,0 +1,46 @@
+//! The users of an account (SPEC F4). So far: the filterable, sortable, paged list.
+
+mod list;
+mod query;
+
+pub use list::UsersPage;
+pub use query::{PAGE_SIZE, SortColumn, UserFilter, UserQuery, UserStatus};
+
+use crate::{domain::UserId, error::AppError};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A role as a table cell shows it; built-in roles are named by key so the UI translates them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleLabel {
+    pub id: i64,
+    pub name: String,
+    pub builtin_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: UserId,
+    pub first_name: String,
+    pub last_name: String,
+    pub login_name: String,
+    pub email: String,
+    pub roles: Vec<RoleLabel>,
+    pub status: UserStatus,
+    pub is_primary_admin: bool,
+    pub last_login_at: Option<i64>,
+}
+
+/// One page of the list and the number of users matching the filter across all pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub rows: Vec<UserRow>,
+    pub total: i64,
+}
+
+#[server(prefix = "/api", endpoint = "users/list")]
+pub async fn list_users(#[server(default)] query: UserQuery) -> Result<UserPage, AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::users}};
+    let (caller, actor) = guard::permission(Permission::UsersView).await?;
+    users::list(&caller.state, &actor, &query.bounded()).await
+}
