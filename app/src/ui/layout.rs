@@ -2,7 +2,6 @@
 
 use crate::{
     auth::{Logout, SetLanguage},
-    domain::Permission,
     i18n::*,
     session::use_session,
 };
@@ -15,9 +14,6 @@ pub fn Layout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let account_name = move || session.user().and_then(|u| u.account).map(|a| a.name);
-    let can_see_users = move || {
-        session.user().is_some_and(|u| !u.must_change_password && u.permissions.contains(Permission::UsersView))
-    };
     view! {
         <div class="min-h-screen bg-slate-50">
             <header class="border-b border-slate-200 bg-white">
@@ -29,13 +25,6 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <Transition>
                         {move || account_name().map(|name| view! {
                             <span class="truncate border-l border-slate-200 pl-4 text-sm font-medium text-slate-600" data-testid="header-account">{name}</span>
-                        })}
-                    </Transition>
-                    <Transition>
-                        {move || can_see_users().then(|| view! {
-                            <nav class="text-sm font-medium">
-                                <a href="/users" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.users)}</a>
-                            </nav>
                         })}
                     </Transition>
                     <div class="ml-auto flex items-center gap-3">
@@ -94,8 +83,15 @@ fn UserMenu() -> impl IntoView {
     let user = move || session.user();
     let name = move || user().map(|u| format!("{} {}", u.first_name, u.last_name)).unwrap_or_default();
     let email = move || user().map(|u| u.email).unwrap_or_default();
+    // Client-side navigation keeps the header, so the menu closes itself when used.
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close = move |_| {
+        if let Some(menu) = menu.get() {
+            let _ = menu.remove_attribute("open");
+        }
+    };
     view! {
-        <details class="relative">
+        <details class="relative" node_ref=menu>
             <summary
                 class="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1 text-sm text-slate-700 hover:bg-slate-100"
                 aria-label=move || t_string!(i18n, nav.user_menu)
@@ -103,7 +99,7 @@ fn UserMenu() -> impl IntoView {
                 <span class="font-medium">{name}</span>
                 <span aria-hidden="true">"▾"</span>
             </summary>
-            <div class="absolute right-0 z-10 mt-2 w-64 rounded-md bg-white p-2 shadow-lg ring-1 ring-slate-200">
+            <div on:click=close class="absolute right-0 z-10 mt-2 w-64 rounded-md bg-white p-2 shadow-lg ring-1 ring-slate-200">
                 <p class="truncate px-3 py-2 text-xs text-slate-500">{email}</p>
                 <a href="/sessions" class="block rounded px-3 py-2 text-sm text-slate-700 hover:bg-slate-100">
                     {t!(i18n, nav.sessions)}
