@@ -7,6 +7,7 @@ use crate::{
     me::MySessionsPage,
     session::provide_session,
     ui::Layout,
+    users::UsersPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -61,6 +62,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/password/change") view=ChangePasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/account/new") view=CreateAccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/sessions") view=MySessionsPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>

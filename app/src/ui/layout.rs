@@ -2,6 +2,7 @@
 
 use crate::{
     auth::{Logout, SetLanguage},
+    domain::Permission,
     i18n::*,
     session::use_session,
 };
@@ -14,6 +15,9 @@ pub fn Layout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let account_name = move || session.user().and_then(|u| u.account).map(|a| a.name);
+    let can_see_users = move || {
+        session.user().is_some_and(|u| !u.must_change_password && u.permissions.contains(Permission::UsersView))
+    };
     view! {
         <div class="min-h-screen bg-slate-50">
             <header class="border-b border-slate-200 bg-white">
@@ -25,6 +29,13 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <Transition>
                         {move || account_name().map(|name| view! {
                             <span class="truncate border-l border-slate-200 pl-4 text-sm font-medium text-slate-600" data-testid="header-account">{name}</span>
+                        })}
+                    </Transition>
+                    <Transition>
+                        {move || can_see_users().then(|| view! {
+                            <nav class="text-sm font-medium">
+                                <a href="/users" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.users)}</a>
+                            </nav>
                         })}
                     </Transition>
                     <div class="ml-auto flex items-center gap-3">

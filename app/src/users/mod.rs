@@ -1,8 +1,9 @@
-//! The users of an account (SPEC F4). So far: the server side of the filterable, sortable,
-//! paged list; its table page is on the branch `wip/users-table-ui`.
+//! The users of an account (SPEC F4). So far: the filterable, sortable, paged list.
 
+mod list;
 mod query;
 
+pub use list::UsersPage;
 pub use query::{PAGE_SIZE, SortColumn, UserFilter, UserQuery, UserStatus};
 
 use crate::{domain::UserId, error::AppError};
