@@ -24,6 +24,14 @@ impl AuditEvent {
         Self { action, client_ip: client_ip.to_owned(), details: serde_json::json!({}), ..Default::default() }
     }
 
+    /// An event where the signed-in actor acts on their own user, in their own account.
+    pub fn about_self(action: &'static str, client_ip: &str, actor: &super::guard::Actor) -> Self {
+        Self::new(action, client_ip)
+            .actor(actor.user_id, &actor.login_name, actor.account_id)
+            .account(actor.account_id)
+            .target_user(actor.user_id, &actor.login_name)
+    }
+
     pub fn actor(mut self, user: UserId, label: &str, account: Option<AccountId>) -> Self {
         self.actor = Some((user, label.to_owned()));
         self.actor_account = account;

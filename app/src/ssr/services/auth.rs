@@ -162,10 +162,7 @@ pub async fn logout(state: &AppState, client: &ClientInfo, actor: &Actor) -> Res
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-    AuditEvent::new("user.logged_out", &client.ip)
-        .actor(actor.user_id, &actor.login_name, actor.account_id)
-        .account(actor.account_id)
-        .target_user(actor.user_id, &actor.login_name)
+    AuditEvent::about_self("user.logged_out", &client.ip, actor)
         .record(&mut tx, now)
         .await?;
     tx.commit().await.map_err(db_error)
@@ -201,10 +198,7 @@ pub async fn change_password(
         .await
         .map_err(db_error)?;
     let ended = sessions::end_all_for_user(&mut tx, actor.user_id, Some(actor.session_id)).await?;
-    AuditEvent::new("user.password_changed", &client.ip)
-        .actor(actor.user_id, &actor.login_name, actor.account_id)
-        .account(actor.account_id)
-        .target_user(actor.user_id, &actor.login_name)
+    AuditEvent::about_self("user.password_changed", &client.ip, actor)
         .details(json!({ "other_sessions_ended": ended, "was_required": actor.must_change_password }))
         .record(&mut tx, now)
         .await?;

@@ -25,10 +25,7 @@ pub async fn end_session(state: &AppState, client: &ClientInfo, actor: &Actor, s
     if ended.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
-    AuditEvent::new("user.session_ended", &client.ip)
-        .actor(actor.user_id, &actor.login_name, actor.account_id)
-        .account(actor.account_id)
-        .target_user(actor.user_id, &actor.login_name)
+    AuditEvent::about_self("user.session_ended", &client.ip, actor)
         .details(json!({ "session_id": session_id }))
         .record(&mut tx, now)
         .await?;
@@ -40,10 +37,7 @@ pub async fn end_other_sessions(state: &AppState, client: &ClientInfo, actor: &A
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let ended = sessions::end_all_for_user(&mut tx, actor.user_id, Some(actor.session_id)).await?;
-    AuditEvent::new("user.other_sessions_ended", &client.ip)
-        .actor(actor.user_id, &actor.login_name, actor.account_id)
-        .account(actor.account_id)
-        .target_user(actor.user_id, &actor.login_name)
+    AuditEvent::about_self("user.other_sessions_ended", &client.ip, actor)
         .details(json!({ "ended": ended }))
         .record(&mut tx, now)
         .await?;
