@@ -24,6 +24,34 @@ pub enum Problem {
     EmailTaken,
     LoginNameTaken,
     AlreadyInAccount,
+    RoleNameTaken,
+    /// A role that is not the account's or a built-in one.
+    UnknownRole,
+    /// The link is unknown, used, or expired.
+    LinkInvalid,
+    TooMany,
+}
+
+/// Why an action on a user (or role) is refused even though the caller holds the permission.
+/// Bulk actions report the same reasons for each user they skip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Refusal {
+    /// Administrators do not lock, delete, reset or log out themselves from the table.
+    Yourself,
+    /// Only the primary administrator acts on the primary administrator (I4).
+    PrimaryAdministrator,
+    /// The user holds permissions the caller does not: acting on them would be escalation.
+    OutranksYou,
+    /// Granting or removing a role carrying a permission the caller lacks (F5).
+    NotGrantable,
+    /// Only the primary administrator hands the role over (F6).
+    OnlyPrimaryAdministrator,
+    /// The user has not accepted their invitation yet, or is locked.
+    NotActive,
+    /// Built-in roles are read-only.
+    BuiltInRole,
+    /// The primary administrator keeps the Administrator role.
+    PrimaryKeepsAdministrator,
 }
 
 /// A refused input: the form field's `name` and the reason.
@@ -47,6 +75,8 @@ pub enum AppError {
     PasswordChangeRequired,
     #[error("forbidden")]
     Forbidden,
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     #[error("not found")]
     NotFound,
     #[error("invalid input")]
@@ -92,7 +122,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::Unauthenticated => 401,
-            Self::PasswordChangeRequired | Self::Forbidden | Self::UserLocked => 403,
+            Self::PasswordChangeRequired | Self::Forbidden | Self::UserLocked | Self::Refused(_) => 403,
             Self::RegistrationClosed => 403,
             Self::NotFound => 404,
             Self::Conflict(_) => 409,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod domain;
 pub mod error;
 pub mod me;
+pub mod roles;
 pub mod session;
 mod shell;
 pub mod ui;

@@ -2,12 +2,13 @@
 
 use crate::{
     accounts::{CreateAccountPage, HomePage},
-    auth::{ChangePasswordPage, LoginPage, RegisterPage},
+    auth::{AcceptInvitationPage, ChangePasswordPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage},
     i18n::*,
-    me::MySessionsPage,
+    me::{MySessionsPage, ProfilePage},
+    roles::RolesPage,
     session::provide_session,
     ui::Layout,
-    users::UsersPage,
+    users::{EditUserPage, NewUserPage, UsersPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -63,7 +64,14 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/password/change") view=ChangePasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/account/new") view=CreateAccountPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/users/new") view=NewUserPage ssr=SsrMode::Async />
+                    <Route path=path!("/users/:id") view=EditUserPage ssr=SsrMode::Async />
+                    <Route path=path!("/roles") view=RolesPage ssr=SsrMode::Async />
                     <Route path=path!("/sessions") view=MySessionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/password/forgot") view=ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/password/reset") view=ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/invitation") view=AcceptInvitationPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -1,5 +1,6 @@
 import { expect, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 
 export const PASSWORD = "correct horse battery";
@@ -45,4 +46,64 @@ export async function signIn(page: Page, identifier: string, password: string) {
 export function serverCli(...args: string[]): string {
   const binary = path.resolve(__dirname, "../../target/release/server");
   return execFileSync(binary, args, { env: process.env, encoding: "utf8" });
+}
+
+/** The mails the server wrote to its `.eml` mailbox for `address`, oldest first; waits for `count`. */
+export async function mailsTo(address: string, count = 1): Promise<string[]> {
+  const mailbox = path.resolve(process.env.PORTICO_DATA_DIR ?? "../target/e2e-data", "mailbox");
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const files = fs.existsSync(mailbox) ? fs.readdirSync(mailbox).filter((f) => f.endsWith(".eml")).sort() : [];
+    const mails = files
+      .map((f) => fs.readFileSync(path.join(mailbox, f), "utf8"))
+      .filter((text) => text.split(/\r?\n/).some((line) => line.startsWith("To:") && line.includes(address)))
+      .map(decodeQuotedPrintable);
+    if (mails.length >= count) return mails;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`fewer than ${count} mails reached ${address}`);
+}
+
+/** The first link of a mail, as a path on the test server. */
+export function linkIn(mail: string): string {
+  const url = mail.match(/https?:\/\/\S+/)![0];
+  return new URL(url).pathname + new URL(url).search;
+}
+
+/** Registers `person` and creates their company: they are its primary administrator. */
+export async function newAdmin(page: Page, person = newPerson()) {
+  await register(page, person);
+  await page.getByLabel("Company name").fill(person.company);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: `Welcome, ${person.first}` })).toBeVisible();
+  return person;
+}
+
+/** Adds a user through the server function as the signed-in admin of `page` (setup, not the flow under test). */
+export async function addUser(page: Page, login: string, roles: number[] = []) {
+  const response = await page.request.post("/api/users/create", {
+    data: {
+      form: {
+        first_name: "Sam", last_name: `User ${login}`, login_name: login, email: `${login}@example.com`, locale: "en",
+        subscribe_news: false, subscribe_alerts: true, role_ids: roles, password: PASSWORD,
+      },
+      delivery: "Password",
+    },
+  });
+  expect(response.ok()).toBeTruthy();
+}
+
+/** Undoes quoted-printable (soft line breaks, `=XX` bytes), as a mail client would. */
+function decodeQuotedPrintable(text: string): string {
+  const joined = text.replace(/=\r?\n/g, "");
+  const bytes: number[] = [];
+  for (let i = 0; i < joined.length; i++) {
+    const hex = joined.slice(i + 1, i + 3);
+    if (joined[i] === "=" && /^[0-9A-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(joined[i], "utf8"));
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
 }

@@ -1,6 +1,6 @@
 //! Configuration from flags or environment variables (`server --help` lists them all).
 
-use app::ssr::{Settings, throttle::ThrottleSettings};
+use app::ssr::{ResetDelivery, Settings, throttle::ThrottleSettings};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -40,6 +40,27 @@ pub struct Config {
     #[arg(long, env = "PORTICO_LOGIN_MAX_FAILURES_PER_IP", default_value_t = 50, global = true)]
     pub login_max_failures_per_ip: u32,
 
+    /// How an administrator's password reset reaches the user: a temporary password by mail,
+    /// or a single-use link by mail (for policies that forbid sending passwords).
+    #[arg(long, env = "PORTICO_RESET_DELIVERY", value_enum, default_value_t = ResetDeliveryArg::TemporaryPassword, global = true)]
+    pub reset_delivery: ResetDeliveryArg,
+
+    /// Days an invitation link stays valid.
+    #[arg(long, env = "PORTICO_INVITATION_DAYS", default_value_t = 7, global = true)]
+    pub invitation_days: u32,
+
+    /// Hours a temporary password (or an administrator's reset link) stays valid.
+    #[arg(long, env = "PORTICO_TEMPORARY_PASSWORD_HOURS", default_value_t = 24, global = true)]
+    pub temporary_password_hours: u32,
+
+    /// Minutes a "forgot password" link stays valid.
+    #[arg(long, env = "PORTICO_RESET_LINK_MINUTES", default_value_t = 60, global = true)]
+    pub reset_link_minutes: u32,
+
+    /// Folder where mails are written as `.eml` files. Default: `mailbox` in the data directory.
+    #[arg(long, env = "PORTICO_MAILBOX_DIR", global = true)]
+    pub mailbox_dir: Option<PathBuf>,
+
     /// Log format: human-readable text or one JSON object per line.
     #[arg(long, env = "PORTICO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -49,6 +70,12 @@ pub struct Config {
 pub enum Registration {
     Open,
     Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResetDeliveryArg {
+    TemporaryPassword,
+    Link,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -64,6 +91,19 @@ impl Config {
         })
     }
 
+    pub fn mailbox_dir(&self) -> PathBuf {
+        self.mailbox_dir.clone().unwrap_or_else(|| self.data_dir.join("mailbox"))
+    }
+
+    /// Where links in mails point: the public URL, else the address the server listens on.
+    fn link_base(&self) -> String {
+        let base = self.public_url.clone().unwrap_or_else(|| {
+            let addr = std::env::var("LEPTOS_SITE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+            format!("http://{addr}")
+        });
+        base.trim_end_matches('/').to_owned()
+    }
+
     pub fn settings(&self) -> Settings {
         Settings {
             registration_open: self.registration == Registration::Open,
@@ -75,6 +115,15 @@ impl Config {
                 max_failures_per_ip: i64::from(self.login_max_failures_per_ip),
                 ..ThrottleSettings::default()
             },
+            public_url: self.link_base(),
+            mailbox_dir: self.mailbox_dir(),
+            reset_delivery: match self.reset_delivery {
+                ResetDeliveryArg::TemporaryPassword => ResetDelivery::TemporaryPassword,
+                ResetDeliveryArg::Link => ResetDelivery::Link,
+            },
+            invitation_ttl_secs: i64::from(self.invitation_days) * 86_400,
+            temporary_password_ttl_secs: i64::from(self.temporary_password_hours) * 3600,
+            reset_link_ttl_secs: i64::from(self.reset_link_minutes) * 60,
         }
     }
 }

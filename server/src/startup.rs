@@ -1,11 +1,11 @@
 //! Builds the whole application, bound to a socket, so `main` and the tests start it alike.
 
 use crate::{config::Config, http_layers};
-use app::{App, shell, ssr::{AppState, Db}};
+use app::{App, shell, ssr::{AppState, Db, outbox}};
 use axum::{Router, extract::State, http::StatusCode, routing::get};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 use tokio::net::TcpListener;
 
 pub struct Application {
@@ -35,7 +35,10 @@ impl Application {
     }
 
     /// Serves until the process is asked to stop (Ctrl-C or SIGTERM), finishing open requests.
+    /// The outbox worker runs beside it; mails it has not delivered stay queued for next time.
     pub async fn run(self) -> std::io::Result<()> {
+        let mailbox = self.state.settings.mailbox_dir.clone();
+        tokio::spawn(outbox::run_worker(self.state.db.clone(), mailbox, Duration::from_millis(500)));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
     }

@@ -116,3 +116,59 @@ pub async fn set_language(locale: String) -> Result<(), AppError> {
     cookies::set_locale(locale, caller.state.settings.secure_cookies);
     Ok(())
 }
+
+/// "Forgot password" (F1): always the same answer, known address or not.
+#[server(prefix = "/api", endpoint = "auth/forgot_password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    use crate::ssr::{guard, services::recovery};
+    let caller = guard::public().await?;
+    let email = Email::parse(&email).map_err(|p| AppError::field("email", p))?;
+    recovery::forgot(&caller.state, &caller.client, &email).await
+}
+
+/// Sets a new password through a reset link (forgot password, or an administrator's reset in
+/// link mode). The token comes in the body, never in a URL the server logs.
+#[server(prefix = "/api", endpoint = "auth/reset_password_with_link")]
+pub async fn reset_password_with_link(token: String, new_password: String) -> Result<(), AppError> {
+    use crate::ssr::{guard, services::recovery};
+    let caller = guard::public().await?;
+    recovery::reset_with_link(&caller.state, &caller.client, &token, &new_password).await
+}
+
+/// Who an invitation is for, shown before it is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationInfo {
+    pub account_name: String,
+    pub email: String,
+    pub login_name: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+#[server(prefix = "/api", endpoint = "invitation/show")]
+pub async fn show_invitation(token: String) -> Result<InvitationInfo, AppError> {
+    use crate::ssr::{guard, services::invitations};
+    let caller = guard::public().await?;
+    invitations::show(&caller.state, &token).await
+}
+
+/// Accepting signs the invitee in; a session the browser held before ends.
+#[server(prefix = "/api", endpoint = "invitation/accept")]
+pub async fn accept_invitation(token: String, first_name: String, last_name: String, password: String) -> Result<SignedIn, AppError> {
+    use crate::ssr::{cookies, guard, services::invitations};
+    let caller = guard::public().await?;
+    let info = invitations::show(&caller.state, &token).await?;
+    let mut errors = FieldErrors::default();
+    let first = errors.check("first_name", PersonName::parse(&first_name));
+    let last = errors.check("last_name", PersonName::parse(&last_name));
+    let secret = errors.check("password", Password::choose(&password, &[&info.login_name, &info.email]));
+    let (Some(first_name), Some(last_name), Some(password)) = (first, last, secret) else {
+        return Err(errors.into_error());
+    };
+    let names = (first_name, last_name);
+    let grant = invitations::accept(&caller.state, &caller.client, &token, names, password, caller.session_token()).await?;
+    let settings = &caller.state.settings;
+    cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
+    cookies::set_locale(&grant.locale, settings.secure_cookies);
+    Ok(SignedIn { locale: grant.locale, must_change_password: false })
+}

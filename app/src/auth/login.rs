@@ -6,7 +6,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -20,6 +20,8 @@ fn LoginForm() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let error = error_of(login);
     let navigate = use_navigate();
+    let params = use_query_map();
+    let signed_out = move || params.with(|p| p.get("reason").as_deref() == Some("signed_out")) && login.value().get().is_none();
     Effect::new(move || {
         if let Some(Ok(signed_in)) = login.value().get() {
             if let Some(locale) = Locale::get_all().iter().find(|l| l.as_str() == signed_in.locale) {
@@ -32,6 +34,11 @@ fn LoginForm() -> impl IntoView {
     });
     view! {
         <AuthCard title=move || t!(i18n, login.title)>
+            <Show when=signed_out>
+                <p role="status" data-testid="signed-out" class="mb-5 rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-900 ring-1 ring-inset ring-amber-200">
+                    {t!(i18n, errors.signed_out)}
+                </p>
+            </Show>
             <ActionForm action=login attr:class="space-y-5">
                 <FormError error />
                 <TextField name="identifier" autocomplete="username" error autofocus=true>
@@ -42,6 +49,9 @@ fn LoginForm() -> impl IntoView {
                 </TextField>
                 <SubmitButton pending=login.pending()>{t!(i18n, login.submit)}</SubmitButton>
             </ActionForm>
+            <p class="mt-4 text-right text-sm">
+                <a href="/password/forgot" class="font-medium text-indigo-600 hover:text-indigo-500">{t!(i18n, login.forgot_link)}</a>
+            </p>
             <p class="mt-6 text-center text-sm text-slate-600">
                 {t!(i18n, login.no_login)} " "
                 <a href="/register" class="font-semibold text-indigo-600 hover:text-indigo-500">{t!(i18n, login.register_link)}</a>

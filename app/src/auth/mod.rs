@@ -2,11 +2,15 @@
 
 mod api;
 mod change_password;
+mod invitation;
 mod login;
+mod recovery;
 mod register;
 
 pub use api::*;
 pub use change_password::ChangePasswordPage;
+pub use invitation::AcceptInvitationPage;
+pub use recovery::{ForgotPasswordPage, ResetPasswordPage};
 pub use login::LoginPage;
 pub use register::RegisterPage;
 

@@ -9,7 +9,7 @@ mod permissions;
 
 pub use email::Email;
 pub use ids::{AccountId, UserId};
-pub use names::{AccountName, LoginName, PersonName};
+pub use names::{AccountName, LoginName, PersonName, RoleDescription, RoleName};
 pub use password::Password;
 pub use permissions::{BuiltInRole, Permission, PermissionSet};
 

@@ -34,6 +34,45 @@ impl AccountName {
     }
 }
 
+/// A custom role's name, unique within its account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleName(String);
+
+impl RoleName {
+    pub const MAX_CHARS: usize = 60;
+
+    pub fn parse(input: &str) -> Result<Self, Problem> {
+        clean_text(input, Self::MAX_CHARS).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a role is for, shown beside its checkbox. May be empty; line breaks are allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleDescription(String);
+
+impl RoleDescription {
+    pub const MAX_CHARS: usize = 500;
+
+    pub fn parse(input: &str) -> Result<Self, Problem> {
+        let text = input.trim();
+        if text.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(Problem::ControlCharacters);
+        }
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(Problem::TooLong);
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A login name: 3 to 64 of `a-z 0-9 . _ -`, starting with a letter or digit, stored lower case.
 /// It never contains `@`, so a login identifier is unambiguously an e-mail or a login name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

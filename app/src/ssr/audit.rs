@@ -59,28 +59,45 @@ impl AuditEvent {
     }
 
     pub async fn record(self, conn: &mut AnyConnection, now: i64) -> Result<(), AppError> {
-        let (actor_id, actor_label) = self.actor.map(|(id, l)| (Some(id.0), l)).unwrap_or_default();
-        let (target_type, target_id, target_label) =
-            self.target.map(|(t, id, l)| (t, Some(id), l)).unwrap_or(("", None, String::new()));
-        sqlx::query(
-            "INSERT INTO audit_events (occurred_at, actor_user_id, actor_label, actor_account_id,
-               account_id, action, target_type, target_id, target_label, details, client_ip)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(now)
-        .bind(actor_id)
-        .bind(actor_label)
-        .bind(self.actor_account.map(|a| a.0))
-        .bind(self.account.map(|a| a.0))
-        .bind(self.action)
-        .bind(target_type)
-        .bind(target_id)
-        .bind(target_label)
-        .bind(self.details.to_string())
-        .bind(self.client_ip)
-        .execute(conn)
-        .await
-        .map_err(db_error)?;
+        Self::record_many(conn, vec![self], now).await
+    }
+
+    /// Several events in multi-row INSERTs (bulk actions write thousands in one transaction).
+    pub async fn record_many(conn: &mut AnyConnection, events: Vec<AuditEvent>, now: i64) -> Result<(), AppError> {
+        const COLUMNS: usize = 11;
+        const ROWS_PER_STATEMENT: usize = 400;
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
+            let chunk: Vec<AuditEvent> = events.by_ref().take(ROWS_PER_STATEMENT).collect();
+            let values = (0..chunk.len())
+                .map(|row| format!("({})", super::services::rules::placeholders(row * COLUMNS + 1, COLUMNS)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO audit_events (occurred_at, actor_user_id, actor_label, actor_account_id,
+                   account_id, action, target_type, target_id, target_label, details, client_ip)
+                 VALUES {values}"
+            );
+            let mut query = sqlx::query(&sql);
+            for event in chunk {
+                let (actor_id, actor_label) = event.actor.map(|(id, l)| (Some(id.0), l)).unwrap_or_default();
+                let (target_type, target_id, target_label) =
+                    event.target.map(|(t, id, l)| (t, Some(id), l)).unwrap_or(("", None, String::new()));
+                query = query
+                    .bind(now)
+                    .bind(actor_id)
+                    .bind(actor_label)
+                    .bind(event.actor_account.map(|a| a.0))
+                    .bind(event.account.map(|a| a.0))
+                    .bind(event.action)
+                    .bind(target_type)
+                    .bind(target_id)
+                    .bind(target_label)
+                    .bind(event.details.to_string())
+                    .bind(event.client_ip);
+            }
+            query.execute(&mut *conn).await.map_err(db_error)?;
+        }
         Ok(())
     }
 }

@@ -88,6 +88,9 @@ pub fn db_error(error: sqlx::Error) -> AppError {
             if key.contains("users_login_name_key") || key.contains("users.login_name") {
                 return AppError::Conflict(FieldError::new("login_name", Problem::LoginNameTaken));
             }
+            if key.contains("roles_account_name_key") || key.contains("roles.account_id, roles.name") {
+                return AppError::Conflict(FieldError::new("name", Problem::RoleNameTaken));
+            }
         }
     }
     super::internal(error)

@@ -83,8 +83,13 @@ pub async fn password_change() -> Result<(Caller, Actor), AppError> {
 
 /// A signed-in member of an account holding `permission` there.
 pub async fn permission(permission: Permission) -> Result<(Caller, Actor), AppError> {
+    any_permission(&[permission]).await
+}
+
+/// A signed-in member of an account holding at least one of `permissions` there.
+pub async fn any_permission(permissions: &[Permission]) -> Result<(Caller, Actor), AppError> {
     let (caller, actor) = signed_in().await?;
-    if actor.account_id.is_none() || !actor.permissions.contains(permission) {
+    if actor.account_id.is_none() || !permissions.iter().any(|p| actor.permissions.contains(*p)) {
         return Err(AppError::Forbidden);
     }
     Ok((caller, actor))

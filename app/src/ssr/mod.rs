@@ -5,6 +5,8 @@ pub mod audit;
 pub mod cookies;
 pub mod db;
 pub mod guard;
+pub mod mail;
+pub mod outbox;
 pub mod passwords;
 pub mod services;
 pub mod sessions;
@@ -13,7 +15,7 @@ pub mod throttle;
 pub mod tokens;
 
 pub use db::{Backend, Db};
-pub use state::{AppState, Settings};
+pub use state::{AppState, ResetDelivery, Settings};
 
 use crate::error::AppError;
 

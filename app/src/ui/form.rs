@@ -28,6 +28,8 @@ pub fn TextField(
     #[prop(optional)] validate: Option<fn(&str) -> Result<(), Problem>>,
     #[prop(optional, into)] hint: Option<ViewFn>,
     #[prop(optional)] autofocus: bool,
+    /// For forms sent by code rather than as an `ActionForm`: the field's value, two-way.
+    #[prop(optional)] value: Option<RwSignal<String>>,
     children: Children,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -70,9 +72,13 @@ pub fn TextField(
                 aria-invalid=move || problem().is_some().to_string()
                 aria-describedby=described_by
                 on:blur=on_blur
-                on:input=move |_| {
+                prop:value=move || value.map(|v| v.get()).unwrap_or_default()
+                on:input=move |ev| {
                     edited.set(true);
                     local.set(None);
+                    if let Some(value) = value {
+                        value.set(event_target_value(&ev));
+                    }
                 }
                 class="block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 aria-[invalid=true]:ring-red-500 sm:text-sm"
             />

@@ -15,8 +15,8 @@ pub fn Layout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let account_name = move || session.user().and_then(|u| u.account).map(|a| a.name);
-    let can_see_users = move || {
-        session.user().is_some_and(|u| !u.must_change_password && u.permissions.contains(Permission::UsersView))
+    let can = move |permission: Permission| {
+        session.user().is_some_and(|u| !u.must_change_password && u.account.is_some() && u.permissions.contains(permission))
     };
     view! {
         <div class="min-h-screen bg-slate-50">
@@ -32,11 +32,14 @@ pub fn Layout(children: Children) -> impl IntoView {
                         })}
                     </Transition>
                     <Transition>
-                        {move || can_see_users().then(|| view! {
-                            <nav class="text-sm font-medium">
+                        <nav class="flex text-sm font-medium">
+                            {move || can(Permission::UsersView).then(|| view! {
                                 <a href="/users" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.users)}</a>
-                            </nav>
-                        })}
+                            })}
+                            {move || (can(Permission::UsersView) || can(Permission::RolesManage)).then(|| view! {
+                                <a href="/roles" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.roles)}</a>
+                            })}
+                        </nav>
                     </Transition>
                     <div class="ml-auto flex items-center gap-3">
                         <LanguageSwitcher />
@@ -112,6 +115,9 @@ fn UserMenu() -> impl IntoView {
             </summary>
             <div on:click=close class="absolute right-0 z-10 mt-2 w-64 rounded-md bg-white p-2 shadow-lg ring-1 ring-slate-200">
                 <p class="truncate px-3 py-2 text-xs text-slate-500">{email}</p>
+                <a href="/profile" class="block rounded px-3 py-2 text-sm text-slate-700 hover:bg-slate-100">
+                    {t!(i18n, nav.profile)}
+                </a>
                 <a href="/sessions" class="block rounded px-3 py-2 text-sm text-slate-700 hover:bg-slate-100">
                     {t!(i18n, nav.sessions)}
                 </a>

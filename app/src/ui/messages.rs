@@ -2,7 +2,7 @@
 
 use crate::{
     domain::{Password, PermissionSet},
-    error::{AppError, Problem},
+    error::{AppError, Problem, Refusal},
     i18n::*,
 };
 
@@ -29,6 +29,10 @@ pub fn problem_text(locale: Locale, problem: Problem) -> String {
         Problem::EmailTaken => td_string!(locale, errors.email_taken).to_string(),
         Problem::LoginNameTaken => td_string!(locale, errors.login_name_taken).to_string(),
         Problem::AlreadyInAccount => td_string!(locale, errors.already_in_account).to_string(),
+        Problem::RoleNameTaken => td_string!(locale, errors.role_name_taken).to_string(),
+        Problem::UnknownRole => td_string!(locale, errors.unknown_role).to_string(),
+        Problem::LinkInvalid => td_string!(locale, errors.link_invalid).to_string(),
+        Problem::TooMany => td_string!(locale, errors.too_many).to_string(),
     }
 }
 
@@ -39,6 +43,7 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
             td_string!(locale, errors.password_change_required).to_string()
         }
         AppError::Forbidden => td_string!(locale, errors.forbidden).to_string(),
+        AppError::Refused(refusal) => refusal_text(locale, *refusal).to_owned(),
         AppError::NotFound => td_string!(locale, errors.not_found).to_string(),
         AppError::Validation(_) | AppError::Conflict(_) => {
             td_string!(locale, errors.invalid_input).to_string()
@@ -55,6 +60,20 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
             td_string!(locale, errors.internal, reference = reference).to_string()
         }
         AppError::Unreachable => td_string!(locale, errors.unreachable).to_string(),
+    }
+}
+
+/// Why an action on a user was refused or skipped.
+pub fn refusal_text(locale: Locale, refusal: Refusal) -> &'static str {
+    match refusal {
+        Refusal::Yourself => td_string!(locale, refusal.yourself),
+        Refusal::PrimaryAdministrator => td_string!(locale, refusal.primary_administrator),
+        Refusal::OutranksYou => td_string!(locale, refusal.outranks_you),
+        Refusal::NotGrantable => td_string!(locale, refusal.not_grantable),
+        Refusal::OnlyPrimaryAdministrator => td_string!(locale, refusal.only_primary_administrator),
+        Refusal::NotActive => td_string!(locale, refusal.not_active),
+        Refusal::BuiltInRole => td_string!(locale, refusal.built_in_role),
+        Refusal::PrimaryKeepsAdministrator => td_string!(locale, refusal.primary_keeps_administrator),
     }
 }
 

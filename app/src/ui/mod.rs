@@ -1,13 +1,17 @@
 //! Building blocks shared by the pages.
 
+mod confirm;
 mod form;
 mod gate;
 mod layout;
 mod messages;
+mod signed_out;
 mod time;
 
+pub use confirm::{ConfirmDialog, Confirmation};
 pub use form::{FormError, SubmitButton, TextField, error_of};
 pub use gate::{Gate, Need};
 pub use layout::{AuthCard, Layout};
-pub use messages::{error_text, permission_names, problem_text};
+pub use messages::{error_text, permission_names, problem_text, refusal_text};
 pub use time::format_time;
+pub use signed_out::{SIGNED_OUT_URL, leave_when_signed_out};

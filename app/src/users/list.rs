@@ -1,12 +1,21 @@
 //! The users table: filters that update as you type, sortable columns, paging, all in the URL.
 
-use super::{PAGE_SIZE, SortColumn, UserQuery, UserRow, UserStatus, list_users};
+use super::{
+    PAGE_SIZE, SortColumn, UserQuery, UserRow, UserStatus,
+    actions::{BulkBar, NoticeBanner, RowActions, TableState},
+    invitations::PendingInvitations,
+    list_users,
+};
 use crate::{
+    domain::Permission,
     i18n::*,
-    ui::{Gate, Need, error_text},
+    roles::list_roles,
+    session::use_session,
+    ui::{ConfirmDialog, Gate, Need, error_text, leave_when_signed_out},
 };
 use leptos::prelude::*;
 use leptos_router::{NavigateOptions, hooks::{use_navigate, use_query_map}};
+use std::collections::HashSet;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -18,7 +27,21 @@ fn UsersTable() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| UserQuery::from_params(|key| p.get(key))));
-    let page = Resource::new(move || query.get(), list_users);
+    let state = TableState::new();
+    provide_context(state);
+    let page = Resource::new(move || (query.get(), state.version.get()), |(query, _)| list_users(query));
+    let roles = Resource::new(|| (), |_| list_roles());
+    leave_when_signed_out(move || page.get().and_then(Result::err));
+    // A new filter or page is a new selection.
+    Effect::new(move |previous: Option<UserQuery>| {
+        let current = query.get();
+        if previous.is_some_and(|p| p != current) {
+            state.clear_selection();
+        }
+        current
+    });
+    let session = use_session();
+    let can_manage = move || session.user().is_some_and(|u| u.permissions.contains(Permission::UsersManage));
     let navigate = use_navigate();
     // Typing replaces the history entry; sorting and paging add one, so Back undoes them.
     let go = move |next: UserQuery, replace: bool| {
@@ -113,8 +136,18 @@ fn UsersTable() -> impl IntoView {
     let has_next = move || total().is_some_and(|t| (query.with(|q| q.page) + 1) * PAGE_SIZE < t);
     let has_previous = move || query.with(|q| q.page) > 0;
     view! {
-        <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, users.title)}</h1>
-        <div role="search" class="mt-6 grid grid-cols-2 gap-4 md:grid-cols-5">
+        <div class="flex flex-wrap items-center justify-between gap-4">
+            <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, users.title)}</h1>
+            <Transition>
+                {move || can_manage().then(|| view! {
+                    <a href="/users/new" class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
+                        {t!(i18n, users.add)}
+                    </a>
+                })}
+            </Transition>
+        </div>
+        <ConfirmDialog pending=state.confirm />
+        <div role="search" class="mt-6 grid grid-cols-2 gap-4 md:grid-cols-6">
             {filter_input("first_name", t_string!(i18n, users.first_name).to_owned())}
             {filter_input("last_name", t_string!(i18n, users.last_name).to_owned())}
             {filter_input("login_name", t_string!(i18n, users.login_name).to_owned())}
@@ -141,7 +174,42 @@ fn UsersTable() -> impl IntoView {
                     {status_option(UserStatus::MustChangePassword)}
                 </select>
             </div>
+            <div>
+                <label for="filter-role" class="block text-xs font-medium text-slate-600">{t!(i18n, users.roles)}</label>
+                // The options come as HTML: a list's comment markers cannot live inside <select>.
+                <Transition>
+                    <select
+                        id="filter-role"
+                        class="mt-1 block w-full rounded-md border-0 py-1.5 pl-3 pr-8 text-sm text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
+                        on:change=move |ev| {
+                            let role = event_target_value(&ev).parse::<i64>().ok();
+                            update.with_value(|update| update(&|q: &mut UserQuery| {
+                                q.filter.role = role;
+                                q.page = 0;
+                            }, false));
+                        }
+                        inner_html=move || {
+                            let locale = i18n.get_locale();
+                            let selected = query.with(|q| q.filter.role);
+                            let mut html = format!("<option value=\"\">{}</option>", escape(td_string!(locale, users.any_role)));
+                            for role in roles.get().and_then(Result::ok).unwrap_or_default() {
+                                let name = role.builtin_key.as_deref().map_or_else(|| role.name.clone(), |key| builtin_role_name(locale, key));
+                                let mark = if selected == Some(role.id) { " selected" } else { "" };
+                                html.push_str(&format!("<option value=\"{}\"{mark}>{}</option>", role.id, escape(&name)));
+                            }
+                            html
+                        }
+                    />
+                </Transition>
+            </div>
         </div>
+        <NoticeBanner />
+        <Transition>
+            {move || page.get().and_then(Result::ok).map(|loaded| {
+                let page_ids: Vec<i64> = loaded.rows.iter().map(|r| r.id.0).collect();
+                view! { <BulkBar query=query.get_untracked() total=loaded.total page_ids /> }
+            })}
+        </Transition>
         // Everything that reads the page resource sits in a Transition, so the server renders
         // it with the data and hydration finds the same nodes.
         <Transition>
@@ -151,6 +219,30 @@ fn UsersTable() -> impl IntoView {
             <table class="min-w-full divide-y divide-slate-200 text-sm">
                 <thead class="bg-slate-50 text-left text-xs text-slate-500">
                     <tr>
+                        <th scope="col" class="w-10 px-4 py-3">
+                            <Transition>
+                                {move || page.get().and_then(Result::ok).map(|p| {
+                                    let ids: Vec<i64> = p.rows.iter().map(|r| r.id.0).collect();
+                                    let all_checked = {
+                                        let ids = ids.clone();
+                                        move || !ids.is_empty() && state.selection.with(|s| ids.iter().all(|id| s.contains(id)))
+                                    };
+                                    view! {
+                                        <input type="checkbox" data-testid="select-page"
+                                            aria-label=move || t_string!(i18n, users.select_page)
+                                            prop:checked=all_checked.clone()
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                state.all_matching.set(false);
+                                                state.selection.update(|s: &mut HashSet<i64>| for id in &ids {
+                                                    if on { s.insert(*id); } else { s.remove(id); }
+                                                });
+                                            }
+                                            class="h-4 w-4 rounded border-slate-300 text-indigo-600" />
+                                    }
+                                })}
+                            </Transition>
+                        </th>
                         {sort_header(SortColumn::FirstName, t_string!(i18n, users.first_name).to_owned())}
                         {sort_header(SortColumn::LastName, t_string!(i18n, users.last_name).to_owned())}
                         {sort_header(SortColumn::LoginName, t_string!(i18n, users.login_name).to_owned())}
@@ -158,6 +250,7 @@ fn UsersTable() -> impl IntoView {
                         <th scope="col" class="px-4 py-3 font-semibold uppercase tracking-wide">{t!(i18n, users.roles)}</th>
                         <th scope="col" class="px-4 py-3 font-semibold uppercase tracking-wide">{t!(i18n, users.status)}</th>
                         {sort_header(SortColumn::LastLogin, t_string!(i18n, users.last_login).to_owned())}
+                        <th scope="col" class="px-4 py-3"><span class="sr-only">{t!(i18n, users.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100">
@@ -192,13 +285,18 @@ fn UsersTable() -> impl IntoView {
             </div>
         </nav>
         </Transition>
+        <PendingInvitations />
     }
 }
 
 #[component]
 fn UserRowView(row: UserRow) -> impl IntoView {
     let i18n = use_i18n();
+    let state = expect_context::<TableState>();
     let status = row.status;
+    let id = row.id.0;
+    let login = row.login_name.clone();
+    let checked = move || state.all_matching.get() || state.selection.with(|s| s.contains(&id));
     let roles = row
         .roles
         .iter()
@@ -206,11 +304,27 @@ fn UserRowView(row: UserRow) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(", ");
     view! {
-        <tr data-testid="user-row">
-            <td class="px-4 py-3 text-slate-900">{row.first_name}</td>
-            <td class="px-4 py-3 text-slate-900">{row.last_name}</td>
-            <td class="px-4 py-3 font-mono text-slate-700">{row.login_name}</td>
-            <td class="px-4 py-3 text-slate-700">{row.email}</td>
+        <tr data-testid="user-row" data-login=row.login_name.clone()>
+            <td class="px-4 py-3">
+                <input type="checkbox" data-testid="select-row"
+                    aria-label=move || td_string!(i18n.get_locale(), users.select_row, login = login.clone()).to_string()
+                    prop:checked=checked
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        state.all_matching.set(false);
+                        state.selection.update(|s| if on { s.insert(id); } else { s.remove(&id); });
+                    }
+                    class="h-4 w-4 rounded border-slate-300 text-indigo-600" />
+            </td>
+            <td class="px-4 py-3 text-slate-900">
+                {row.first_name.clone()}
+                {row.is_primary_admin.then(|| view! {
+                    <span class="ml-2 rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700">{t!(i18n, users.primary_badge)}</span>
+                })}
+            </td>
+            <td class="px-4 py-3 text-slate-900">{row.last_name.clone()}</td>
+            <td class="px-4 py-3 font-mono text-slate-700">{row.login_name.clone()}</td>
+            <td class="px-4 py-3 text-slate-700">{row.email.clone()}</td>
             <td class="px-4 py-3 text-slate-700">{roles}</td>
             <td class="px-4 py-3">
                 <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
@@ -218,11 +332,12 @@ fn UserRowView(row: UserRow) -> impl IntoView {
                 </span>
             </td>
             <td class="px-4 py-3 text-slate-600">{row.last_login_at.map(crate::ui::format_time)}</td>
+            <td class="px-4 py-3 text-right"><RowActions row=row.clone() /></td>
         </tr>
     }
 }
 
-fn status_text(locale: Locale, status: UserStatus) -> &'static str {
+pub fn status_text(locale: Locale, status: UserStatus) -> &'static str {
     match status {
         UserStatus::Active => td_string!(locale, users.status_active),
         UserStatus::Locked => td_string!(locale, users.status_locked),
@@ -231,7 +346,12 @@ fn status_text(locale: Locale, status: UserStatus) -> &'static str {
     }
 }
 
-fn builtin_role_name(locale: Locale, key: &str) -> String {
+/// Escapes text for the role filter's option HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+pub fn builtin_role_name(locale: Locale, key: &str) -> String {
     match key {
         "administrator" => td_string!(locale, roles.administrator),
         "user_manager" => td_string!(locale, roles.user_manager),

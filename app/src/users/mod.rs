@@ -1,9 +1,15 @@
 //! The users of an account (SPEC F4). So far: the filterable, sortable, paged list.
 
+mod actions;
+mod api;
+mod edit;
+mod invitations;
 mod list;
 mod query;
 
-pub use list::UsersPage;
+pub use api::*;
+pub use edit::{EditUserPage, NewUserPage, builtin_role_description};
+pub use list::{UsersPage, builtin_role_name};
 pub use query::{PAGE_SIZE, SortColumn, UserFilter, UserQuery, UserStatus};
 
 use crate::{domain::UserId, error::AppError};

@@ -8,7 +8,7 @@ use leptos::prelude::LeptosOptions;
 use reqwest::StatusCode;
 use serde_json::Value;
 use server::{
-    config::{Config, LogFormat, Registration},
+    config::{Config, LogFormat, Registration, ResetDeliveryArg},
     startup::Application,
 };
 use sqlx::{Connection, Executor, PgConnection};
@@ -76,7 +76,7 @@ pub struct TestApp {
 
 enum Cleanup {
     Directory(PathBuf),
-    Database { server_url: String, name: String },
+    Database { server_url: String, name: String, dir: PathBuf },
 }
 
 pub fn test_config() -> Config {
@@ -89,6 +89,11 @@ pub fn test_config() -> Config {
         session_lifetime_hours: 12,
         login_max_failures: 5,
         login_max_failures_per_ip: 50,
+        reset_delivery: ResetDeliveryArg::TemporaryPassword,
+        invitation_days: 7,
+        temporary_password_hours: 24,
+        reset_link_minutes: 60,
+        mailbox_dir: None,
         log_format: LogFormat::Text,
     }
 }
@@ -98,19 +103,20 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, mut config: Config) -> TestApp {
+    // The server's logs, shown only for a failing test.
+    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn,app=info").try_init();
     let unique = format!("{:016x}", rand::random::<u64>());
+    // Both backends get their own data directory: it holds the mailbox.
+    let dir = std::env::temp_dir().join(format!("portico-test-{unique}"));
+    config.data_dir = dir.clone();
     let cleanup = match backend {
-        Backend::Sqlite => {
-            let dir = std::env::temp_dir().join(format!("portico-test-{unique}"));
-            config.data_dir = dir.clone();
-            Cleanup::Directory(dir)
-        }
+        Backend::Sqlite => Cleanup::Directory(dir),
         Backend::Postgres(server_url) => {
             let name = format!("portico_test_{unique}");
             let mut conn = PgConnection::connect(&server_url).await.expect("connect to TEST_POSTGRES_URL");
             conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
             config.database_url = Some(with_database(&server_url, &name));
-            Cleanup::Database { server_url, name }
+            Cleanup::Database { server_url, name, dir }
         }
     };
     let options = LeptosOptions::builder().output_name("portico").site_root("target/site").build();
@@ -192,10 +198,98 @@ impl TestApp {
             Cleanup::Directory(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            Cleanup::Database { server_url, name } => {
+            Cleanup::Database { server_url, name, dir } => {
+                let _ = std::fs::remove_dir_all(dir);
                 let mut conn = PgConnection::connect(&server_url).await.unwrap();
                 let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
             }
         }
     }
+}
+
+impl TestApp {
+    /// Calls a server function that takes JSON (`input = Json`).
+    pub async fn call_json(&self, client: &reqwest::Client, endpoint: &str, args: Value) -> Answer {
+        let response = client
+            .post(format!("{}/api/{endpoint}", self.url))
+            .json(&args)
+            .send()
+            .await
+            .expect("request reaches the server");
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Answer { status, body }
+    }
+
+    /// A new client signed in as the primary administrator of a new account.
+    pub async fn admin(&self, login: &str) -> reqwest::Client {
+        let client = new_client();
+        let email = format!("{login}@example.com");
+        let answer = self.call_as(&client, "auth/register", &register_args(login, &email)).await;
+        assert!(answer.is_ok(), "register {login}: {answer:?}");
+        let answer = self.call_as(&client, "accounts/create", &[("account_name", &format!("{login} corp"))]).await;
+        assert!(answer.is_ok(), "create account: {answer:?}");
+        client
+    }
+
+    /// The id of the user with this login name.
+    pub async fn user_id(&self, login: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE login_name = $1")
+            .bind(login)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+
+    /// The mails delivered to `recipient` so far, oldest first, as raw `.eml` text. Waits up to
+    /// five seconds for at least `expected` of them (the outbox worker runs every half second).
+    pub async fn mails_to(&self, recipient: &str, expected: usize) -> Vec<String> {
+        let mailbox = self.state.settings.mailbox_dir.clone();
+        for _ in 0..50 {
+            let mut files: Vec<_> = std::fs::read_dir(&mailbox)
+                .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect())
+                .unwrap_or_default();
+            files.sort();
+            let mails: Vec<String> = files
+                .iter()
+                .filter_map(|p| std::fs::read_to_string(p).ok())
+                .filter(|text| text.lines().any(|l| l.starts_with("To:") && l.contains(recipient)))
+                .map(|text| decode_quoted_printable(&text))
+                .collect();
+            if mails.len() >= expected {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("fewer than {expected} mails reached {recipient}");
+    }
+}
+
+/// The value of `token=` in the first link of a mail.
+pub fn token_in(mail: &str) -> String {
+    let start = mail.find("token=").expect("the mail holds a link with a token") + "token=".len();
+    mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
+/// Undoes quoted-printable (soft line breaks, `=XX` bytes) so tests read the text as sent.
+fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

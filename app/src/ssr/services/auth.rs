@@ -71,6 +71,7 @@ struct Credentials {
     password_hash: Option<String>,
     must_change_password: i64,
     locked_at: Option<i64>,
+    temporary_password_expires_at: Option<i64>,
     locale: String,
 }
 
@@ -99,6 +100,12 @@ pub async fn login(
         return Err(AppError::InvalidCredentials);
     }
     let user = user.ok_or(AppError::InvalidCredentials)?;
+    // A temporary password (F4 reset) works once, before it expires; after a reset by link
+    // no password works until the link is followed. Both look like a wrong password.
+    if user.temporary_password_expires_at.is_some_and(|expires| now >= expires) {
+        throttle::record_failure(&state.db, &id_key, settings.max_failures_per_identifier, settings, now).await?;
+        return Err(AppError::InvalidCredentials);
+    }
     if user.locked_at.is_some() {
         return Err(AppError::UserLocked);
     }
@@ -110,7 +117,12 @@ pub async fn login(
         sessions::end_by_token(&mut tx, replaced).await?;
     }
     let token = sessions::start(&mut tx, user_id, client, &state.settings, now).await?;
-    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+    // A temporary password is spent by this login (it stays valid for the change form only).
+    sqlx::query(
+        "UPDATE users SET last_login_at = $1,
+            temporary_password_expires_at = CASE WHEN temporary_password_expires_at IS NULL THEN NULL ELSE $1 END
+         WHERE id = $2",
+    )
         .bind(now)
         .bind(user.id)
         .execute(&mut *tx)
@@ -148,7 +160,8 @@ async fn find_credentials(state: &AppState, identifier: &str) -> Result<Option<C
         }
     };
     let sql = format!(
-        "SELECT id, account_id, login_name, password_hash, must_change_password, locked_at, locale
+        "SELECT id, account_id, login_name, password_hash, must_change_password, locked_at,
+                temporary_password_expires_at, locale
          FROM users WHERE {column} = $1"
     );
     sqlx::query_as(&sql).bind(value).fetch_optional(&state.db.pool).await.map_err(db_error)
@@ -191,7 +204,9 @@ pub async fn change_password(
     let hash = state.hasher.hash(new).await?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
-    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = 0, temporary_password_expires_at = NULL WHERE id = $2",
+    )
         .bind(hash)
         .bind(actor.user_id.0)
         .execute(&mut *tx)

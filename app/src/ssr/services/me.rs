@@ -1,7 +1,10 @@
 //! Self-service on one's own sessions (F10).
 
 use crate::{
-    error::AppError,
+    auth::known_locale,
+    domain::PersonName,
+    error::{AppError, FieldErrors},
+    me::Profile,
     session::SessionSummary,
     ssr::{AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, now, sessions},
 };
@@ -43,4 +46,46 @@ pub async fn end_other_sessions(state: &AppState, client: &ClientInfo, actor: &A
         .await?;
     tx.commit().await.map_err(db_error)?;
     Ok(ended)
+}
+
+pub async fn profile(state: &AppState, actor: &Actor) -> Result<Profile, AppError> {
+    let (first_name, last_name, locale, news, alerts): (String, String, String, i64, i64) = sqlx::query_as(
+        "SELECT first_name, last_name, locale, subscribe_news, subscribe_alerts FROM users WHERE id = $1",
+    )
+    .bind(actor.user_id.0)
+    .fetch_one(&state.db.pool)
+    .await
+    .map_err(db_error)?;
+    Ok(Profile { first_name, last_name, locale, subscribe_news: news == 1, subscribe_alerts: alerts == 1 })
+}
+
+/// Saves the actor's names, language and subscriptions; returns the language stored.
+pub async fn update_profile(state: &AppState, client: &ClientInfo, actor: &Actor, profile: &Profile) -> Result<&'static str, AppError> {
+    let mut errors = FieldErrors::default();
+    let first = errors.check("first_name", PersonName::parse(&profile.first_name));
+    let last = errors.check("last_name", PersonName::parse(&profile.last_name));
+    let (Some(first), Some(last)) = (first, last) else {
+        return Err(errors.into_error());
+    };
+    let locale = known_locale(&profile.locale);
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    sqlx::query(
+        "UPDATE users SET first_name = $1, last_name = $2, locale = $3, subscribe_news = $4, subscribe_alerts = $5 WHERE id = $6",
+    )
+    .bind(first.as_str())
+    .bind(last.as_str())
+    .bind(locale)
+    .bind(i64::from(profile.subscribe_news))
+    .bind(i64::from(profile.subscribe_alerts))
+    .bind(actor.user_id.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    AuditEvent::about_self("user.profile_updated", &client.ip, actor)
+        .details(json!({ "locale": locale, "news": profile.subscribe_news, "alerts": profile.subscribe_alerts }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(locale)
 }

@@ -2,5 +2,12 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod bulk;
+pub mod invitations;
+pub mod links;
 pub mod me;
+pub mod members;
+pub mod recovery;
+pub mod roles;
+pub mod rules;
 pub mod users;

@@ -1,43 +1,43 @@
 //! The users of the actor's account (F4). Every query is scoped to that account in SQL.
 
 use crate::{
-    domain::UserId,
+    domain::{AccountId, UserId},
     error::AppError,
     ssr::{Backend, AppState, db::db_error, guard::Actor},
-    users::{PAGE_SIZE, RoleLabel, SortColumn, UserPage, UserQuery, UserRow, UserStatus},
+    users::{PAGE_SIZE, RoleLabel, SortColumn, UserFilter, UserPage, UserQuery, UserRow, UserStatus},
 };
 use sqlx::{Any, query::QueryAs};
 use std::collections::HashMap;
 
 /// A WHERE clause under construction, with its `$N` parameters in order.
 #[derive(Default)]
-struct Conditions {
+pub struct Conditions {
     sql: Vec<String>,
-    binds: Vec<Bind>,
+    pub binds: Vec<Bind>,
 }
 
 #[derive(Clone)]
-enum Bind {
+pub enum Bind {
     Int(i64),
     Text(String),
 }
 
 impl Conditions {
-    fn push(&mut self, condition: impl FnOnce(usize) -> String, bind: Bind) {
+    pub fn push(&mut self, condition: impl FnOnce(usize) -> String, bind: Bind) {
         self.binds.push(bind);
         self.sql.push(condition(self.binds.len()));
     }
 
-    fn push_plain(&mut self, condition: &str) {
+    pub fn push_plain(&mut self, condition: &str) {
         self.sql.push(condition.to_owned());
     }
 
-    fn where_clause(&self) -> String {
+    pub fn where_clause(&self) -> String {
         self.sql.join(" AND ")
     }
 }
 
-fn bind_all<'q, O>(mut query: QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>, binds: &[Bind]) -> QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>> {
+pub fn bind_all<'q, O>(mut query: QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>, binds: &[Bind]) -> QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>> {
     for bind in binds {
         query = match bind.clone() {
             Bind::Int(value) => query.bind(value),
@@ -51,8 +51,7 @@ fn bind_all<'q, O>(mut query: QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>, 
 /// a phrase (so `%`, `_`, quotes and FTS syntax are literal); terms under three characters,
 /// which trigrams cannot index, scan instead. PostgreSQL: `LIKE` on the lower-cased column with
 /// `%`, `_` and `\` escaped, served by the pg_trgm GIN indexes.
-fn search_conditions(backend: Backend, query: &UserQuery, conditions: &mut Conditions) {
-    let filter = &query.filter;
+fn search_conditions(backend: Backend, filter: &UserFilter, conditions: &mut Conditions) {
     let terms = [
         ("first_name", &filter.first_name),
         ("last_name", &filter.last_name),
@@ -128,20 +127,26 @@ struct Row {
     last_login_at: Option<i64>,
 }
 
-pub async fn list(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<UserPage, AppError> {
-    let Some(account) = actor.account_id else { return Err(AppError::Forbidden) };
+/// The users of `account` matching `filter`, as a WHERE clause over `users u`.
+pub fn matching(backend: Backend, account: AccountId, filter: &UserFilter) -> Conditions {
     let mut conditions = Conditions::default();
     conditions.push(|n| format!("u.account_id = ${n}"), Bind::Int(account.0));
-    search_conditions(state.db.backend, query, &mut conditions);
-    if let Some(role) = query.filter.role {
+    search_conditions(backend, filter, &mut conditions);
+    if let Some(role) = filter.role {
         conditions.push(
             |n| format!("EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role_id = ${n})"),
             Bind::Int(role),
         );
     }
-    if let Some(status) = query.filter.status {
+    if let Some(status) = filter.status {
         conditions.push_plain(status_condition(status));
     }
+    conditions
+}
+
+pub async fn list(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<UserPage, AppError> {
+    let Some(account) = actor.account_id else { return Err(AppError::Forbidden) };
+    let conditions = matching(state.db.backend, account, &query.filter);
     let where_clause = conditions.where_clause();
 
     let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {where_clause}");

@@ -1,0 +1,75 @@
+//! The page an invitation link opens (F3): who invites whom, then names and password.
+
+use super::{AcceptInvitation, show_invitation};
+use crate::{
+    domain::{Password, PersonName},
+    i18n::*,
+    session::use_session,
+    ui::{AuthCard, FormError, SubmitButton, TextField, error_of, error_text},
+};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+#[component]
+pub fn AcceptInvitationPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_query_map();
+    let token = params.with_untracked(|p| p.get("token").unwrap_or_default());
+    let invitation = Resource::new({
+        let token = token.clone();
+        move || token.clone()
+    }, show_invitation);
+    view! {
+        <Suspense>
+            {move || invitation.get().map(|answer| match answer {
+                Ok(info) => view! { <AcceptForm info token=token.clone() /> }.into_any(),
+                Err(error) => view! {
+                    <AuthCard title=move || t!(i18n, invitation.invalid_title)>
+                        <p role="alert" class="text-sm text-red-800">{error_text(i18n.get_locale_untracked(), &error)}</p>
+                    </AuthCard>
+                }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AcceptForm(info: super::InvitationInfo, token: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let accept = ServerAction::<AcceptInvitation>::new();
+    let error = error_of(accept);
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(_)) = accept.value().get() {
+            session.refresh();
+            navigate("/", Default::default());
+        }
+    });
+    let account = info.account_name.clone();
+    let first_name = RwSignal::new(info.first_name.clone());
+    let last_name = RwSignal::new(info.last_name.clone());
+    view! {
+        <AuthCard title=move || t!(i18n, invitation.title, account = account.clone())>
+            <p class="mb-5 text-sm text-slate-600">
+                {td_string!(i18n.get_locale_untracked(), invitation.intro, login = info.login_name.clone(), email = info.email.clone()).to_string()}
+            </p>
+            <ActionForm action=accept attr:class="space-y-5">
+                <input type="hidden" name="token" value=token />
+                <FormError error />
+                <TextField name="first_name" autocomplete="given-name" error value=first_name validate=|s| PersonName::parse(s).map(drop)>
+                    {t!(i18n, register.first_name)}
+                </TextField>
+                <TextField name="last_name" autocomplete="family-name" error value=last_name validate=|s| PersonName::parse(s).map(drop)>
+                    {t!(i18n, register.last_name)}
+                </TextField>
+                <TextField name="password" kind="password" autocomplete="new-password" error autofocus=true
+                    validate=|s| Password::choose(s, &[]).map(drop)
+                    hint=move || t!(i18n, register.password_hint, min = Password::MIN_CHARS)>
+                    {t!(i18n, register.password)}
+                </TextField>
+                <SubmitButton pending=accept.pending()>{t!(i18n, invitation.submit)}</SubmitButton>
+            </ActionForm>
+        </AuthCard>
+    }
+}

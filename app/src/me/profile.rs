@@ -1,0 +1,93 @@
+//! The user's own profile (F10): names, language and e-mail subscriptions.
+
+use super::{Profile, UpdateMyProfile, my_profile};
+use crate::{
+    i18n::*,
+    session::use_session,
+    ui::{FormError, Gate, Need, SubmitButton, TextField, leave_when_signed_out},
+};
+use leptos::prelude::*;
+use leptos_i18n::Locale as _;
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    view! { <Gate need=Need::Member><ProfileLoader /></Gate> }
+}
+
+#[component]
+fn ProfileLoader() -> impl IntoView {
+    let profile = Resource::new(|| (), |_| my_profile());
+    leave_when_signed_out(move || profile.get().and_then(Result::err));
+    view! {
+        <Suspense>
+            {move || profile.get().and_then(Result::ok).map(|profile| view! { <ProfileForm profile /> })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProfileForm(profile: Profile) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let save = ServerAction::<UpdateMyProfile>::new();
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    leave_when_signed_out(move || error.get());
+    let first_name = RwSignal::new(profile.first_name.clone());
+    let last_name = RwSignal::new(profile.last_name.clone());
+    let locale = RwSignal::new(profile.locale.clone());
+    let news = RwSignal::new(profile.subscribe_news);
+    let alerts = RwSignal::new(profile.subscribe_alerts);
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    Effect::new(move || {
+        if let Some(Ok(())) = save.value().get() {
+            let chosen = locale.get_untracked();
+            if let Some(l) = Locale::get_all().iter().find(|l| l.as_str() == chosen) {
+                i18n.set_locale(*l);
+            }
+            session.refresh();
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(UpdateMyProfile {
+            profile: Profile {
+                first_name: first_name.get_untracked(),
+                last_name: last_name.get_untracked(),
+                locale: locale.get_untracked(),
+                subscribe_news: news.get_untracked(),
+                subscribe_alerts: alerts.get_untracked(),
+            },
+        });
+    };
+    view! {
+        <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, profile.title)}</h1>
+        <form on:submit=submit novalidate class="mt-6 max-w-xl space-y-6 rounded-xl bg-white p-8 shadow-sm ring-1 ring-slate-200">
+            <FormError error />
+            <Show when=saved>
+                <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">{t!(i18n, profile.saved)}</p>
+            </Show>
+            <TextField name="first_name" error value=first_name>{t!(i18n, register.first_name)}</TextField>
+            <TextField name="last_name" error value=last_name>{t!(i18n, register.last_name)}</TextField>
+            <div>
+                <label for="profile-locale" class="block text-sm font-medium text-slate-700">{t!(i18n, user_form.language)}</label>
+                <select id="profile-locale" on:change=move |ev| locale.set(event_target_value(&ev))
+                    class="mt-1 block w-full rounded-md border-0 py-2 pl-3 pr-8 text-sm ring-1 ring-inset ring-slate-300">
+                    <option value="en" selected=profile.locale == "en">"English"</option>
+                    <option value="fr" selected=profile.locale == "fr">"Français"</option>
+                </select>
+            </div>
+            <fieldset>
+                <legend class="text-sm font-medium text-slate-700">{t!(i18n, user_form.subscriptions)}</legend>
+                <label class="mt-2 flex items-center gap-2 text-sm text-slate-700">
+                    <input type="checkbox" prop:checked=news on:change=move |ev| news.set(event_target_checked(&ev)) class="h-4 w-4 rounded border-slate-300" />
+                    {t!(i18n, user_form.news)}
+                </label>
+                <label class="mt-2 flex items-center gap-2 text-sm text-slate-700">
+                    <input type="checkbox" prop:checked=alerts on:change=move |ev| alerts.set(event_target_checked(&ev)) class="h-4 w-4 rounded border-slate-300" />
+                    {t!(i18n, user_form.alerts)}
+                </label>
+            </fieldset>
+            <div class="max-w-xs"><SubmitButton pending=save.pending()>{t!(i18n, common.save)}</SubmitButton></div>
+        </form>
+    }
+}

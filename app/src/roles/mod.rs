@@ -1,0 +1,53 @@
+//! Roles and permissions (F5): the account's role catalogue and the forms for custom roles.
+
+mod page;
+
+pub use page::RolesPage;
+
+use crate::{domain::{Permission, PermissionSet}, error::AppError};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A role of the account's catalogue. Built-in roles carry their key (the UI translates their
+/// name and description) and are read-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleInfo {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub builtin_key: Option<String>,
+    pub permissions: PermissionSet,
+    /// Users of this account holding the role.
+    pub holders: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleForm {
+    pub name: String,
+    pub description: String,
+    pub permissions: Vec<Permission>,
+}
+
+/// Readable by whoever sees users (the role filter, the user form) or manages roles.
+#[server(prefix = "/api", endpoint = "roles/list")]
+pub async fn list_roles() -> Result<Vec<RoleInfo>, AppError> {
+    use crate::ssr::{guard, services::roles};
+    let (caller, actor) = guard::any_permission(&[Permission::UsersView, Permission::RolesManage]).await?;
+    roles::list(&caller.state, &actor).await
+}
+
+/// Creates a custom role (`id` absent) or changes one.
+#[server(prefix = "/api", endpoint = "roles/save", input = server_fn::codec::Json)]
+pub async fn save_role(id: Option<i64>, form: RoleForm) -> Result<i64, AppError> {
+    use crate::ssr::{guard, services::roles};
+    let (caller, actor) = guard::permission(Permission::RolesManage).await?;
+    roles::save(&caller.state, &caller.client, &actor, id, &form).await
+}
+
+/// Deletes a custom role; its holders lose it. Returns how many held it.
+#[server(prefix = "/api", endpoint = "roles/delete")]
+pub async fn delete_role(id: i64) -> Result<i64, AppError> {
+    use crate::ssr::{guard, services::roles};
+    let (caller, actor) = guard::permission(Permission::RolesManage).await?;
+    roles::delete(&caller.state, &caller.client, &actor, id).await
+}

@@ -1,0 +1,64 @@
+//! The mails Portico sends (F9), rendered in the recipient's language from the same
+//! translation files as the UI. Rendering happens when the mail is queued, inside the
+//! transaction of the action (see `outbox`).
+
+use crate::i18n::{Locale, td_string};
+
+/// One mail to one person. Links are complete URLs.
+#[derive(Debug)]
+pub enum Mail<'a> {
+    Invitation { account: &'a str, inviter: &'a str, link: &'a str, valid_days: i64 },
+    TemporaryPassword { password: &'a str, valid_hours: i64 },
+    PasswordResetLink { link: &'a str, valid_minutes: i64 },
+    PrimaryAdministrator { account: &'a str },
+}
+
+/// Subject and plain-text body.
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+}
+
+pub fn locale_of(code: &str) -> Locale {
+    if code == "fr" { Locale::fr } else { Locale::en }
+}
+
+pub fn render(mail: &Mail<'_>, locale: Locale) -> Rendered {
+    let greeting = td_string!(locale, mail.greeting);
+    let signature = td_string!(locale, mail.signature);
+    let (subject, text) = match mail {
+        Mail::Invitation { account, inviter, link, valid_days } => (
+            td_string!(locale, mail.invitation_subject, account = *account).to_string(),
+            td_string!(locale, mail.invitation_body, account = *account, inviter = *inviter, link = *link, days = *valid_days)
+                .to_string(),
+        ),
+        Mail::TemporaryPassword { password, valid_hours } => (
+            td_string!(locale, mail.temporary_password_subject).to_string(),
+            td_string!(locale, mail.temporary_password_body, password = *password, hours = *valid_hours).to_string(),
+        ),
+        Mail::PasswordResetLink { link, valid_minutes } => (
+            td_string!(locale, mail.reset_link_subject).to_string(),
+            td_string!(locale, mail.reset_link_body, link = *link, minutes = *valid_minutes).to_string(),
+        ),
+        Mail::PrimaryAdministrator { account } => (
+            td_string!(locale, mail.primary_admin_subject, account = *account).to_string(),
+            td_string!(locale, mail.primary_admin_body, account = *account).to_string(),
+        ),
+    };
+    Rendered { subject, body: format!("{greeting}\n\n{text}\n\n{signature}\n") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mails_carry_their_link_in_the_recipients_language() {
+        let mail = Mail::Invitation { account: "Acme", inviter: "Ada", link: "http://x/invitation?token=t", valid_days: 7 };
+        let english = render(&mail, Locale::en);
+        let french = render(&mail, Locale::fr);
+        assert!(english.body.contains("http://x/invitation?token=t") && english.subject.contains("Acme"));
+        assert!(french.body.contains("http://x/invitation?token=t"));
+        assert_ne!(english.subject, french.subject);
+    }
+}

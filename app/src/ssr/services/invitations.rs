@@ -1,0 +1,203 @@
+//! Invitations by link (F3): an invited user exists without a password until they open the
+//! single-use link, choose their names and password, and land in the account signed in.
+
+use super::{links, rules};
+use crate::{
+    auth::InvitationInfo,
+    domain::{Password, PersonName, UserId},
+    error::{AppError, Refusal},
+    ssr::{
+        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, sessions,
+        services::auth::LoginGrant,
+    },
+    users::PendingInvitation,
+};
+use sqlx::AnyConnection;
+
+/// Creates the invitation link of `user` (ending any earlier one) and queues its mail.
+pub async fn issue(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    actor: &Actor,
+    user: UserId,
+    email: &str,
+    locale: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let ttl = state.settings.invitation_ttl_secs;
+    let token = links::create(conn, user, links::Purpose::Invitation, now, ttl).await?;
+    let link = format!("{}/invitation?token={token}", state.settings.public_url);
+    let account = actor.info.account.as_ref().map(|a| a.name.as_str()).unwrap_or_default();
+    let inviter = format!("{} {}", actor.info.first_name, actor.info.last_name);
+    let mail = Mail::Invitation { account, inviter: &inviter, link: &link, valid_days: (ttl + 86_400 - 1) / 86_400 };
+    outbox::enqueue(conn, email, locale, &mail, now).await
+}
+
+#[derive(sqlx::FromRow)]
+struct PendingRow {
+    id: i64,
+    email: String,
+    login_name: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+}
+
+/// The account's invitations not yet accepted, newest first; expired ones included (they can
+/// be resent).
+pub async fn pending(state: &AppState, actor: &Actor) -> Result<Vec<PendingInvitation>, AppError> {
+    let account = rules::account_of(actor)?;
+    let now = now();
+    let rows: Vec<PendingRow> = sqlx::query_as(
+        "SELECT u.id, u.email, u.login_name, u.created_at,
+                (SELECT MAX(t.expires_at) FROM user_tokens t WHERE t.user_id = u.id AND t.purpose = 'invitation') AS expires_at
+         FROM users u WHERE u.account_id = $1 AND u.password_hash IS NULL
+         ORDER BY u.created_at DESC, u.id DESC LIMIT 500",
+    )
+    .bind(account.0)
+    .fetch_all(&state.db.pool)
+    .await
+    .map_err(db_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PendingInvitation {
+            user_id: UserId(r.id),
+            email: r.email,
+            login_name: r.login_name,
+            invited_at: r.created_at,
+            expires_at: r.expires_at.unwrap_or(0),
+            expired: r.expires_at.is_none_or(|at| at <= now),
+        })
+        .collect())
+}
+
+/// The invited user `id` of the actor's account, or `NotFound`/`NotActive`.
+async fn invited(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Result<rules::TargetRow, AppError> {
+    let target = rules::target(conn, actor, id).await?;
+    if target.invited != 1 {
+        return Err(AppError::Refused(Refusal::NotActive));
+    }
+    Ok(target)
+}
+
+pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let target = invited(&mut tx, actor, id).await?;
+    issue(&mut tx, state, actor, id, &target.email, &target.locale, now).await?;
+    AuditEvent::new("invitation.resent", &client.ip)
+        .actor(actor.user_id, &actor.login_name, actor.account_id)
+        .account(actor.account_id)
+        .target_user(id, &target.login_name)
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// Cancelling removes the invited user: the link dies with them and the e-mail is free again.
+pub async fn cancel(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let target = invited(&mut tx, actor, id).await?;
+    sqlx::query("DELETE FROM users WHERE id = $1 AND password_hash IS NULL")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    AuditEvent::new("invitation.cancelled", &client.ip)
+        .actor(actor.user_id, &actor.login_name, actor.account_id)
+        .account(actor.account_id)
+        .target_user(id, &target.login_name)
+        .details(serde_json::json!({ "email": target.email }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationRow {
+    user_id: i64,
+    first_name: String,
+    last_name: String,
+    login_name: String,
+    email: String,
+    account_name: String,
+}
+
+async fn find(conn: &mut AnyConnection, token: &str, now: i64) -> Result<InvitationRow, AppError> {
+    let user = links::find(conn, token, links::Purpose::Invitation, now).await?;
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.first_name, u.last_name, u.login_name, u.email, a.name AS account_name
+         FROM users u JOIN accounts a ON a.id = u.account_id
+         WHERE u.id = $1 AND u.password_hash IS NULL",
+    )
+    .bind(user.0)
+    .fetch_optional(conn)
+    .await
+    .map_err(db_error)?
+    .ok_or_else(links::invalid)
+}
+
+/// What the invitee sees before accepting: who they will be and where.
+pub async fn show(state: &AppState, token: &str) -> Result<InvitationInfo, AppError> {
+    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+    let row = find(&mut conn, token, now()).await?;
+    Ok(InvitationInfo {
+        account_name: row.account_name,
+        email: row.email,
+        login_name: row.login_name,
+        first_name: row.first_name,
+        last_name: row.last_name,
+    })
+}
+
+/// The invitee sets names and password; the link dies; they are signed in.
+pub async fn accept(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+    (first_name, last_name): (PersonName, PersonName),
+    password: Password,
+    replaced_session: Option<&str>,
+) -> Result<LoginGrant, AppError> {
+    let hash = state.hasher.hash(password).await?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let row = find(&mut tx, token, now).await?;
+    let user = UserId(row.user_id);
+    // `password_hash IS NULL` again: of two tabs accepting at once, one wins.
+    let accepted = sqlx::query(
+        "UPDATE users SET first_name = $1, last_name = $2, password_hash = $3, must_change_password = 0,
+                          email_verified_at = $4, last_login_at = $4
+         WHERE id = $5 AND password_hash IS NULL",
+    )
+    .bind(first_name.as_str())
+    .bind(last_name.as_str())
+    .bind(hash)
+    .bind(now)
+    .bind(user.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    if accepted.rows_affected() != 1 {
+        return Err(links::invalid());
+    }
+    links::delete_all(&mut tx, user, links::Purpose::Invitation).await?;
+    if let Some(replaced) = replaced_session {
+        sessions::end_by_token(&mut tx, replaced).await?;
+    }
+    let session = sessions::start(&mut tx, user, client, &state.settings, now).await?;
+    let (account, locale): (Option<i64>, String) = sqlx::query_as("SELECT account_id, locale FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let account = account.map(crate::domain::AccountId);
+    AuditEvent::new("invitation.accepted", &client.ip)
+        .actor(user, &row.login_name, account)
+        .account(account)
+        .target_user(user, &row.login_name)
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(LoginGrant { user_id: user, token: session, locale, must_change_password: false })
+}

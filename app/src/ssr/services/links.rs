@@ -1,0 +1,71 @@
+//! Single-use links (S2): 256-bit tokens stored as SHA-256 hashes, expiring, deleted on use.
+
+use crate::{
+    domain::UserId,
+    error::{AppError, Problem},
+    ssr::{db::db_error, tokens},
+};
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Invitation,
+    PasswordReset,
+}
+
+impl Purpose {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Invitation => "invitation",
+            Self::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// The one answer for unknown, used and expired links: the form's `token` field is refused.
+pub fn invalid() -> AppError {
+    AppError::field("token", Problem::LinkInvalid)
+}
+
+/// A new link for `user`, replacing any earlier one for the same purpose. Returns the token,
+/// which exists only in the mail from then on.
+pub async fn create(conn: &mut AnyConnection, user: UserId, purpose: Purpose, now: i64, ttl_secs: i64) -> Result<String, AppError> {
+    delete_all(conn, user, purpose).await?;
+    let token = tokens::new_token();
+    sqlx::query("INSERT INTO user_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(tokens::hash_token(&token))
+        .bind(user.0)
+        .bind(purpose.key())
+        .bind(now)
+        .bind(now + ttl_secs)
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(token)
+}
+
+/// The user a valid link belongs to.
+pub async fn find(conn: &mut AnyConnection, token: &str, purpose: Purpose, now: i64) -> Result<UserId, AppError> {
+    if token.is_empty() || token.len() > 128 {
+        return Err(invalid());
+    }
+    let user: Option<i64> =
+        sqlx::query_scalar("SELECT user_id FROM user_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3")
+            .bind(tokens::hash_token(token))
+            .bind(purpose.key())
+            .bind(now)
+            .fetch_optional(conn)
+            .await
+            .map_err(db_error)?;
+    user.map(UserId).ok_or_else(invalid)
+}
+
+pub async fn delete_all(conn: &mut AnyConnection, user: UserId, purpose: Purpose) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM user_tokens WHERE user_id = $1 AND purpose = $2")
+        .bind(user.0)
+        .bind(purpose.key())
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}

@@ -1,0 +1,294 @@
+//! Adding and editing the people of an account (F3, F4 edit) and handing over the primary
+//! administrator role (F6).
+
+use super::{invitations, rules};
+use crate::{
+    auth::known_locale,
+    domain::{BuiltInRole, Email, LoginName, Password, PersonName, UserId},
+    error::{AppError, FieldErrors, Refusal},
+    ssr::{AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, sessions},
+    users::{Delivery, UserDetails, UserForm, UserStatus},
+};
+use serde_json::json;
+
+/// The form, parsed. `password` is `None` when not given (invitation, or edit keeping it).
+struct Parsed {
+    first_name: PersonName,
+    last_name: PersonName,
+    login_name: LoginName,
+    email: Email,
+    locale: &'static str,
+    password: Option<Password>,
+}
+
+fn parse(form: &UserForm, password_required: bool) -> Result<Parsed, AppError> {
+    let mut errors = FieldErrors::default();
+    let first = errors.check("first_name", PersonName::parse(&form.first_name));
+    let last = errors.check("last_name", PersonName::parse(&form.last_name));
+    let login = errors.check("login_name", LoginName::parse(&form.login_name));
+    let email = errors.check("email", Email::parse(&form.email));
+    let password = if password_required || !form.password.is_empty() {
+        errors.check("password", Password::choose(&form.password, &[&form.login_name, &form.email])).map(Some)
+    } else {
+        Some(None)
+    };
+    match (first, last, login, email, password) {
+        (Some(first_name), Some(last_name), Some(login_name), Some(email), Some(password)) => {
+            Ok(Parsed { first_name, last_name, login_name, email, locale: known_locale(&form.locale), password })
+        }
+        _ => Err(errors.into_error()),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailsRow {
+    id: i64,
+    first_name: String,
+    last_name: String,
+    login_name: String,
+    email: String,
+    locale: String,
+    subscribe_news: i64,
+    subscribe_alerts: i64,
+    is_primary_admin: i64,
+    locked: i64,
+    invited: i64,
+    must_change_password: i64,
+}
+
+pub async fn details(state: &AppState, actor: &Actor, id: UserId) -> Result<UserDetails, AppError> {
+    let account = rules::account_of(actor)?;
+    let row: DetailsRow = sqlx::query_as(
+        "SELECT id, first_name, last_name, login_name, email, locale, subscribe_news, subscribe_alerts,
+                is_primary_admin, must_change_password,
+                CASE WHEN locked_at IS NULL THEN 0 ELSE 1 END AS locked,
+                CASE WHEN password_hash IS NULL THEN 1 ELSE 0 END AS invited
+         FROM users WHERE id = $1 AND account_id = $2",
+    )
+    .bind(id.0)
+    .bind(account.0)
+    .fetch_optional(&state.db.pool)
+    .await
+    .map_err(db_error)?
+    .ok_or(AppError::NotFound)?;
+    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+    let role_ids = rules::roles_held(&mut conn, id).await?.into_iter().map(|r| r.id).collect();
+    Ok(UserDetails {
+        id: UserId(row.id),
+        status: match (row.locked, row.invited, row.must_change_password) {
+            (1, _, _) => UserStatus::Locked,
+            (_, 1, _) => UserStatus::Invited,
+            (_, _, 1) => UserStatus::MustChangePassword,
+            _ => UserStatus::Active,
+        },
+        first_name: row.first_name,
+        last_name: row.last_name,
+        login_name: row.login_name,
+        email: row.email,
+        locale: row.locale,
+        subscribe_news: row.subscribe_news == 1,
+        subscribe_alerts: row.subscribe_alerts == 1,
+        role_ids,
+        is_primary_admin: row.is_primary_admin == 1,
+    })
+}
+
+/// F3: a new user of the actor's account, with an initial password (to be changed at first
+/// login) or an invitation link by e-mail. An e-mail already used anywhere is refused (I2).
+pub async fn create(
+    state: &AppState,
+    client: &ClientInfo,
+    actor: &Actor,
+    form: &UserForm,
+    delivery: Delivery,
+) -> Result<UserId, AppError> {
+    let account = rules::account_of(actor)?;
+    let parsed = parse(form, delivery == Delivery::Password)?;
+    let hash = match &parsed.password {
+        Some(password) if delivery == Delivery::Password => Some(state.hasher.hash(password.clone()).await?),
+        _ => None,
+    };
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let mut roles = rules::assignable_roles(&mut tx, account, &form.role_ids).await?;
+    if roles.is_empty() {
+        roles.push(rules::member_role(&mut tx).await?);
+    }
+    rules::check_role_change(actor, &[], &roles)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (account_id, first_name, last_name, login_name, email, password_hash,
+                            must_change_password, locale, subscribe_news, subscribe_alerts, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(account.0)
+    .bind(parsed.first_name.as_str())
+    .bind(parsed.last_name.as_str())
+    .bind(parsed.login_name.as_str())
+    .bind(parsed.email.as_str())
+    .bind(hash.as_deref())
+    .bind(i64::from(hash.is_some()))
+    .bind(parsed.locale)
+    .bind(i64::from(form.subscribe_news))
+    .bind(i64::from(form.subscribe_alerts))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let user = UserId(id);
+    rules::set_roles(&mut tx, user, &roles).await?;
+    if delivery == Delivery::Invitation {
+        invitations::issue(&mut tx, state, actor, user, parsed.email.as_str(), parsed.locale, now).await?;
+    }
+    AuditEvent::new("user.created", &client.ip)
+        .actor(actor.user_id, &actor.login_name, Some(account))
+        .account(Some(account))
+        .target_user(user, parsed.login_name.as_str())
+        .details(json!({
+            "delivery": format!("{delivery:?}").to_lowercase(),
+            "email": parsed.email.as_str(),
+            "roles": roles.iter().map(|r| r.id).collect::<Vec<_>>(),
+        }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(user)
+}
+
+/// F4 edit: names, login name, e-mail, password, roles, subscriptions, language. A password
+/// set by someone else must be changed at the user's next login, and ends their sessions.
+pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId, form: &UserForm) -> Result<(), AppError> {
+    let account = rules::account_of(actor)?;
+    let parsed = parse(form, false)?;
+    let hash = match &parsed.password {
+        Some(password) => Some(state.hasher.hash(password.clone()).await?),
+        None => None,
+    };
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let target = rules::target(&mut tx, actor, id).await?;
+    let held = rules::permissions_of(&mut tx, &[target.id]).await?;
+    rules::may_manage(actor, &target, held.get(&target.id).copied().unwrap_or_default()).map_err(AppError::Refused)?;
+    let before = rules::roles_held(&mut tx, id).await?;
+    let mut after = rules::assignable_roles(&mut tx, account, &form.role_ids).await?;
+    if after.is_empty() {
+        after.push(rules::member_role(&mut tx).await?);
+    }
+    rules::check_role_change(actor, &before, &after)?;
+    let administrator = BuiltInRole::Administrator.key();
+    if target.is_primary_admin == 1 && !after.iter().any(|r| r.builtin_key.as_deref() == Some(administrator)) {
+        return Err(AppError::Refused(Refusal::PrimaryKeepsAdministrator));
+    }
+    sqlx::query(
+        "UPDATE users SET first_name = $1, last_name = $2, login_name = $3, email = $4, locale = $5,
+                          subscribe_news = $6, subscribe_alerts = $7
+         WHERE id = $8",
+    )
+    .bind(parsed.first_name.as_str())
+    .bind(parsed.last_name.as_str())
+    .bind(parsed.login_name.as_str())
+    .bind(parsed.email.as_str())
+    .bind(parsed.locale)
+    .bind(i64::from(form.subscribe_news))
+    .bind(i64::from(form.subscribe_alerts))
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let password_set = hash.is_some();
+    if let Some(hash) = hash {
+        let by_someone_else = id != actor.user_id;
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = $2, temporary_password_expires_at = NULL
+             WHERE id = $3",
+        )
+        .bind(hash)
+        .bind(i64::from(by_someone_else))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let keep = (!by_someone_else).then_some(actor.session_id);
+        sessions::end_all_for_user(&mut tx, id, keep).await?;
+    }
+    rules::set_roles(&mut tx, id, &after).await?;
+    let changed: Vec<&str> = [
+        ("first_name", target.first_name != parsed.first_name.as_str()),
+        ("last_name", target.last_name != parsed.last_name.as_str()),
+        ("login_name", target.login_name != parsed.login_name.as_str()),
+        ("email", target.email != parsed.email.as_str()),
+        ("locale", target.locale != parsed.locale),
+        ("password", password_set),
+    ]
+    .into_iter()
+    .filter_map(|(field, changed)| changed.then_some(field))
+    .collect();
+    AuditEvent::new("user.updated", &client.ip)
+        .actor(actor.user_id, &actor.login_name, Some(account))
+        .account(Some(account))
+        .target_user(id, parsed.login_name.as_str())
+        .details(json!({
+            "changed": changed,
+            "roles_before": before.iter().map(|r| r.id).collect::<Vec<_>>(),
+            "roles_after": after.iter().map(|r| r.id).collect::<Vec<_>>(),
+        }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// F6: in one transaction the target becomes primary administrator with the Administrator
+/// role, the actor keeps their roles but loses the title and every session, and the target is
+/// e-mailed. The actor's row is updated first, on the condition that they still hold the title:
+/// of two concurrent transfers the second finds it gone and changes nothing (I1).
+pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
+    let account = rules::account_of(actor)?;
+    if id == actor.user_id {
+        return Err(AppError::Refused(Refusal::Yourself));
+    }
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let target = rules::target(&mut tx, actor, id).await?;
+    if target.locked == 1 || target.invited == 1 {
+        return Err(AppError::Refused(Refusal::NotActive));
+    }
+    let stepped_down = sqlx::query("UPDATE users SET is_primary_admin = 0 WHERE id = $1 AND account_id = $2 AND is_primary_admin = 1")
+        .bind(actor.user_id.0)
+        .bind(account.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    if stepped_down.rows_affected() != 1 {
+        return Err(AppError::Refused(Refusal::OnlyPrimaryAdministrator));
+    }
+    let promoted = sqlx::query(
+        "UPDATE users SET is_primary_admin = 1 WHERE id = $1 AND account_id = $2 AND locked_at IS NULL AND password_hash IS NOT NULL",
+    )
+    .bind(id.0)
+    .bind(account.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    if promoted.rows_affected() != 1 {
+        return Err(AppError::Refused(Refusal::NotActive));
+    }
+    sqlx::query(
+        "INSERT INTO user_roles (user_id, role_id)
+         SELECT $1, r.id FROM roles r WHERE r.builtin_key = 'administrator'
+           AND NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = $1 AND ur.role_id = r.id)",
+    )
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    sessions::end_all_for_user(&mut tx, actor.user_id, None).await?;
+    let account_name = actor.info.account.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+    outbox::enqueue(&mut tx, &target.email, &target.locale, &Mail::PrimaryAdministrator { account: &account_name }, now).await?;
+    AuditEvent::new("account.primary_admin_transferred", &client.ip)
+        .actor(actor.user_id, &actor.login_name, Some(account))
+        .account(Some(account))
+        .target_user(id, &target.login_name)
+        .details(json!({ "former": actor.login_name }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}

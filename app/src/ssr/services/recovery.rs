@@ -1,0 +1,153 @@
+//! Getting back in: an administrator's password reset (F4, both delivery modes) and the
+//! "forgot password" link (F1).
+
+use super::{links, rules};
+use crate::{
+    domain::{Email, Password, UserId},
+    error::{AppError, Refusal},
+    ssr::{
+        AppState, ResetDelivery, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now,
+        outbox, sessions, throttle, tokens,
+    },
+};
+use serde_json::json;
+
+/// F4 reset: every session of the user ends and the old password stops working at once.
+/// `TemporaryPassword` mails a random password good for one login within its lifetime, after
+/// which the user must choose their own; `Link` mails a single-use link instead and leaves no
+/// password usable until it is followed. The administrator never sees either.
+pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
+    if id == actor.user_id {
+        return Err(AppError::Refused(Refusal::Yourself));
+    }
+    let settings = &state.settings;
+    let temporary = Password::generated(tokens::temporary_password());
+    // In link mode the stored hash is of a password nobody knows, and it is already expired.
+    let hash = state.hasher.hash(temporary.clone()).await?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let target = rules::target(&mut tx, actor, id).await?;
+    let held = rules::permissions_of(&mut tx, &[target.id]).await?;
+    rules::may_manage(actor, &target, held.get(&target.id).copied().unwrap_or_default()).map_err(AppError::Refused)?;
+    if target.invited == 1 {
+        return Err(AppError::Refused(Refusal::NotActive));
+    }
+    let ttl = settings.temporary_password_ttl_secs;
+    let expires_at = match settings.reset_delivery {
+        ResetDelivery::TemporaryPassword => now + ttl,
+        ResetDelivery::Link => 0,
+    };
+    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 1, temporary_password_expires_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(expires_at)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let ended = sessions::end_all_for_user(&mut tx, id, None).await?;
+    match settings.reset_delivery {
+        ResetDelivery::TemporaryPassword => {
+            let mail = Mail::TemporaryPassword { password: temporary.expose(), valid_hours: (ttl + 3600 - 1) / 3600 };
+            outbox::enqueue(&mut tx, &target.email, &target.locale, &mail, now).await?;
+        }
+        ResetDelivery::Link => {
+            let token = links::create(&mut tx, id, links::Purpose::PasswordReset, now, ttl).await?;
+            let link = format!("{}/password/reset?token={token}", settings.public_url);
+            let mail = Mail::PasswordResetLink { link: &link, valid_minutes: (ttl + 60 - 1) / 60 };
+            outbox::enqueue(&mut tx, &target.email, &target.locale, &mail, now).await?;
+        }
+    }
+    AuditEvent::new("user.password_reset", &client.ip)
+        .actor(actor.user_id, &actor.login_name, actor.account_id)
+        .account(actor.account_id)
+        .target_user(id, &target.login_name)
+        .details(json!({ "delivery": format!("{:?}", settings.reset_delivery).to_lowercase(), "sessions_ended": ended }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}
+
+#[derive(sqlx::FromRow)]
+struct Known {
+    id: i64,
+    login_name: String,
+    locale: String,
+    account_id: Option<i64>,
+}
+
+/// F1 "forgot password": the answer is the same whether or not the address is known. Known,
+/// active users get a single-use link; every request counts against a per-address and a
+/// per-IP limit so nobody can flood a mailbox.
+pub async fn forgot(state: &AppState, client: &ClientInfo, email: &Email) -> Result<(), AppError> {
+    let now = now();
+    let limits = &state.settings.throttle;
+    let address_key = format!("forgot:{}", email.as_str());
+    let ip_key = format!("forgot-ip:{}", client.ip);
+    throttle::check(&state.db, &[&address_key, &ip_key], now).await?;
+    throttle::record_failure(&state.db, &address_key, 3, limits, now).await?;
+    throttle::record_failure(&state.db, &ip_key, limits.max_failures_per_ip, limits, now).await?;
+
+    let mut tx = state.db.begin_write().await?;
+    let known: Option<Known> = sqlx::query_as(
+        "SELECT id, login_name, locale, account_id FROM users
+         WHERE email = $1 AND locked_at IS NULL AND password_hash IS NOT NULL",
+    )
+    .bind(email.as_str())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    if let Some(user) = known {
+        let ttl = state.settings.reset_link_ttl_secs;
+        let token = links::create(&mut tx, UserId(user.id), links::Purpose::PasswordReset, now, ttl).await?;
+        let link = format!("{}/password/reset?token={token}", state.settings.public_url);
+        let mail = Mail::PasswordResetLink { link: &link, valid_minutes: (ttl + 60 - 1) / 60 };
+        outbox::enqueue(&mut tx, email.as_str(), &user.locale, &mail, now).await?;
+        let account = user.account_id.map(crate::domain::AccountId);
+        AuditEvent::new("user.password_reset_requested", &client.ip)
+            .account(account)
+            .target_user(UserId(user.id), &user.login_name)
+            .record(&mut tx, now)
+            .await?;
+    }
+    tx.commit().await.map_err(db_error)
+}
+
+/// Following a reset link: the new password replaces whatever was there, every session ends,
+/// and the link dies. The user then signs in with it.
+pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str, password: &str) -> Result<(), AppError> {
+    let now = now();
+    let user = {
+        let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+        links::find(&mut conn, token, links::Purpose::PasswordReset, now).await?
+    };
+    let (login_name, email, account): (String, String, Option<i64>) =
+        sqlx::query_as("SELECT login_name, email, account_id FROM users WHERE id = $1")
+            .bind(user.0)
+            .fetch_one(&state.db.pool)
+            .await
+            .map_err(db_error)?;
+    let password = Password::choose(password, &[&login_name, &email]).map_err(|p| AppError::field("new_password", p))?;
+    let hash = state.hasher.hash(password).await?;
+    let mut tx = state.db.begin_write().await?;
+    // Checked again inside the transaction: two tabs using one link, only one succeeds.
+    if links::find(&mut tx, token, links::Purpose::PasswordReset, now).await? != user {
+        return Err(links::invalid());
+    }
+    links::delete_all(&mut tx, user, links::Purpose::PasswordReset).await?;
+    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0, temporary_password_expires_at = NULL WHERE id = $2")
+        .bind(hash)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let ended = sessions::end_all_for_user(&mut tx, user, None).await?;
+    let account = account.map(crate::domain::AccountId);
+    AuditEvent::new("user.password_reset_by_link", &client.ip)
+        .actor(user, &login_name, account)
+        .account(account)
+        .target_user(user, &login_name)
+        .details(json!({ "sessions_ended": ended }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}

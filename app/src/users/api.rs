@@ -1,0 +1,155 @@
+//! Server functions that change users (F3, F4, F6) and the types they exchange. Each starts
+//! with the guard; the rules live in `ssr::services::members` and `ssr::services::invitations`.
+
+use super::{UserFilter, UserStatus};
+use crate::{domain::UserId, error::{AppError, Refusal}};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Most users one request may name explicitly; larger selections use `Selection::Matching`.
+pub const MAX_EXPLICIT_SELECTION: usize = 1000;
+
+/// A user as the edit form shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetails {
+    pub id: UserId,
+    pub first_name: String,
+    pub last_name: String,
+    pub login_name: String,
+    pub email: String,
+    pub locale: String,
+    pub subscribe_news: bool,
+    pub subscribe_alerts: bool,
+    pub role_ids: Vec<i64>,
+    pub status: UserStatus,
+    pub is_primary_admin: bool,
+}
+
+/// How a new user gets in (F3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    /// The administrator sets an initial password; the user must change it at first login.
+    Password,
+    /// An e-mail with a single-use link where the user sets names and password.
+    Invitation,
+}
+
+/// The create and edit forms. On edit an empty `password` keeps the current one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserForm {
+    pub first_name: String,
+    pub last_name: String,
+    pub login_name: String,
+    pub email: String,
+    pub locale: String,
+    pub subscribe_news: bool,
+    pub subscribe_alerts: bool,
+    pub role_ids: Vec<i64>,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BulkAction {
+    Lock,
+    Unlock,
+    ForceLogout,
+    Delete,
+}
+
+/// Which users a bulk action applies to: checked rows, or every user matching a filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Selection {
+    Users(Vec<UserId>),
+    Matching(UserFilter),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub login_name: String,
+    pub reason: Refusal,
+}
+
+/// What a bulk action did: how many users it changed, and who it left alone and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub action: BulkAction,
+    pub done: u64,
+    pub skipped: Vec<Skipped>,
+}
+
+/// An invitation not yet accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvitation {
+    pub user_id: UserId,
+    pub email: String,
+    pub login_name: String,
+    pub invited_at: i64,
+    pub expires_at: i64,
+    /// Decided by the server's clock; an expired invitation can be resent.
+    pub expired: bool,
+}
+
+#[server(prefix = "/api", endpoint = "users/get")]
+pub async fn get_user(id: UserId) -> Result<UserDetails, AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::members}};
+    let (caller, actor) = guard::permission(Permission::UsersView).await?;
+    members::details(&caller.state, &actor, id).await
+}
+
+#[server(prefix = "/api", endpoint = "users/create", input = server_fn::codec::Json)]
+pub async fn create_user(form: UserForm, delivery: Delivery) -> Result<UserId, AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::members}};
+    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
+    members::create(&caller.state, &caller.client, &actor, &form, delivery).await
+}
+
+#[server(prefix = "/api", endpoint = "users/update", input = server_fn::codec::Json)]
+pub async fn update_user(id: UserId, form: UserForm) -> Result<(), AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::members}};
+    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
+    members::update(&caller.state, &caller.client, &actor, id, &form).await
+}
+
+#[server(prefix = "/api", endpoint = "users/bulk", input = server_fn::codec::Json)]
+pub async fn run_bulk_action(action: BulkAction, selection: Selection) -> Result<BulkOutcome, AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::bulk}};
+    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
+    bulk::run(&caller.state, &caller.client, &actor, action, &selection).await
+}
+
+#[server(prefix = "/api", endpoint = "users/reset_password")]
+pub async fn reset_password(id: UserId) -> Result<(), AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::recovery}};
+    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
+    recovery::reset_by_admin(&caller.state, &caller.client, &actor, id).await
+}
+
+/// F6: only the primary administrator calls this; the guard only requires membership and the
+/// service checks the rest inside its transaction.
+#[server(prefix = "/api", endpoint = "users/make_primary")]
+pub async fn make_primary(id: UserId) -> Result<(), AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::members}};
+    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
+    members::make_primary(&caller.state, &caller.client, &actor, id).await
+}
+
+#[server(prefix = "/api", endpoint = "invitations/list")]
+pub async fn pending_invitations() -> Result<Vec<PendingInvitation>, AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::invitations}};
+    let (caller, actor) = guard::permission(Permission::UsersView).await?;
+    invitations::pending(&caller.state, &actor).await
+}
+
+#[server(prefix = "/api", endpoint = "invitations/resend")]
+pub async fn resend_invitation(id: UserId) -> Result<(), AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::invitations}};
+    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
+    invitations::resend(&caller.state, &caller.client, &actor, id).await
+}
+
+#[server(prefix = "/api", endpoint = "invitations/cancel")]
+pub async fn cancel_invitation(id: UserId) -> Result<(), AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::invitations}};
+    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
+    invitations::cancel(&caller.state, &caller.client, &actor, id).await
+}

@@ -1,0 +1,243 @@
+//! The add-user form (F3) and the edit form (F4): names, login, e-mail, password, roles with
+//! their descriptions, subscriptions and language.
+
+use super::{CreateUser, Delivery, UpdateUser, UserDetails, UserForm, get_user, list::builtin_role_name};
+use crate::{
+    domain::{Email, LoginName, Password, PermissionSet, UserId},
+    error::AppError,
+    i18n::*,
+    roles::{RoleInfo, list_roles},
+    session::use_session,
+    ui::{FormError, Gate, Need, SubmitButton, TextField, leave_when_signed_out, permission_names},
+};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use std::collections::HashSet;
+
+#[component]
+pub fn NewUserPage() -> impl IntoView {
+    view! { <Gate need=Need::Member><UserEditor id=None /></Gate> }
+}
+
+#[component]
+pub fn EditUserPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).map(UserId));
+    view! { <Gate need=Need::Member><UserEditor id /></Gate> }
+}
+
+/// Loads what the form needs (the user when editing, the role catalogue), then shows it.
+#[component]
+fn UserEditor(id: Option<UserId>) -> impl IntoView {
+    let i18n = use_i18n();
+    let data = Resource::new(
+        move || id,
+        |id| async move {
+            let roles = list_roles().await?;
+            let user = match id {
+                Some(id) => Some(get_user(id).await?),
+                None => None,
+            };
+            Ok::<_, AppError>((roles, user))
+        },
+    );
+    leave_when_signed_out(move || data.get().and_then(Result::err));
+    view! {
+        <a href="/users" class="text-sm font-medium text-indigo-600 hover:text-indigo-500">"← " {t!(i18n, users.title)}</a>
+        <Suspense>
+            {move || data.get().map(|loaded| match loaded {
+                Ok((roles, user)) => view! { <UserFormView roles user /> }.into_any(),
+                Err(error) => view! {
+                    <p role="alert" class="mt-6 text-sm text-red-700">{crate::ui::error_text(i18n.get_locale_untracked(), &error)}</p>
+                }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let my_permissions = session.user().map(|u| u.permissions).unwrap_or(PermissionSet::EMPTY);
+    let editing = user.as_ref().map(|u| u.id);
+    let initial = user.clone().map_or_else(
+        || UserForm { locale: i18n.get_locale_untracked().as_str().to_owned(), subscribe_alerts: true, ..Default::default() },
+        |u| UserForm {
+            first_name: u.first_name,
+            last_name: u.last_name,
+            login_name: u.login_name,
+            email: u.email,
+            locale: u.locale,
+            subscribe_news: u.subscribe_news,
+            subscribe_alerts: u.subscribe_alerts,
+            role_ids: u.role_ids,
+            password: String::new(),
+        },
+    );
+    let first_name = RwSignal::new(initial.first_name.clone());
+    let last_name = RwSignal::new(initial.last_name.clone());
+    let login_name = RwSignal::new(initial.login_name.clone());
+    let email = RwSignal::new(initial.email.clone());
+    let password = RwSignal::new(String::new());
+    let locale = RwSignal::new(initial.locale.clone());
+    let news = RwSignal::new(initial.subscribe_news);
+    let alerts = RwSignal::new(initial.subscribe_alerts);
+    let member_role = roles.iter().find(|r| r.builtin_key.as_deref() == Some("member")).map(|r| r.id);
+    let chosen = RwSignal::new(if editing.is_some() {
+        initial.role_ids.iter().copied().collect::<HashSet<_>>()
+    } else {
+        member_role.into_iter().collect()
+    });
+    let delivery = RwSignal::new(Delivery::Invitation);
+
+    let create = ServerAction::<CreateUser>::new();
+    let update = ServerAction::<UpdateUser>::new();
+    let error = Signal::derive(move || {
+        create.value().get().and_then(Result::err).or_else(|| update.value().get().and_then(Result::err))
+    });
+    leave_when_signed_out(move || error.get());
+    let pending = Signal::derive(move || create.pending().get() || update.pending().get());
+    let saved = move || matches!(update.value().get(), Some(Ok(())));
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(_)) = create.value().get() {
+            navigate("/users", Default::default());
+        }
+    });
+    let form = move || UserForm {
+        first_name: first_name.get_untracked(),
+        last_name: last_name.get_untracked(),
+        login_name: login_name.get_untracked(),
+        email: email.get_untracked(),
+        locale: locale.get_untracked(),
+        subscribe_news: news.get_untracked(),
+        subscribe_alerts: alerts.get_untracked(),
+        role_ids: chosen.with_untracked(|c| c.iter().copied().collect()),
+        password: if editing.is_none() && delivery.get_untracked() == Delivery::Invitation { String::new() } else { password.get_untracked() },
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match editing {
+            Some(id) => {
+                update.dispatch(UpdateUser { id, form: form() });
+            }
+            None => {
+                create.dispatch(CreateUser { form: form(), delivery: delivery.get_untracked() });
+            }
+        }
+    };
+    let title = match &user {
+        Some(u) => td_string!(i18n.get_locale_untracked(), user_form.title_edit, name = format!("{} {}", u.first_name, u.last_name)).to_string(),
+        None => t_string!(i18n, user_form.title_new).to_owned(),
+    };
+    let role_error = move || {
+        error.get().and_then(|e| e.problem_for("role_ids")).map(|p| crate::ui::problem_text(i18n.get_locale(), p))
+    };
+    view! {
+        <h1 class="mt-4 text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
+        <form on:submit=submit class="mt-6 space-y-8 rounded-xl bg-white p-8 shadow-sm ring-1 ring-slate-200" novalidate>
+            <FormError error />
+            <Show when=saved>
+                <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">
+                    {t!(i18n, user_form.saved)}
+                </p>
+            </Show>
+            <div class="grid gap-5 sm:grid-cols-2">
+                <TextField name="first_name" error value=first_name autofocus=true>{t!(i18n, register.first_name)}</TextField>
+                <TextField name="last_name" error value=last_name>{t!(i18n, register.last_name)}</TextField>
+                <TextField name="login_name" error value=login_name validate=|s| LoginName::parse(s).map(drop)>{t!(i18n, register.login_name)}</TextField>
+                <TextField name="email" kind="email" error value=email validate=|s| Email::parse(s).map(drop)>{t!(i18n, register.email)}</TextField>
+            </div>
+            {editing.is_none().then(|| view! {
+                <fieldset>
+                    <legend class="text-sm font-medium text-slate-700">{t!(i18n, user_form.delivery)}</legend>
+                    <div class="mt-2 space-y-2 text-sm text-slate-700">
+                        <label class="flex items-center gap-2">
+                            <input type="radio" name="delivery" checked=true on:change=move |_| delivery.set(Delivery::Invitation) />
+                            {t!(i18n, user_form.delivery_invitation)}
+                        </label>
+                        <label class="flex items-center gap-2">
+                            <input type="radio" name="delivery" on:change=move |_| delivery.set(Delivery::Password) />
+                            {t!(i18n, user_form.delivery_password)}
+                        </label>
+                    </div>
+                </fieldset>
+            })}
+            <Show when=move || editing.is_some() || delivery.get() == Delivery::Password>
+                <TextField name="password" kind="password" autocomplete="new-password" error value=password
+                    validate=|s| if s.is_empty() { Ok(()) } else { Password::choose(s, &[]).map(drop) }>
+                    {if editing.is_some() { t!(i18n, user_form.new_password_optional).into_any() } else { t!(i18n, user_form.password).into_any() }}
+                </TextField>
+            </Show>
+            <fieldset>
+                <legend class="text-sm font-medium text-slate-700">{t!(i18n, users.roles)}</legend>
+                <div class="mt-2 grid gap-3 sm:grid-cols-2">
+                    {roles.into_iter().map(|role| {
+                        let id = role.id;
+                        let grantable = role.permissions.is_subset_of(my_permissions);
+                        let name = role.builtin_key.as_deref().map_or_else(|| role.name.clone(), |key| builtin_role_name(i18n.get_locale_untracked(), key));
+                        let description = role.builtin_key.as_deref().map_or_else(|| role.description.clone(), |key| builtin_role_description(i18n.get_locale_untracked(), key));
+                        let permissions = permission_names(i18n.get_locale_untracked(), role.permissions).join(", ");
+                        view! {
+                            <label class="flex gap-3 rounded-md p-3 ring-1 ring-inset ring-slate-200 has-[:checked]:ring-indigo-400">
+                                <input type="checkbox" name="role" value=id.to_string()
+                                    prop:checked=move || chosen.with(|c| c.contains(&id))
+                                    disabled=!grantable
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        chosen.update(|c| if on { c.insert(id); } else { c.remove(&id); });
+                                    }
+                                    class="mt-1 h-4 w-4 rounded border-slate-300 text-indigo-600" />
+                                <span>
+                                    <span class="block text-sm font-medium text-slate-900">{name}</span>
+                                    <span class="block text-xs text-slate-600">{description}</span>
+                                    <span class="block text-xs text-slate-500">{permissions}</span>
+                                    {(!grantable).then(|| view! { <span class="block text-xs text-amber-700">{t!(i18n, user_form.not_grantable)}</span> })}
+                                </span>
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+                <p class="mt-2 text-sm text-red-600" role="alert">{role_error}</p>
+            </fieldset>
+            <div class="grid gap-5 sm:grid-cols-2">
+                <fieldset>
+                    <legend class="text-sm font-medium text-slate-700">{t!(i18n, user_form.subscriptions)}</legend>
+                    <label class="mt-2 flex items-center gap-2 text-sm text-slate-700">
+                        <input type="checkbox" prop:checked=news on:change=move |ev| news.set(event_target_checked(&ev)) class="h-4 w-4 rounded border-slate-300" />
+                        {t!(i18n, user_form.news)}
+                    </label>
+                    <label class="mt-2 flex items-center gap-2 text-sm text-slate-700">
+                        <input type="checkbox" prop:checked=alerts on:change=move |ev| alerts.set(event_target_checked(&ev)) class="h-4 w-4 rounded border-slate-300" />
+                        {t!(i18n, user_form.alerts)}
+                    </label>
+                </fieldset>
+                <div>
+                    <label for="user-locale" class="block text-sm font-medium text-slate-700">{t!(i18n, user_form.language)}</label>
+                    <select id="user-locale" on:change=move |ev| locale.set(event_target_value(&ev))
+                        class="mt-1 block w-full rounded-md border-0 py-2 pl-3 pr-8 text-sm ring-1 ring-inset ring-slate-300">
+                        <option value="en" selected=initial.locale == "en">"English"</option>
+                        <option value="fr" selected=initial.locale == "fr">"Français"</option>
+                    </select>
+                </div>
+            </div>
+            <div class="max-w-xs">
+                <SubmitButton pending>
+                    {if editing.is_some() { t!(i18n, user_form.save_submit).into_any() } else { t!(i18n, user_form.create_submit).into_any() }}
+                </SubmitButton>
+            </div>
+        </form>
+    }
+}
+
+pub fn builtin_role_description(locale: Locale, key: &str) -> String {
+    match key {
+        "administrator" => td_string!(locale, roles.administrator_description),
+        "user_manager" => td_string!(locale, roles.user_manager_description),
+        "partner_manager" => td_string!(locale, roles.partner_manager_description),
+        "auditor" => td_string!(locale, roles.auditor_description),
+        _ => td_string!(locale, roles.member_description),
+    }
+    .to_owned()
+}
