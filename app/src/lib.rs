@@ -1,6 +1,9 @@
 //! Portico's application: pages, components and server functions shared by the server and
 //! the browser, and (behind the `ssr` feature) everything that runs only on the server.
 
+// Large forms nest deep view types; the compiler's default limit is too low for them.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod auth;
 pub mod domain;

@@ -4,7 +4,7 @@ use super::{Profile, UpdateMyProfile, my_profile};
 use crate::{
     i18n::*,
     session::use_session,
-    ui::{FormError, Gate, Need, SubmitButton, TextField, leave_when_signed_out},
+    ui::{FormError, Gate, Need, SubmitButton, TextField, leave_if_signed_out, leave_when_signed_out},
 };
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
@@ -17,10 +17,15 @@ pub fn ProfilePage() -> impl IntoView {
 #[component]
 fn ProfileLoader() -> impl IntoView {
     let profile = Resource::new(|| (), |_| my_profile());
-    leave_when_signed_out(move || profile.get().and_then(Result::err));
     view! {
         <Suspense>
-            {move || profile.get().and_then(Result::ok).map(|profile| view! { <ProfileForm profile /> })}
+            {move || profile.get().map(|answer| match answer {
+                Ok(profile) => Some(view! { <ProfileForm profile /> }),
+                Err(error) => {
+                    leave_if_signed_out(&error);
+                    None
+                }
+            })}
         </Suspense>
     }
 }

@@ -6,7 +6,7 @@ use crate::{
     domain::{Permission, PermissionSet},
     i18n::*,
     session::use_session,
-    ui::{ConfirmDialog, Confirmation, FormError, Gate, Need, SubmitButton, TextField, error_text, leave_when_signed_out, permission_names},
+    ui::{ConfirmDialog, Confirmation, FormError, Gate, Need, SubmitButton, TextField, error_text, leave_if_signed_out, permission_names},
     users::{builtin_role_description, builtin_role_name},
 };
 use leptos::prelude::*;
@@ -30,7 +30,6 @@ fn Roles() -> impl IntoView {
     let save = ServerAction::<SaveRole>::new();
     let delete = ServerAction::<DeleteRole>::new();
     let roles = Resource::new(move || (save.version().get(), delete.version().get()), |_| list_roles());
-    leave_when_signed_out(move || roles.get().and_then(Result::err));
     let editing = RwSignal::new(None::<Editing>);
     let confirm = RwSignal::new(None::<Confirmation>);
     let can_manage = move || session.user().is_some_and(|u| u.permissions.contains(Permission::RolesManage));
@@ -83,7 +82,7 @@ fn Roles() -> impl IntoView {
         {move || editing.get().map(|e| view! { <RoleEditor editing=e save on_cancel=Callback::new(move |()| editing.set(None)) /> })}
         <ul class="mt-6 grid gap-4 md:grid-cols-2">
             <Transition>
-                {move || roles.get().and_then(Result::ok).map(|roles| roles.into_iter().map(|role| {
+                {move || roles.get().and_then(|answer| answer.inspect_err(leave_if_signed_out).ok()).map(|roles| roles.into_iter().map(|role| {
                     let locale = i18n.get_locale_untracked();
                     let builtin = role.builtin_key.is_some();
                     let name = role.builtin_key.as_deref().map_or_else(|| role.name.clone(), |key| builtin_role_name(locale, key));

@@ -14,4 +14,4 @@ pub use gate::{Gate, Need};
 pub use layout::{AuthCard, Layout};
 pub use messages::{error_text, permission_names, problem_text, refusal_text};
 pub use time::format_time;
-pub use signed_out::{SIGNED_OUT_URL, leave_when_signed_out};
+pub use signed_out::{SIGNED_OUT_URL, leave_if_signed_out, leave_when_signed_out};

@@ -7,12 +7,25 @@ use leptos::prelude::*;
 
 pub const SIGNED_OUT_URL: &str = "/login?reason=signed_out";
 
-/// Watches `error` (a resource's or action's latest failure) and leaves for the login page
-/// when it is `Unauthenticated`. A full page load, so no state of the old session survives.
+/// Watches `error` (an action's latest failure) and leaves for the login page when it is
+/// `Unauthenticated`. A full page load, so no state of the old session survives.
+/// Not for resources: an effect reading a resource joins the page's outer `Suspense`, which
+/// then re-mounts the page on every refetch (inputs lose focus). Call `leave_if_signed_out`
+/// where the resource is already read, inside its `Suspense`/`Transition`.
 pub fn leave_when_signed_out(error: impl Fn() -> Option<AppError> + Send + Sync + 'static) {
     Effect::new(move || {
-        if matches!(error(), Some(AppError::Unauthenticated)) {
-            let _ = window().location().set_href(SIGNED_OUT_URL);
+        if let Some(error) = error() {
+            leave_if_signed_out(&error);
         }
     });
+}
+
+/// Leaves for the login page if `error` says the session is gone (in the browser only).
+pub fn leave_if_signed_out(error: &AppError) {
+    #[cfg(feature = "hydrate")]
+    if matches!(error, AppError::Unauthenticated) {
+        let _ = window().location().set_href(SIGNED_OUT_URL);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = error;
 }

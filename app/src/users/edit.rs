@@ -8,7 +8,7 @@ use crate::{
     i18n::*,
     roles::{RoleInfo, list_roles},
     session::use_session,
-    ui::{FormError, Gate, Need, SubmitButton, TextField, leave_when_signed_out, permission_names},
+    ui::{FormError, Gate, Need, SubmitButton, TextField, leave_if_signed_out, leave_when_signed_out, permission_names},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -41,15 +41,17 @@ fn UserEditor(id: Option<UserId>) -> impl IntoView {
             Ok::<_, AppError>((roles, user))
         },
     );
-    leave_when_signed_out(move || data.get().and_then(Result::err));
     view! {
         <a href="/users" class="text-sm font-medium text-indigo-600 hover:text-indigo-500">"← " {t!(i18n, users.title)}</a>
         <Suspense>
             {move || data.get().map(|loaded| match loaded {
                 Ok((roles, user)) => view! { <UserFormView roles user /> }.into_any(),
-                Err(error) => view! {
-                    <p role="alert" class="mt-6 text-sm text-red-700">{crate::ui::error_text(i18n.get_locale_untracked(), &error)}</p>
-                }.into_any(),
+                Err(error) => {
+                    leave_if_signed_out(&error);
+                    view! {
+                        <p role="alert" class="mt-6 text-sm text-red-700">{crate::ui::error_text(i18n.get_locale_untracked(), &error)}</p>
+                    }.into_any()
+                }
             })}
         </Suspense>
     }
@@ -150,19 +152,15 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
                 <TextField name="email" kind="email" error value=email validate=|s| Email::parse(s).map(drop)>{t!(i18n, register.email)}</TextField>
             </div>
             {editing.is_none().then(|| view! {
-                <fieldset>
-                    <legend class="text-sm font-medium text-slate-700">{t!(i18n, user_form.delivery)}</legend>
-                    <div class="mt-2 space-y-2 text-sm text-slate-700">
-                        <label class="flex items-center gap-2">
-                            <input type="radio" name="delivery" checked=true on:change=move |_| delivery.set(Delivery::Invitation) />
-                            {t!(i18n, user_form.delivery_invitation)}
-                        </label>
-                        <label class="flex items-center gap-2">
-                            <input type="radio" name="delivery" on:change=move |_| delivery.set(Delivery::Password) />
-                            {t!(i18n, user_form.delivery_password)}
-                        </label>
-                    </div>
-                </fieldset>
+                <div class="max-w-xl">
+                    <label for="user-delivery" class="block text-sm font-medium text-slate-700">{t!(i18n, user_form.delivery)}</label>
+                    <select id="user-delivery"
+                        on:change=move |ev| delivery.set(if event_target_value(&ev) == "password" { Delivery::Password } else { Delivery::Invitation })
+                        class="mt-1 block w-full rounded-md border-0 py-2 pl-3 pr-8 text-sm ring-1 ring-inset ring-slate-300">
+                        <option value="invitation" selected=true>{t!(i18n, user_form.delivery_invitation)}</option>
+                        <option value="password">{t!(i18n, user_form.delivery_password)}</option>
+                    </select>
+                </div>
             })}
             <Show when=move || editing.is_some() || delivery.get() == Delivery::Password>
                 <TextField name="password" kind="password" autocomplete="new-password" error value=password

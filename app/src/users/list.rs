@@ -11,7 +11,7 @@ use crate::{
     i18n::*,
     roles::list_roles,
     session::use_session,
-    ui::{ConfirmDialog, Gate, Need, error_text, leave_when_signed_out},
+    ui::{ConfirmDialog, Gate, Need, error_text, leave_if_signed_out},
 };
 use leptos::prelude::*;
 use leptos_router::{NavigateOptions, hooks::{use_navigate, use_query_map}};
@@ -31,7 +31,6 @@ fn UsersTable() -> impl IntoView {
     provide_context(state);
     let page = Resource::new(move || (query.get(), state.version.get()), |(query, _)| list_users(query));
     let roles = Resource::new(|| (), |_| list_roles());
-    leave_when_signed_out(move || page.get().and_then(Result::err));
     // A new filter or page is a new selection.
     Effect::new(move |previous: Option<UserQuery>| {
         let current = query.get();
@@ -124,7 +123,12 @@ fn UsersTable() -> impl IntoView {
         </option>
     };
     let total = move || page.get().and_then(Result::ok).map(|p| p.total);
-    let error = move || page.get().and_then(Result::err).map(|e| error_text(i18n.get_locale(), &e));
+    let error = move || {
+        page.get().and_then(Result::err).map(|e| {
+            leave_if_signed_out(&e);
+            error_text(i18n.get_locale(), &e)
+        })
+    };
     let range = move || {
         let current = query.with(|q| q.page);
         total().map(|total| {
@@ -175,7 +179,7 @@ fn UsersTable() -> impl IntoView {
                 </select>
             </div>
             <div>
-                <label for="filter-role" class="block text-xs font-medium text-slate-600">{t!(i18n, users.roles)}</label>
+                <label for="filter-role" class="block text-xs font-medium text-slate-600">{t!(i18n, users.role)}</label>
                 // The options come as HTML: a list's comment markers cannot live inside <select>.
                 <Transition>
                     <select
