@@ -95,3 +95,8 @@ pub fn db_error(error: sqlx::Error) -> AppError {
     }
     super::internal(error)
 }
+
+/// `$first, $first+1, …` for `count` parameters of a statement built at run time.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}

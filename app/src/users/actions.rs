@@ -62,13 +62,14 @@ impl TableState {
         });
         let session = use_session();
         Effect::new(move || {
-            if let Some(result) = state.make_primary.value().get() {
+            match state.make_primary.value().get() {
                 // The former primary administrator's sessions ended with the transfer.
-                if result.is_ok() {
+                Some(Ok(())) => {
                     session.refresh();
                     let _ = window().location().set_href(crate::ui::SIGNED_OUT_URL);
                 }
-                state.finish(result.map(|()| Notice::Done(String::new())));
+                Some(Err(error)) => state.finish(Err(error)),
+                None => {}
             }
         });
         state

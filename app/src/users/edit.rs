@@ -186,7 +186,7 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
                                         let on = event_target_checked(&ev);
                                         chosen.update(|c| if on { c.insert(id); } else { c.remove(&id); });
                                     }
-                                    class="mt-1 h-4 w-4 rounded border-slate-300 text-indigo-600" />
+                                    class="mt-1 h-4 w-4 shrink-0 rounded border-slate-300 text-indigo-600" />
                                 <span>
                                     <span class="block text-sm font-medium text-slate-900">{name}</span>
                                     <span class="block text-xs text-slate-600">{description}</span>

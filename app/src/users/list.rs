@@ -341,7 +341,7 @@ fn UserRowView(row: UserRow) -> impl IntoView {
     }
 }
 
-pub fn status_text(locale: Locale, status: UserStatus) -> &'static str {
+fn status_text(locale: Locale, status: UserStatus) -> &'static str {
     match status {
         UserStatus::Active => td_string!(locale, users.status_active),
         UserStatus::Locked => td_string!(locale, users.status_locked),

@@ -6,7 +6,7 @@
 use crate::{
     domain::{AccountId, PermissionSet, UserId},
     error::{AppError, Problem, Refusal},
-    ssr::{db::db_error, guard::Actor},
+    ssr::{db::{db_error, placeholders}, guard::Actor},
 };
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -50,10 +50,10 @@ pub async fn target(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Resu
 pub async fn permissions_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, PermissionSet>, AppError> {
     let mut held: HashMap<i64, PermissionSet> = HashMap::new();
     for chunk in ids.chunks(500) {
-        let placeholders = placeholders(1, chunk.len());
         let sql = format!(
             "SELECT ur.user_id, r.permissions FROM user_roles ur JOIN roles r ON r.id = ur.role_id
-             WHERE ur.user_id IN ({placeholders})"
+             WHERE ur.user_id IN ({})",
+            placeholders(1, chunk.len())
         );
         let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
         for id in chunk {
@@ -65,11 +65,6 @@ pub async fn permissions_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<Has
         }
     }
     Ok(held)
-}
-
-/// `$first, $first+1, …` for `count` parameters.
-pub fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Whether the actor may change `target` at all (edit, reset, lock, log out, delete):

@@ -3,7 +3,7 @@
 use crate::{
     domain::{AccountId, UserId},
     error::AppError,
-    ssr::{Backend, AppState, db::db_error, guard::Actor},
+    ssr::{Backend, AppState, db::{db_error, placeholders}, guard::Actor},
     users::{PAGE_SIZE, RoleLabel, SortColumn, UserFilter, UserPage, UserQuery, UserRow, UserStatus},
 };
 use sqlx::{Any, query::QueryAs};
@@ -195,7 +195,7 @@ async fn roles_of(state: &AppState, rows: &[Row]) -> Result<HashMap<i64, Vec<Rol
     if rows.is_empty() {
         return Ok(HashMap::new());
     }
-    let placeholders = (1..=rows.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+    let placeholders = placeholders(1, rows.len());
     let sql = format!(
         "SELECT ur.user_id, r.id, r.name, r.builtin_key FROM user_roles ur JOIN roles r ON r.id = ur.role_id
          WHERE ur.user_id IN ({placeholders}) ORDER BY r.id"
