@@ -3,6 +3,8 @@
 #   ./portico.sh run    install what is missing, build (release), serve on SQLite
 #   ./portico.sh test   every test: Rust on SQLite (and PostgreSQL when TEST_POSTGRES_URL is
 #                       set), then Playwright in Chromium against a fresh release server
+#   ./portico.sh bench  users list and bulk-action timings (SPEC P2/P3) on SQLite, and on
+#                       PostgreSQL when TEST_POSTGRES_URL is set; not part of `test`
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -55,8 +57,19 @@ end_to_end() {
     say "Playwright failed; server log: $log"; tail -n 40 "$log"; return 1; }
 }
 
+# Extra arguments go to the bench program, e.g. `./portico.sh bench --users 100000`.
+bench() {
+  say "users benchmark (SPEC P2, P3) on SQLite"
+  cargo bench -p server --bench users -- --backend sqlite "$@"
+  if [ -n "${TEST_POSTGRES_URL:-}" ]; then
+    say "users benchmark on PostgreSQL"
+    cargo bench -p server --bench users -- --backend postgres "$@"
+  fi
+}
+
 case "${1:-}" in
   run) run ;;
   test) build; rust_tests; end_to_end; say "all tests passed" ;;
-  *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  bench) shift; bench "$@" ;;
+  *) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
