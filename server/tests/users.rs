@@ -14,6 +14,7 @@ on_both_backends!(
     sorting_and_paging_report_the_total,
     the_status_filter_tells_locked_invited_and_active_apart,
     only_holders_of_users_view_may_list,
+    the_role_filter_finds_the_holders_of_a_role,
 );
 
 /// Jane registers and creates "Acme"; returns the account id.
@@ -164,5 +165,18 @@ async fn only_holders_of_users_view_may_list(backend: Backend) {
     let auditor = new_client();
     assert!(app.call_as(&auditor, "auth/login", &[("identifier", "ada"), ("password", PASSWORD)]).await.is_ok());
     assert_eq!(app.call_as(&auditor, "users/list", &[]).await.status, StatusCode::OK);
+    app.finish().await;
+}
+
+async fn the_role_filter_finds_the_holders_of_a_role(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = admin_with_account(&app).await;
+    add_user(&app, Some(acme), "Aud", "Itor", "auditor1", "auditor").await;
+    add_user(&app, Some(acme), "Mem", "Ber", "member1", "member").await;
+    let auditor: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE builtin_key = 'auditor'").fetch_one(&app.state.db.pool).await.unwrap();
+    let page = list(&app, &[("query[filter][role]", &auditor.to_string())]).await;
+    assert_eq!((logins(&page), page["total"].clone()), (vec!["auditor1".to_owned()], json!(1)));
+    let nobody = list(&app, &[("query[filter][role]", "999999")]).await;
+    assert_eq!(nobody["total"], json!(0));
     app.finish().await;
 }
