@@ -48,6 +48,10 @@ rust_tests() {
 end_to_end() {
   local data=target/e2e-data log=target/e2e-server.log
   rm -rf "$data" && mkdir -p "$data"
+  # Something already listening there would be tested instead of this build: refuse.
+  if (exec 3<>"/dev/tcp/${ADDR%:*}/${ADDR##*:}") 2>/dev/null; then
+    say "$ADDR is already in use; stop what listens there or set LEPTOS_SITE_ADDR"; return 1
+  fi
   say "Playwright against a fresh release server on $ADDR"
   PORTICO_DATA_DIR=$data LEPTOS_SITE_ADDR=$ADDR PORTICO_LOGIN_MAX_FAILURES_PER_IP=1000 \
     target/release/server serve >"$log" 2>&1 &
