@@ -145,6 +145,14 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The status and the JSON body (or the text, when it is not JSON).
+    async fn read(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Self { status, body }
+    }
+
     pub fn is_ok(&self) -> bool {
         self.status == StatusCode::OK
     }
@@ -163,10 +171,7 @@ impl TestApp {
             .send()
             .await
             .expect("request reaches the server");
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Answer { status, body }
+        Answer::read(response).await
     }
 
     pub async fn register(&self, login: &str, email: &str) -> Answer {
@@ -216,10 +221,7 @@ impl TestApp {
             .send()
             .await
             .expect("request reaches the server");
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Answer { status, body }
+        Answer::read(response).await
     }
 
     /// A new client signed in as the primary administrator of a new account.
