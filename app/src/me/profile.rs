@@ -4,7 +4,7 @@ use super::{Profile, UpdateMyProfile, my_profile};
 use crate::{
     i18n::*,
     session::use_session,
-    ui::{FormError, Gate, Need, SubmitButton, TextField, leave_if_signed_out, leave_when_signed_out},
+    ui::{FormError, Gate, LanguageChoice, Need, SubmitButton, SubscriptionChoices, TextField, leave_if_signed_out, leave_when_signed_out},
 };
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
@@ -73,25 +73,8 @@ fn ProfileForm(profile: Profile) -> impl IntoView {
             </Show>
             <TextField name="first_name" error value=first_name>{t!(i18n, register.first_name)}</TextField>
             <TextField name="last_name" error value=last_name>{t!(i18n, register.last_name)}</TextField>
-            <div>
-                <label for="profile-locale" class="block text-sm font-medium text-slate-700">{t!(i18n, user_form.language)}</label>
-                <select id="profile-locale" on:change=move |ev| locale.set(event_target_value(&ev))
-                    class="mt-1 block w-full rounded-md border-0 py-2 pl-3 pr-8 text-sm ring-1 ring-inset ring-slate-300">
-                    <option value="en" selected=profile.locale == "en">"English"</option>
-                    <option value="fr" selected=profile.locale == "fr">"Français"</option>
-                </select>
-            </div>
-            <fieldset>
-                <legend class="text-sm font-medium text-slate-700">{t!(i18n, user_form.subscriptions)}</legend>
-                <label class="mt-2 flex items-center gap-2 text-sm text-slate-700">
-                    <input type="checkbox" prop:checked=news on:change=move |ev| news.set(event_target_checked(&ev)) class="h-4 w-4 rounded border-slate-300" />
-                    {t!(i18n, user_form.news)}
-                </label>
-                <label class="mt-2 flex items-center gap-2 text-sm text-slate-700">
-                    <input type="checkbox" prop:checked=alerts on:change=move |ev| alerts.set(event_target_checked(&ev)) class="h-4 w-4 rounded border-slate-300" />
-                    {t!(i18n, user_form.alerts)}
-                </label>
-            </fieldset>
+            <LanguageChoice id="profile-locale" locale />
+            <SubscriptionChoices news alerts />
             <div class="max-w-xs"><SubmitButton pending=save.pending()>{t!(i18n, common.save)}</SubmitButton></div>
         </form>
     }

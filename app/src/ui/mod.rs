@@ -5,6 +5,7 @@ mod form;
 mod gate;
 mod layout;
 mod messages;
+mod preferences;
 mod signed_out;
 mod time;
 
@@ -12,6 +13,7 @@ pub use confirm::{ConfirmDialog, Confirmation};
 pub use form::{FormError, SubmitButton, TextField, error_of};
 pub use gate::{Gate, Need};
 pub use layout::{AuthCard, Layout};
+pub use preferences::{LanguageChoice, SubscriptionChoices};
 pub use messages::{error_text, permission_names, problem_text, refusal_text};
 pub use time::format_time;
 pub use signed_out::{SIGNED_OUT_URL, leave_if_signed_out, leave_when_signed_out};

@@ -8,7 +8,7 @@ use crate::{
     i18n::*,
     roles::{RoleInfo, list_roles},
     session::use_session,
-    ui::{FormError, Gate, Need, SubmitButton, TextField, leave_if_signed_out, leave_when_signed_out, permission_names},
+    ui::{FormError, Gate, LanguageChoice, Need, SubmitButton, SubscriptionChoices, TextField, leave_if_signed_out, leave_when_signed_out, permission_names},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -200,25 +200,8 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
                 <p class="mt-2 text-sm text-red-600" role="alert">{role_error}</p>
             </fieldset>
             <div class="grid gap-5 sm:grid-cols-2">
-                <fieldset>
-                    <legend class="text-sm font-medium text-slate-700">{t!(i18n, user_form.subscriptions)}</legend>
-                    <label class="mt-2 flex items-center gap-2 text-sm text-slate-700">
-                        <input type="checkbox" prop:checked=news on:change=move |ev| news.set(event_target_checked(&ev)) class="h-4 w-4 rounded border-slate-300" />
-                        {t!(i18n, user_form.news)}
-                    </label>
-                    <label class="mt-2 flex items-center gap-2 text-sm text-slate-700">
-                        <input type="checkbox" prop:checked=alerts on:change=move |ev| alerts.set(event_target_checked(&ev)) class="h-4 w-4 rounded border-slate-300" />
-                        {t!(i18n, user_form.alerts)}
-                    </label>
-                </fieldset>
-                <div>
-                    <label for="user-locale" class="block text-sm font-medium text-slate-700">{t!(i18n, user_form.language)}</label>
-                    <select id="user-locale" on:change=move |ev| locale.set(event_target_value(&ev))
-                        class="mt-1 block w-full rounded-md border-0 py-2 pl-3 pr-8 text-sm ring-1 ring-inset ring-slate-300">
-                        <option value="en" selected=initial.locale == "en">"English"</option>
-                        <option value="fr" selected=initial.locale == "fr">"Français"</option>
-                    </select>
-                </div>
+                <SubscriptionChoices news alerts />
+                <LanguageChoice id="user-locale" locale />
             </div>
             <div class="max-w-xs">
                 <SubmitButton pending>
