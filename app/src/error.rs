@@ -30,6 +30,25 @@ pub enum Problem {
     /// The link is unknown, used, or expired.
     LinkInvalid,
     TooMany,
+    InvalidPartnerId,
+    InvalidAccountKey,
+    /// No account has this key (or it was regenerated).
+    UnknownAccountKey,
+    /// No account has this Partner ID.
+    UnknownPartnerId,
+    /// An account cannot be its own partner.
+    OwnAccount,
+    /// The user already belongs to this account.
+    SameAccount,
+    /// An invitation or active link between the two accounts exists already.
+    AlreadyPartners,
+    /// The e-mail address must be verified before creating or joining an account (F1).
+    EmailNotVerified,
+    /// The role carries `partners.manage` (or more than the granter holds).
+    RoleNotDelegable,
+    /// Not an active member of the partner account.
+    NotStaff,
+    InvalidDate,
 }
 
 /// Why an action on a user (or role) is refused even though the caller holds the permission.
@@ -50,6 +69,14 @@ pub enum Refusal {
     NotActive,
     /// Built-in roles are read-only.
     BuiltInRole,
+    /// The primary administrator hands the role over before leaving (F2).
+    PrimaryMustTransfer,
+    /// The primary administrator, alone in the account, closes it instead of leaving.
+    PrimaryMustClose,
+    /// Only the primary administrator closes the account, and only when alone in it.
+    NotAlone,
+    /// Partner staff act for a customer, not on its account membership or partners.
+    WhileActingForCustomer,
     /// The primary administrator keeps the Administrator role.
     PrimaryKeepsAdministrator,
 }
@@ -75,6 +102,9 @@ pub enum AppError {
     PasswordChangeRequired,
     #[error("forbidden")]
     Forbidden,
+    /// The partner link or grant this session acted through was revoked (F7, I5).
+    #[error("delegated access ended")]
+    DelegationEnded,
     #[error("refused: {0:?}")]
     Refused(Refusal),
     #[error("not found")]
@@ -122,7 +152,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::Unauthenticated => 401,
-            Self::PasswordChangeRequired | Self::Forbidden | Self::UserLocked | Self::Refused(_) => 403,
+            Self::PasswordChangeRequired | Self::Forbidden | Self::DelegationEnded | Self::UserLocked | Self::Refused(_) => 403,
             Self::RegistrationClosed => 403,
             Self::NotFound => 404,
             Self::Conflict(_) => 409,

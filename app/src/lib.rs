@@ -9,6 +9,7 @@ pub mod auth;
 pub mod domain;
 pub mod error;
 pub mod me;
+pub mod partners;
 pub mod roles;
 pub mod session;
 mod shell;

@@ -29,6 +29,19 @@ pub struct SessionInfo {
     pub permissions: PermissionSet,
     pub is_primary_admin: bool,
     pub must_change_password: bool,
+    pub email_verified: bool,
+    /// The user's own account. `account` is the one acted on: the same, or a customer's.
+    pub home_account: Option<AccountSummary>,
+    /// Set while partner staff act for a customer (F7): every page shows it.
+    pub acting_for: Option<ActingFor>,
+}
+
+/// The customer a partner staff member acts for, and whether that access has just ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActingFor {
+    pub customer: AccountSummary,
+    /// The link or grant was revoked: every call is refused until the user returns home.
+    pub ended: bool,
 }
 
 /// One open session in the user's own list (F10).

@@ -58,8 +58,26 @@ pub struct Config {
     pub reset_link_minutes: u32,
 
     /// Folder where mails are written as `.eml` files. Default: `mailbox` in the data directory.
+    /// Not used when an SMTP server is configured.
     #[arg(long, env = "PORTICO_MAILBOX_DIR", global = true)]
     pub mailbox_dir: Option<PathBuf>,
+
+    /// Deliver mail through this SMTP server instead of the mailbox folder, e.g.
+    /// `smtp://user:password@mail.example.com:587?tls=required` or `smtps://mail.example.com`.
+    #[arg(long, env = "PORTICO_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of every mail.
+    #[arg(long, env = "PORTICO_MAIL_FROM", default_value = "Portico <no-reply@portico.invalid>", global = true)]
+    pub mail_from: String,
+
+    /// Hours an e-mail verification link stays valid.
+    #[arg(long, env = "PORTICO_VERIFICATION_HOURS", default_value_t = 48, global = true)]
+    pub verification_hours: u32,
+
+    /// Days a partner invitation (by Partner ID or by link) stays valid.
+    #[arg(long, env = "PORTICO_PARTNER_INVITATION_DAYS", default_value_t = 14, global = true)]
+    pub partner_invitation_days: u32,
 
     /// Log format: human-readable text or one JSON object per line.
     #[arg(long, env = "PORTICO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -124,6 +142,9 @@ impl Config {
             invitation_ttl_secs: i64::from(self.invitation_days) * 86_400,
             temporary_password_ttl_secs: i64::from(self.temporary_password_hours) * 3600,
             reset_link_ttl_secs: i64::from(self.reset_link_minutes) * 60,
+            verification_ttl_secs: i64::from(self.verification_hours) * 3600,
+            partner_invitation_ttl_secs: i64::from(self.partner_invitation_days) * 86_400,
+            mail_from: self.mail_from.clone(),
         }
     }
 }

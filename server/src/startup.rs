@@ -1,7 +1,7 @@
 //! Builds the whole application, bound to a socket, so `main` and the tests start it alike.
 
 use crate::{config::Config, http_layers};
-use app::{App, shell, ssr::{AppState, Db, outbox}};
+use app::{App, shell, ssr::{AppState, Db, outbox::Transport, worker}};
 use axum::{Router, extract::State, http::StatusCode, routing::get};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -12,6 +12,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     pub state: AppState,
+    mail_from: lettre::message::Mailbox,
 }
 
 impl Application {
@@ -23,11 +24,15 @@ impl Application {
             std::fs::create_dir_all(&config.data_dir)
                 .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
         }
+        let mail_from = config.mail_from.parse().map_err(|e| format!("PORTICO_MAIL_FROM: {e}"))?;
         let db = Db::connect(&url).await.map_err(|e| format!("cannot open the database: {e}"))?;
-        let state = AppState::new(db, config.settings());
+        let mut state = AppState::new(db, config.settings());
+        if let Some(smtp) = &config.smtp_url {
+            state = state.with_transport(Transport::smtp(smtp)?);
+        }
         let router = router(state.clone(), leptos_options, config.public_url.clone());
         let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        Ok(Self { listener, router, state })
+        Ok(Self { listener, router, state, mail_from })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -35,10 +40,10 @@ impl Application {
     }
 
     /// Serves until the process is asked to stop (Ctrl-C or SIGTERM), finishing open requests.
-    /// The outbox worker runs beside it; mails it has not delivered stay queued for next time.
+    /// The background worker (mail, alerts) runs beside it; mails it has not delivered stay
+    /// queued for next time.
     pub async fn run(self) -> std::io::Result<()> {
-        let mailbox = self.state.settings.mailbox_dir.clone();
-        tokio::spawn(outbox::run_worker(self.state.db.clone(), mailbox, Duration::from_millis(500)));
+        tokio::spawn(worker::run(self.state.clone(), self.mail_from.clone(), Duration::from_millis(500)));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
     }

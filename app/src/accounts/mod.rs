@@ -8,6 +8,18 @@ pub use home::HomePage;
 
 use crate::{error::AppError, session::AccountSummary};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The account's details as its members see them (F2).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDetails {
+    pub name: String,
+    pub partner_id: String,
+    pub contact_email: String,
+    pub default_locale: String,
+    /// Members who have joined (invitations not yet accepted are not counted).
+    pub members: i64,
+}
 
 /// A signed-in user without an account creates one and becomes its primary administrator.
 #[server(prefix = "/api", endpoint = "accounts/create")]

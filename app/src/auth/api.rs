@@ -112,7 +112,7 @@ pub async fn set_language(locale: String) -> Result<(), AppError> {
     use crate::ssr::{cookies, guard, services::auth};
     let (caller, actor) = guard::signed_in().await?;
     let locale = super::known_locale(&locale);
-    auth::set_locale(&caller.state, &actor, locale).await?;
+    auth::set_locale(&caller.state, &caller.client, &actor, locale).await?;
     cookies::set_locale(locale, caller.state.settings.secure_cookies);
     Ok(())
 }
@@ -171,4 +171,20 @@ pub async fn accept_invitation(token: String, first_name: String, last_name: Str
     cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
     cookies::set_locale(&grant.locale, settings.secure_cookies);
     Ok(SignedIn { locale: grant.locale, must_change_password: false })
+}
+
+/// Confirms the e-mail address behind a verification link (F1). The token proves it.
+#[server(prefix = "/api", endpoint = "auth/verify_email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    use crate::ssr::{guard, services::verification};
+    let caller = guard::public().await?;
+    verification::verify(&caller.state, &caller.client, &token).await
+}
+
+/// Mails a new verification link to the signed-in user (at most five an hour).
+#[server(prefix = "/api", endpoint = "auth/resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    use crate::ssr::{guard, services::verification};
+    let (caller, actor) = guard::signed_in().await?;
+    verification::resend(&caller.state, &caller.client, &actor).await
 }

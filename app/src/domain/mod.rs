@@ -1,12 +1,14 @@
 //! Domain types that can only hold valid values: parse at the edge, trust afterwards.
 //! The same parsers give instant feedback in the browser and are applied again on the server.
 
+mod codes;
 mod email;
 mod ids;
 mod names;
 mod password;
 mod permissions;
 
+pub use codes::{AccountKey, PartnerId, READABLE};
 pub use email::Email;
 pub use ids::{AccountId, UserId};
 pub use names::{AccountName, LoginName, PersonName, RoleDescription, RoleName};

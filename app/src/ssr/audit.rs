@@ -24,12 +24,18 @@ impl AuditEvent {
         Self { action, client_ip: client_ip.to_owned(), details: serde_json::json!({}), ..Default::default() }
     }
 
-    /// An event where the signed-in actor acts on their own user, in their own account.
-    pub fn about_self(action: &'static str, client_ip: &str, actor: &super::guard::Actor) -> Self {
+    /// An event done by `actor` in the account they act on. When partner staff act for a
+    /// customer, the event records both: the customer as the account acted on, the partner as
+    /// the actor's account (F7, F8).
+    pub fn by(action: &'static str, client_ip: &str, actor: &super::guard::Actor) -> Self {
         Self::new(action, client_ip)
-            .actor(actor.user_id, &actor.login_name, actor.account_id)
+            .actor(actor.user_id, &actor.login_name, actor.home_account_id)
             .account(actor.account_id)
-            .target_user(actor.user_id, &actor.login_name)
+    }
+
+    /// An event where the signed-in actor acts on their own user.
+    pub fn about_self(action: &'static str, client_ip: &str, actor: &super::guard::Actor) -> Self {
+        Self::by(action, client_ip, actor).target_user(actor.user_id, &actor.login_name)
     }
 
     pub fn actor(mut self, user: UserId, label: &str, account: Option<AccountId>) -> Self {

@@ -91,6 +91,9 @@ pub fn db_error(error: sqlx::Error) -> AppError {
             if key.contains("roles_account_name_key") || key.contains("roles.account_id, roles.name") {
                 return AppError::Conflict(FieldError::new("name", Problem::RoleNameTaken));
             }
+            if key.contains("partner_links_live_pair") || key.contains("partner_links.partner_account_id") {
+                return AppError::Conflict(FieldError::new("partner_id", Problem::AlreadyPartners));
+            }
         }
     }
     super::internal(error)

@@ -35,37 +35,74 @@ impl Caller {
 pub async fn public() -> Result<Caller, AppError> {
     let parts = use_context::<Parts>().ok_or_else(|| super::internal("no request parts in context"))?;
     let state = use_context::<AppState>().ok_or_else(|| super::internal("no AppState in context"))?;
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_default();
-    let user_agent = parts
-        .headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|ua| ua.chars().take(200).collect())
-        .unwrap_or_default();
-    let session_token = cookies::session_token(&parts.headers);
-    Ok(Caller { state, client: ClientInfo { ip, user_agent }, session_token })
+    Ok(Caller::from_parts(&parts, state))
+}
+
+impl Caller {
+    /// The caller of a plain axum handler (downloads), where there is no Leptos context.
+    pub fn from_parts(parts: &Parts, state: AppState) -> Self {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_default();
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(200).collect())
+            .unwrap_or_default();
+        let session_token = cookies::session_token(&parts.headers);
+        Caller { state, client: ClientInfo { ip, user_agent }, session_token }
+    }
+
+    /// The actor behind the session, if it is valid.
+    pub async fn actor(&self) -> Result<Option<Actor>, AppError> {
+        match &self.session_token {
+            Some(token) => sessions::resolve(&self.state.db, token, &self.state.settings, now()).await,
+            None => Ok(None),
+        }
+    }
+
+    /// A signed-in member holding one of `permissions` in the account acted on.
+    pub async fn require(self, permissions: &[Permission]) -> Result<(Caller, Actor), AppError> {
+        let actor = self.actor().await?.ok_or(AppError::Unauthenticated)?;
+        let actor = usable(actor)?;
+        if actor.account_id.is_none() || !permissions.iter().any(|p| actor.permissions.contains(*p)) {
+            return Err(AppError::Forbidden);
+        }
+        Ok((self, actor))
+    }
+}
+
+/// Refuses an actor who must change their password first, or whose delegated access ended.
+fn usable(actor: Actor) -> Result<Actor, AppError> {
+    if actor.must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    if actor.delegation_ended {
+        return Err(AppError::DelegationEnded);
+    }
+    Ok(actor)
 }
 
 /// The caller and their session, if they have a valid one. For pages that render for both.
 pub async fn optional() -> Result<(Caller, Option<Actor>), AppError> {
     let caller = public().await?;
-    let actor = match &caller.session_token {
-        Some(token) => {
-            let state = &caller.state;
-            sessions::resolve(&state.db, token, &state.settings, now()).await?
-        }
-        None => None,
-    };
+    let actor = caller.actor().await?;
     Ok((caller, actor))
 }
 
-/// A signed-in user whose password need not be changed first. The only exception is
-/// `password_change`, below.
+/// A signed-in user whose password need not be changed first, and whose delegated access (if
+/// they act for a customer) still holds. The exceptions are `password_change` and `own_user`.
 pub async fn signed_in() -> Result<(Caller, Actor), AppError> {
+    let (caller, actor) = own_user().await?;
+    Ok((caller, usable(actor)?))
+}
+
+/// A signed-in user, even one whose delegated access just ended: only for returning to their
+/// own account, which is how they leave that state.
+pub async fn own_user() -> Result<(Caller, Actor), AppError> {
     let (caller, actor) = password_change().await?;
     if actor.must_change_password {
         return Err(AppError::PasswordChangeRequired);
@@ -88,9 +125,5 @@ pub async fn permission(permission: Permission) -> Result<(Caller, Actor), AppEr
 
 /// A signed-in member of an account holding at least one of `permissions` there.
 pub async fn any_permission(permissions: &[Permission]) -> Result<(Caller, Actor), AppError> {
-    let (caller, actor) = signed_in().await?;
-    if actor.account_id.is_none() || !permissions.iter().any(|p| actor.permissions.contains(*p)) {
-        return Err(AppError::Forbidden);
-    }
-    Ok((caller, actor))
+    public().await?.require(permissions).await
 }

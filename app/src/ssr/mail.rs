@@ -11,6 +11,20 @@ pub enum Mail<'a> {
     TemporaryPassword { password: &'a str, valid_hours: i64 },
     PasswordResetLink { link: &'a str, valid_minutes: i64 },
     PrimaryAdministrator { account: &'a str },
+    VerifyEmail { link: &'a str, valid_hours: i64 },
+    /// To the account's administrators at every use of its key (F2).
+    AccountKeyUsed { account: &'a str, member: &'a str },
+    /// To the partner's administrators: a customer asks them to administer its account.
+    PartnerInvited { customer: &'a str, link: &'a str, valid_days: i64 },
+    /// To both sides once a link is active.
+    PartnerLinkActive { partner: &'a str, customer: &'a str, link: &'a str },
+    PartnerDeclined { partner: &'a str, customer: &'a str },
+    PartnerRevoked { partner: &'a str, customer: &'a str, by: &'a str },
+    /// News: a company joined the platform (only to users subscribed to news).
+    News { account: &'a str, partner_id: &'a str },
+    /// Alerts (only to users subscribed to alerts): something pending is about to expire.
+    InvitationExpiring { email: &'a str, account: &'a str, link: &'a str },
+    PartnerLinkExpiring { partner: &'a str, customer: &'a str, link: &'a str },
 }
 
 /// Subject and plain-text body.
@@ -43,6 +57,42 @@ pub fn render(mail: &Mail<'_>, locale: Locale) -> Rendered {
         Mail::PrimaryAdministrator { account } => (
             td_string!(locale, mail.primary_admin_subject, account = *account).to_string(),
             td_string!(locale, mail.primary_admin_body, account = *account).to_string(),
+        ),
+        Mail::VerifyEmail { link, valid_hours } => (
+            td_string!(locale, mail.verify_subject).to_string(),
+            td_string!(locale, mail.verify_body, link = *link, hours = *valid_hours).to_string(),
+        ),
+        Mail::AccountKeyUsed { account, member } => (
+            td_string!(locale, mail.key_used_subject, account = *account).to_string(),
+            td_string!(locale, mail.key_used_body, account = *account, member = *member).to_string(),
+        ),
+        Mail::PartnerInvited { customer, link, valid_days } => (
+            td_string!(locale, mail.partner_invited_subject, customer = *customer).to_string(),
+            td_string!(locale, mail.partner_invited_body, customer = *customer, link = *link, days = *valid_days).to_string(),
+        ),
+        Mail::PartnerLinkActive { partner, customer, link } => (
+            td_string!(locale, mail.partner_active_subject, partner = *partner, customer = *customer).to_string(),
+            td_string!(locale, mail.partner_active_body, partner = *partner, customer = *customer, link = *link).to_string(),
+        ),
+        Mail::PartnerDeclined { partner, customer } => (
+            td_string!(locale, mail.partner_declined_subject, partner = *partner, customer = *customer).to_string(),
+            td_string!(locale, mail.partner_declined_body, partner = *partner, customer = *customer).to_string(),
+        ),
+        Mail::PartnerRevoked { partner, customer, by } => (
+            td_string!(locale, mail.partner_revoked_subject, partner = *partner, customer = *customer).to_string(),
+            td_string!(locale, mail.partner_revoked_body, partner = *partner, customer = *customer, by = *by).to_string(),
+        ),
+        Mail::News { account, partner_id } => (
+            td_string!(locale, mail.news_subject, account = *account).to_string(),
+            td_string!(locale, mail.news_body, account = *account, partner_id = *partner_id).to_string(),
+        ),
+        Mail::InvitationExpiring { email, account, link } => (
+            td_string!(locale, mail.invitation_expiring_subject, email = *email).to_string(),
+            td_string!(locale, mail.invitation_expiring_body, email = *email, account = *account, link = *link).to_string(),
+        ),
+        Mail::PartnerLinkExpiring { partner, customer, link } => (
+            td_string!(locale, mail.partner_expiring_subject, partner = *partner, customer = *customer).to_string(),
+            td_string!(locale, mail.partner_expiring_body, partner = *partner, customer = *customer, link = *link).to_string(),
         ),
     };
     Rendered { subject, body: format!("{greeting}\n\n{text}\n\n{signature}\n") }

@@ -1,6 +1,7 @@
 //! Everything that runs only on the server: database, hashing, sessions, the authorization
 //! guard, and the services holding the business rules. Server functions call into here.
 
+pub mod alerts;
 pub mod audit;
 pub mod cookies;
 pub mod db;
@@ -13,6 +14,7 @@ pub mod sessions;
 pub mod state;
 pub mod throttle;
 pub mod tokens;
+pub mod worker;
 
 pub use db::{Backend, Db};
 pub use state::{AppState, ResetDelivery, Settings};

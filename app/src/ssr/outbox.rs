@@ -1,7 +1,8 @@
 //! The transactional outbox (F9, I6): `enqueue` stores a mail in the caller's transaction, so
-//! it exists exactly when the action committed; `deliver_due` writes due mails to the mailbox
-//! folder as `.eml` files (SMTP comes with the issue that configures it). Several instances may
-//! run the worker: each mail is claimed with a conditional UPDATE before it is written.
+//! it exists exactly when the action committed; the worker delivers due mails by SMTP when one
+//! is configured, else as `.eml` files in the mailbox folder, retrying failures with
+//! exponential backoff. Several instances may run the worker: each mail is claimed with a
+//! conditional UPDATE before it is sent.
 
 use super::{
     Db,
@@ -9,15 +10,40 @@ use super::{
     mail::{Mail, locale_of, render},
     now,
 };
-use crate::error::AppError;
-use lettre::{Message, message::header::ContentType};
+use crate::{
+    domain::{AccountId, Permission},
+    error::AppError,
+    i18n::Locale,
+};
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, header::ContentType},
+};
 use sqlx::AnyConnection;
-use std::{path::Path, time::Duration};
+use std::path::PathBuf;
 
-const FROM: &str = "Portico <no-reply@portico.invalid>";
 /// A claimed mail whose delivery did not finish (crash) is tried again after this long.
 const CLAIM_SECS: i64 = 60;
 const BATCH: i64 = 50;
+/// The first retry waits this long; each further one twice as long, up to 2^10 times.
+const BACKOFF_SECS: i64 = 30;
+
+/// Where delivered mail goes.
+#[derive(Clone)]
+pub enum Transport {
+    /// Each mail becomes `<id>.eml` in this folder (the default, and what tests read).
+    Mailbox(PathBuf),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl Transport {
+    /// SMTP from a URL such as `smtp://user:pass@host:587?tls=required` or `smtps://host`.
+    pub fn smtp(url: &str) -> Result<Self, String> {
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map(|builder| Self::Smtp(builder.build()))
+            .map_err(|e| format!("PORTICO_SMTP_URL: {e}"))
+    }
+}
 
 /// Queues `mail` to `recipient` in `locale`, inside the caller's transaction.
 pub async fn enqueue(conn: &mut AnyConnection, recipient: &str, locale: &str, mail: &Mail<'_>, now: i64) -> Result<(), AppError> {
@@ -33,6 +59,59 @@ pub async fn enqueue(conn: &mut AnyConnection, recipient: &str, locale: &str, ma
     Ok(())
 }
 
+/// Who among an account's users receives a mail.
+#[derive(Debug, Clone, Copy)]
+pub struct Audience {
+    pub account: AccountId,
+    /// Users holding this permission through their roles in the account.
+    pub permission: Permission,
+    /// Only those subscribed to alerts (F9).
+    pub alerts_only: bool,
+}
+
+/// Queues `mail` to every active user of the audience, each in their language.
+pub async fn enqueue_to(conn: &mut AnyConnection, audience: Audience, mail: &Mail<'_>, now: i64) -> Result<usize, AppError> {
+    let recipients: Vec<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT u.email, u.locale FROM users u
+         JOIN user_roles ur ON ur.user_id = u.id
+         JOIN roles r ON r.id = ur.role_id AND (r.account_id IS NULL OR r.account_id = u.account_id)
+         WHERE u.account_id = $1 AND u.locked_at IS NULL AND u.password_hash IS NOT NULL
+           AND (r.permissions & $2) <> 0 AND (u.subscribe_alerts = 1 OR $3 = 0)",
+    )
+    .bind(audience.account.0)
+    .bind(crate::domain::PermissionSet::of(&[audience.permission]).bits())
+    .bind(i64::from(audience.alerts_only))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    for (email, locale) in &recipients {
+        enqueue(conn, email, locale, mail, now).await?;
+    }
+    Ok(recipients.len())
+}
+
+/// Queues the news `mail` to every user of the platform subscribed to news, but `except`, in
+/// one statement (it may reach many): the mail is rendered once per language.
+pub async fn enqueue_news(conn: &mut AnyConnection, mail: &Mail<'_>, except: Option<i64>, now: i64) -> Result<(), AppError> {
+    let (en, fr) = (render(mail, Locale::en), render(mail, Locale::fr));
+    sqlx::query(
+        "INSERT INTO outbox (recipient, subject, body, created_at, next_attempt_at)
+         SELECT email, CASE WHEN locale = 'fr' THEN $1 ELSE $2 END, CASE WHEN locale = 'fr' THEN $3 ELSE $4 END, $5, $5
+         FROM users
+         WHERE subscribe_news = 1 AND locked_at IS NULL AND password_hash IS NOT NULL AND id <> $6",
+    )
+    .bind(fr.subject)
+    .bind(en.subject)
+    .bind(fr.body)
+    .bind(en.body)
+    .bind(now)
+    .bind(except.unwrap_or(0))
+    .execute(conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct Pending {
     id: i64,
@@ -43,7 +122,7 @@ struct Pending {
 }
 
 /// Delivers every due mail once; returns how many were delivered.
-pub async fn deliver_due(db: &Db, mailbox: &Path) -> Result<usize, AppError> {
+pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox) -> Result<usize, AppError> {
     let now = now();
     let due: Vec<Pending> = sqlx::query_as(
         "SELECT id, recipient, subject, body, attempts FROM outbox
@@ -66,8 +145,8 @@ pub async fn deliver_due(db: &Db, mailbox: &Path) -> Result<usize, AppError> {
         if claimed.rows_affected() != 1 {
             continue; // another instance has it
         }
-        match write_eml(mailbox, &mail) {
-            Ok(file) => {
+        match send(transport, from, &mail).await {
+            Ok(how) => {
                 // The body may hold a temporary password: once delivered, only the subject stays.
                 sqlx::query("UPDATE outbox SET sent_at = $1, body = '', attempts = attempts + 1, last_error = NULL WHERE id = $2")
                     .bind(now)
@@ -75,11 +154,11 @@ pub async fn deliver_due(db: &Db, mailbox: &Path) -> Result<usize, AppError> {
                     .execute(&db.pool)
                     .await
                     .map_err(db_error)?;
-                tracing::info!(mail_id = mail.id, to = %mail.recipient, subject = %mail.subject, file = %file, "mail delivered to the mailbox");
+                tracing::info!(mail_id = mail.id, to = %mail.recipient, subject = %mail.subject, via = %how, "mail delivered");
                 delivered += 1;
             }
             Err(error) => {
-                let backoff = 30 * 2_i64.pow(mail.attempts.clamp(0, 10) as u32);
+                let backoff = BACKOFF_SECS * 2_i64.pow(mail.attempts.clamp(0, 10) as u32);
                 sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3")
                     .bind(now + backoff)
                     .bind(&error)
@@ -94,31 +173,28 @@ pub async fn deliver_due(db: &Db, mailbox: &Path) -> Result<usize, AppError> {
     Ok(delivered)
 }
 
-/// Writes the mail as `<id>.eml`, atomically (a reader never sees half a file).
-fn write_eml(mailbox: &Path, mail: &Pending) -> Result<String, String> {
+/// Sends one mail; returns where it went (for the log).
+async fn send(transport: &Transport, from: &Mailbox, mail: &Pending) -> Result<String, String> {
     let message = Message::builder()
-        .from(FROM.parse().map_err(|e| format!("sender: {e}"))?)
+        .from(from.clone())
         .to(mail.recipient.parse().map_err(|e| format!("recipient: {e}"))?)
         .subject(&mail.subject)
         .header(ContentType::TEXT_PLAIN)
         // lettre picks the transfer encoding (quoted-printable for long lines and accents).
         .body(mail.body.clone())
         .map_err(|e| format!("message: {e}"))?;
+    match transport {
+        Transport::Mailbox(folder) => write_eml(folder, mail.id, &message),
+        Transport::Smtp(smtp) => smtp.send(message).await.map(|_| "smtp".to_owned()).map_err(|e| format!("smtp: {e}")),
+    }
+}
+
+/// Writes the mail as `<id>.eml`, atomically (a reader never sees half a file).
+fn write_eml(mailbox: &std::path::Path, id: i64, message: &Message) -> Result<String, String> {
     std::fs::create_dir_all(mailbox).map_err(|e| format!("mailbox folder: {e}"))?;
-    let name = format!("{:010}.eml", mail.id);
+    let name = format!("{id:010}.eml");
     let partial = mailbox.join(format!(".{name}.partial"));
     std::fs::write(&partial, message.formatted()).map_err(|e| format!("write: {e}"))?;
     std::fs::rename(&partial, mailbox.join(&name)).map_err(|e| format!("rename: {e}"))?;
     Ok(name)
-}
-
-/// Runs until the process ends: delivers due mails every `interval`.
-pub async fn run_worker(db: Db, mailbox: std::path::PathBuf, interval: Duration) {
-    let mut ticker = tokio::time::interval(interval);
-    loop {
-        ticker.tick().await;
-        if let Err(error) = deliver_due(&db, &mailbox).await {
-            tracing::warn!(%error, "outbox worker pass failed");
-        }
-    }
 }

@@ -3,9 +3,9 @@
 
 use super::{Db, Settings, db::db_error, tokens};
 use crate::{
-    domain::{AccountId, PermissionSet, UserId},
+    domain::{AccountId, Permission, PermissionSet, UserId},
     error::AppError,
-    session::{AccountSummary, SessionInfo, SessionSummary},
+    session::{AccountSummary, ActingFor, SessionInfo, SessionSummary},
 };
 use sqlx::AnyConnection;
 
@@ -17,12 +17,36 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 pub struct Actor {
     pub session_id: i64,
     pub user_id: UserId,
+    /// The account acted on: the user's own, or the customer a partner staff member acts for.
+    /// Every query is scoped to it.
     pub account_id: Option<AccountId>,
+    /// The user's own account (recorded as the actor's account in audit events).
+    pub home_account_id: Option<AccountId>,
     pub login_name: String,
+    /// Within `account_id`: the user's roles at home, or the delegated role when acting.
     pub permissions: PermissionSet,
     pub must_change_password: bool,
+    /// Of the account acted on: never true while acting for a customer.
     pub is_primary_admin: bool,
+    pub email_verified: bool,
+    /// Acting for a customer whose link or grant is gone: refused by the guard (I5).
+    pub delegation_ended: bool,
     pub info: SessionInfo,
+}
+
+impl Actor {
+    /// Whether this session acts for a customer rather than the user's own account.
+    pub fn is_acting(&self) -> bool {
+        self.info.acting_for.is_some()
+    }
+}
+
+/// What partner staff may never do in a customer's account, whatever role they were given.
+const NEVER_DELEGATED: [Permission; 2] = [Permission::PartnersManage, Permission::PartnersDelegate];
+
+/// Removes the permissions delegation never carries (F7).
+pub fn delegable(permissions: PermissionSet) -> PermissionSet {
+    PermissionSet::from_bits(permissions.bits() & !PermissionSet::of(&NEVER_DELEGATED).bits())
 }
 
 #[derive(sqlx::FromRow)]
@@ -40,6 +64,8 @@ struct SessionRow {
     must_change_password: i64,
     is_primary_admin: i64,
     locked_at: Option<i64>,
+    email_verified_at: Option<i64>,
+    acting_account_id: Option<i64>,
     account_name: Option<String>,
     partner_id: Option<String>,
 }
@@ -75,7 +101,8 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, u.id AS user_id, u.account_id,
                 u.first_name, u.last_name, u.login_name, u.email, u.locale,
-                u.must_change_password, u.is_primary_admin, u.locked_at,
+                u.must_change_password, u.is_primary_admin, u.locked_at, u.email_verified_at,
+                s.acting_account_id,
                 a.name AS account_name, a.partner_id
          FROM sessions s
          JOIN users u ON u.id = s.user_id
@@ -102,15 +129,26 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
             .map_err(db_error)?;
     }
 
-    let account_id = row.account_id.map(AccountId);
-    let permissions = match account_id {
+    let home_account_id = row.account_id.map(AccountId);
+    let home_permissions = match home_account_id {
         Some(account) => permissions_of(db, UserId(row.user_id), account).await?,
         None => PermissionSet::EMPTY,
     };
-    let account = match (row.account_id, row.account_name, row.partner_id) {
+    let home_account = match (row.account_id, row.account_name, row.partner_id) {
         (Some(id), Some(name), Some(partner_id)) => Some(AccountSummary { id: AccountId(id), name, partner_id }),
         _ => None,
     };
+    let delegation = match row.acting_account_id {
+        Some(customer) => Some(delegation(db, UserId(row.user_id), home_account_id, AccountId(customer)).await?),
+        None => None,
+    };
+    let (account, permissions, is_primary_admin, acting_for) = match delegation {
+        None => (home_account.clone(), home_permissions, row.is_primary_admin == 1, None),
+        Some(Delegation { customer, permissions, ended }) => {
+            (Some(customer.clone()), permissions, false, Some(ActingFor { customer, ended }))
+        }
+    };
+    let delegation_ended = acting_for.as_ref().is_some_and(|a| a.ended);
     let info = SessionInfo {
         user_id: UserId(row.user_id),
         first_name: row.first_name,
@@ -118,21 +156,86 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
         login_name: row.login_name.clone(),
         email: row.email,
         locale: row.locale,
-        account,
+        account: account.clone(),
         permissions,
-        is_primary_admin: row.is_primary_admin == 1,
+        is_primary_admin,
         must_change_password: row.must_change_password == 1,
+        email_verified: row.email_verified_at.is_some(),
+        home_account,
+        acting_for,
     };
     Ok(Some(Actor {
         session_id: row.session_id,
         user_id: info.user_id,
-        account_id,
+        account_id: account.map(|a| a.id),
+        home_account_id,
         login_name: row.login_name,
         permissions,
         must_change_password: info.must_change_password,
-        is_primary_admin: info.is_primary_admin,
+        is_primary_admin,
+        email_verified: info.email_verified,
+        delegation_ended,
         info,
     }))
+}
+
+struct Delegation {
+    customer: AccountSummary,
+    permissions: PermissionSet,
+    ended: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    permissions: i64,
+    name: String,
+    partner_id: String,
+}
+
+/// The access a partner staff member holds to `customer`: through a grant of theirs on an
+/// active link from their own account, read on every request so a revocation counts at once
+/// on every instance (I5). Without one, the delegation has ended.
+async fn delegation(db: &Db, user: UserId, home: Option<AccountId>, customer: AccountId) -> Result<Delegation, AppError> {
+    let grant: Option<GrantRow> = sqlx::query_as(
+        "SELECT r.permissions, a.name, a.partner_id
+         FROM delegated_grants g
+         JOIN partner_links l ON l.id = g.link_id
+         JOIN roles r ON r.id = g.role_id
+         JOIN accounts a ON a.id = l.customer_account_id
+         WHERE g.user_id = $1 AND l.customer_account_id = $2 AND l.partner_account_id = $3 AND l.status = 'active'",
+    )
+    .bind(user.0)
+    .bind(customer.0)
+    .bind(home.map_or(0, |h| h.0))
+    .fetch_optional(&db.pool)
+    .await
+    .map_err(db_error)?;
+    if let Some(grant) = grant {
+        let summary = AccountSummary { id: customer, name: grant.name, partner_id: grant.partner_id };
+        return Ok(Delegation { customer: summary, permissions: delegable(PermissionSet::from_bits(grant.permissions)), ended: false });
+    }
+    let named: Option<(String, String)> = sqlx::query_as("SELECT name, partner_id FROM accounts WHERE id = $1")
+        .bind(customer.0)
+        .fetch_optional(&db.pool)
+        .await
+        .map_err(db_error)?;
+    let (name, partner_id) = named.unwrap_or_default();
+    Ok(Delegation {
+        customer: AccountSummary { id: customer, name, partner_id },
+        permissions: PermissionSet::EMPTY,
+        ended: true,
+    })
+}
+
+/// Switches the session to act for `customer`, or back to the user's own account (`None`).
+pub async fn act_for(conn: &mut AnyConnection, session_id: i64, customer: Option<AccountId>) -> Result<(), AppError> {
+    sqlx::query("UPDATE sessions SET acting_account_id = $1 WHERE id = $2")
+        .bind(customer.map(|c| c.0))
+        .bind(session_id)
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }
 
 /// The union of the user's roles' permissions within their account. Roles are matched to the

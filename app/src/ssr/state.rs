@@ -1,6 +1,6 @@
 //! The state every request shares, provided to pages and server functions as Leptos context.
 
-use super::{Db, passwords::PasswordHasher, throttle::ThrottleSettings};
+use super::{Db, outbox::Transport, passwords::PasswordHasher, throttle::ThrottleSettings};
 use std::{path::PathBuf, sync::Arc};
 
 /// How an administrator's password reset reaches the user (F4).
@@ -32,6 +32,12 @@ pub struct Settings {
     pub temporary_password_ttl_secs: i64,
     /// Validity of a password-reset link (forgot password, or `ResetDelivery::Link`).
     pub reset_link_ttl_secs: i64,
+    /// Validity of an e-mail verification link.
+    pub verification_ttl_secs: i64,
+    /// Validity of a partner invitation (by Partner ID or by link).
+    pub partner_invitation_ttl_secs: i64,
+    /// The sender of every mail, e.g. `Portico <no-reply@example.com>`.
+    pub mail_from: String,
 }
 
 impl Default for Settings {
@@ -48,6 +54,9 @@ impl Default for Settings {
             invitation_ttl_secs: 7 * 24 * 3600,
             temporary_password_ttl_secs: 24 * 3600,
             reset_link_ttl_secs: 3600,
+            verification_ttl_secs: 48 * 3600,
+            partner_invitation_ttl_secs: 14 * 24 * 3600,
+            mail_from: "Portico <no-reply@portico.invalid>".into(),
         }
     }
 }
@@ -57,10 +66,23 @@ pub struct AppState {
     pub db: Db,
     pub hasher: PasswordHasher,
     pub settings: Arc<Settings>,
+    /// Where the outbox worker delivers mail: the mailbox folder unless SMTP is configured.
+    pub transport: Transport,
 }
 
 impl AppState {
     pub fn new(db: Db, settings: Settings) -> Self {
-        Self { db, hasher: PasswordHasher::new(), settings: Arc::new(settings) }
+        let transport = Transport::Mailbox(settings.mailbox_dir.clone());
+        Self { db, hasher: PasswordHasher::new(), settings: Arc::new(settings), transport }
+    }
+
+    pub fn with_transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// A link to `path_and_query` on the address users reach Portico at.
+    pub fn link(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.settings.public_url)
     }
 }

@@ -17,8 +17,7 @@ pub fn hash_token(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Letters and digits people can read aloud and type without confusion (no 0/O, 1/I/L).
-const READABLE: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+use crate::domain::READABLE;
 
 /// `groups` groups of four readable characters joined by dashes, after `prefix`.
 pub fn readable_code(prefix: &str, groups: usize) -> String {

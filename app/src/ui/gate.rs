@@ -71,6 +71,9 @@ mod tests {
             permissions: PermissionSet::EMPTY,
             is_primary_admin: false,
             must_change_password: must_change,
+            email_verified: true,
+            home_account: None,
+            acting_for: None,
         }
     }
 

@@ -33,6 +33,17 @@ pub fn problem_text(locale: Locale, problem: Problem) -> String {
         Problem::UnknownRole => td_string!(locale, errors.unknown_role).to_string(),
         Problem::LinkInvalid => td_string!(locale, errors.link_invalid).to_string(),
         Problem::TooMany => td_string!(locale, errors.too_many).to_string(),
+        Problem::InvalidPartnerId => td_string!(locale, errors.invalid_partner_id).to_string(),
+        Problem::InvalidAccountKey => td_string!(locale, errors.invalid_account_key).to_string(),
+        Problem::UnknownAccountKey => td_string!(locale, errors.unknown_account_key).to_string(),
+        Problem::UnknownPartnerId => td_string!(locale, errors.unknown_partner_id).to_string(),
+        Problem::OwnAccount => td_string!(locale, errors.own_account).to_string(),
+        Problem::SameAccount => td_string!(locale, errors.same_account).to_string(),
+        Problem::AlreadyPartners => td_string!(locale, errors.already_partners).to_string(),
+        Problem::EmailNotVerified => td_string!(locale, errors.email_not_verified).to_string(),
+        Problem::RoleNotDelegable => td_string!(locale, errors.role_not_delegable).to_string(),
+        Problem::NotStaff => td_string!(locale, errors.not_staff).to_string(),
+        Problem::InvalidDate => td_string!(locale, errors.invalid_date).to_string(),
     }
 }
 
@@ -43,6 +54,7 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
             td_string!(locale, errors.password_change_required).to_string()
         }
         AppError::Forbidden => td_string!(locale, errors.forbidden).to_string(),
+        AppError::DelegationEnded => td_string!(locale, errors.delegation_ended).to_string(),
         AppError::Refused(refusal) => refusal_text(locale, *refusal).to_owned(),
         AppError::NotFound => td_string!(locale, errors.not_found).to_string(),
         AppError::Validation(_) | AppError::Conflict(_) => {
@@ -74,6 +86,10 @@ pub fn refusal_text(locale: Locale, refusal: Refusal) -> &'static str {
         Refusal::NotActive => td_string!(locale, refusal.not_active),
         Refusal::BuiltInRole => td_string!(locale, refusal.built_in_role),
         Refusal::PrimaryKeepsAdministrator => td_string!(locale, refusal.primary_keeps_administrator),
+        Refusal::PrimaryMustTransfer => td_string!(locale, refusal.primary_must_transfer),
+        Refusal::PrimaryMustClose => td_string!(locale, refusal.primary_must_close),
+        Refusal::NotAlone => td_string!(locale, refusal.not_alone),
+        Refusal::WhileActingForCustomer => td_string!(locale, refusal.while_acting),
     }
 }
 

@@ -94,6 +94,10 @@ pub fn test_config() -> Config {
         temporary_password_hours: 24,
         reset_link_minutes: 60,
         mailbox_dir: None,
+        smtp_url: None,
+        mail_from: "Portico <no-reply@portico.invalid>".into(),
+        verification_hours: 48,
+        partner_invitation_days: 14,
         log_format: LogFormat::Text,
     }
 }

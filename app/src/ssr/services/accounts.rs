@@ -2,10 +2,10 @@
 //! first-run bootstrap (F13), plus the operator's password reset.
 
 use crate::{
-    domain::{AccountId, AccountName, BuiltInRole, Email, LoginName, Password, PersonName, UserId},
+    domain::{AccountId, AccountName, BuiltInRole, Email, LoginName, PartnerId, Password, PersonName, UserId},
     error::{AppError, Problem},
     session::AccountSummary,
-    ssr::{AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, now, sessions, tokens},
+    ssr::{AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, sessions, tokens},
 };
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -17,9 +17,10 @@ pub async fn create_account(
     actor: &Actor,
     name: AccountName,
 ) -> Result<AccountSummary, AppError> {
-    if actor.account_id.is_some() {
+    if actor.home_account_id.is_some() || actor.is_acting() {
         return Err(AppError::field("account_name", Problem::AlreadyInAccount));
     }
+    super::verification::require_verified(actor, "account_name")?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let account = insert_account(&mut tx, &name, now).await?;
@@ -42,14 +43,14 @@ pub async fn create_account(
         .target_account(account.id, &account.name)
         .record(&mut tx, now)
         .await?;
+    announce(&mut tx, &account, Some(actor.user_id), now).await?;
     tx.commit().await.map_err(db_error)?;
     Ok(account)
 }
 
 async fn insert_account(conn: &mut AnyConnection, name: &AccountName, now: i64) -> Result<AccountSummary, AppError> {
-    let partner_id = tokens::readable_code("PT", 2);
-    // 7 groups of 4 from a 31-letter alphabet: 138 bits, typeable from a printout.
-    let account_key = tokens::readable_code("AK", 7);
+    let partner_id = tokens::readable_code(PartnerId::PREFIX, PartnerId::GROUPS);
+    let account_key = super::membership::new_account_key();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (name, partner_id, account_key, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -113,8 +114,15 @@ pub async fn bootstrap_account(state: &AppState, input: Bootstrap) -> Result<(Ac
         .details(json!({ "primary_admin": input.login_name.as_str(), "via": "cli" }))
         .record(&mut tx, now)
         .await?;
+    announce(&mut tx, &account, Some(user_id), now).await?;
     tx.commit().await.map_err(db_error)?;
     Ok((account, password))
+}
+
+/// News (F9): a company joined the platform; mailed to everyone subscribed to news.
+async fn announce(conn: &mut AnyConnection, account: &AccountSummary, founder: Option<UserId>, now: i64) -> Result<(), AppError> {
+    let mail = Mail::News { account: &account.name, partner_id: &account.partner_id };
+    outbox::enqueue_news(conn, &mail, founder.map(|u| u.0), now).await
 }
 
 /// The operator's reset: a temporary password to replace at next login; every session ends.

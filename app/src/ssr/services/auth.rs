@@ -54,6 +54,7 @@ pub async fn register(state: &AppState, client: &ClientInfo, new: NewUser) -> Re
     .map_err(db_error)?;
     let user_id = UserId(user_id);
     let token = sessions::start(&mut tx, user_id, client, &state.settings, now).await?;
+    super::verification::issue(&mut tx, state, user_id, new.email.as_str(), &new.locale, now).await?;
     AuditEvent::new("user.registered", &client.ip)
         .actor(user_id, new.login_name.as_str(), None)
         .target_user(user_id, new.login_name.as_str())
@@ -221,12 +222,18 @@ pub async fn change_password(
 }
 
 /// Saves the user's language (F12).
-pub async fn set_locale(state: &AppState, actor: &Actor, locale: &str) -> Result<(), AppError> {
+pub async fn set_locale(state: &AppState, client: &ClientInfo, actor: &Actor, locale: &str) -> Result<(), AppError> {
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
     sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
         .bind(locale)
         .bind(actor.user_id.0)
-        .execute(&state.db.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-    Ok(())
+    AuditEvent::about_self("user.language_changed", &client.ip, actor)
+        .details(json!({ "locale": locale }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
 }

@@ -64,9 +64,7 @@ pub async fn run(
         let events: Vec<AuditEvent> = chunk
             .iter()
             .map(|target| {
-                AuditEvent::new(action_name(action), &client.ip)
-                    .actor(actor.user_id, &actor.login_name, Some(account))
-                    .account(Some(account))
+                AuditEvent::by(action_name(action), &client.ip, actor)
                     .target_user(UserId(target.id), &target.login_name)
                     .details(snapshot(action, target))
             })

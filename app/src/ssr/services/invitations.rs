@@ -84,9 +84,7 @@ pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
     let mut tx = state.db.begin_write().await?;
     let target = invited(&mut tx, actor, id).await?;
     issue(&mut tx, state, actor, id, &target.email, &target.locale, now).await?;
-    AuditEvent::new("invitation.resent", &client.ip)
-        .actor(actor.user_id, &actor.login_name, actor.account_id)
-        .account(actor.account_id)
+    AuditEvent::by("invitation.resent", &client.ip, actor)
         .target_user(id, &target.login_name)
         .record(&mut tx, now)
         .await?;
@@ -103,9 +101,7 @@ pub async fn cancel(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-    AuditEvent::new("invitation.cancelled", &client.ip)
-        .actor(actor.user_id, &actor.login_name, actor.account_id)
-        .account(actor.account_id)
+    AuditEvent::by("invitation.cancelled", &client.ip, actor)
         .target_user(id, &target.login_name)
         .details(serde_json::json!({ "email": target.email }))
         .record(&mut tx, now)

@@ -11,6 +11,7 @@ use sqlx::AnyConnection;
 pub enum Purpose {
     Invitation,
     PasswordReset,
+    EmailVerification,
 }
 
 impl Purpose {
@@ -18,6 +19,7 @@ impl Purpose {
         match self {
             Self::Invitation => "invitation",
             Self::PasswordReset => "password_reset",
+            Self::EmailVerification => "email_verification",
         }
     }
 }

@@ -139,9 +139,7 @@ pub async fn create(
     if delivery == Delivery::Invitation {
         invitations::issue(&mut tx, state, actor, user, parsed.email.as_str(), parsed.locale, now).await?;
     }
-    AuditEvent::new("user.created", &client.ip)
-        .actor(actor.user_id, &actor.login_name, Some(account))
-        .account(Some(account))
+    AuditEvent::by("user.created", &client.ip, actor)
         .target_user(user, parsed.login_name.as_str())
         .details(json!({
             "delivery": format!("{delivery:?}").to_lowercase(),
@@ -222,9 +220,7 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
     .into_iter()
     .filter_map(|(field, changed)| changed.then_some(field))
     .collect();
-    AuditEvent::new("user.updated", &client.ip)
-        .actor(actor.user_id, &actor.login_name, Some(account))
-        .account(Some(account))
+    AuditEvent::by("user.updated", &client.ip, actor)
         .target_user(id, parsed.login_name.as_str())
         .details(json!({
             "changed": changed,
@@ -283,9 +279,7 @@ pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, 
     sessions::end_all_for_user(&mut tx, actor.user_id, None).await?;
     let account_name = actor.info.account.as_ref().map(|a| a.name.clone()).unwrap_or_default();
     outbox::enqueue(&mut tx, &target.email, &target.locale, &Mail::PrimaryAdministrator { account: &account_name }, now).await?;
-    AuditEvent::new("account.primary_admin_transferred", &client.ip)
-        .actor(actor.user_id, &actor.login_name, Some(account))
-        .account(Some(account))
+    AuditEvent::by("account.primary_admin_transferred", &client.ip, actor)
         .target_user(id, &target.login_name)
         .details(json!({ "former": actor.login_name }))
         .record(&mut tx, now)

@@ -57,9 +57,7 @@ pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor
             outbox::enqueue(&mut tx, &target.email, &target.locale, &mail, now).await?;
         }
     }
-    AuditEvent::new("user.password_reset", &client.ip)
-        .actor(actor.user_id, &actor.login_name, actor.account_id)
-        .account(actor.account_id)
+    AuditEvent::by("user.password_reset", &client.ip, actor)
         .target_user(id, &target.login_name)
         .details(json!({ "delivery": format!("{:?}", settings.reset_delivery).to_lowercase(), "sessions_ended": ended }))
         .record(&mut tx, now)

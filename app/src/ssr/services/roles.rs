@@ -115,9 +115,7 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
         .await
         .map_err(db_error)?,
     };
-    AuditEvent::new(if id.is_some() { "role.updated" } else { "role.created" }, &client.ip)
-        .actor(actor.user_id, &actor.login_name, Some(account))
-        .account(Some(account))
+    AuditEvent::by(if id.is_some() { "role.updated" } else { "role.created" }, &client.ip, actor)
         .details(json!({
             "role_id": role_id,
             "name": name.as_str(),
@@ -161,9 +159,7 @@ pub async fn delete(state: &AppState, client: &ClientInfo, actor: &Actor, id: i6
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-    AuditEvent::new("role.deleted", &client.ip)
-        .actor(actor.user_id, &actor.login_name, Some(account))
-        .account(Some(account))
+    AuditEvent::by("role.deleted", &client.ip, actor)
         .details(json!({ "role_id": id, "name": name, "holders": holders }))
         .record(&mut tx, now)
         .await?;

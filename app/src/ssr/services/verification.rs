@@ -1,0 +1,66 @@
+//! E-mail verification (F1): a single-use link mailed at registration (and on request). Until
+//! the address is verified, the user may sign in but not create or join an account.
+
+use super::links::{self, Purpose};
+use crate::{
+    domain::UserId,
+    error::{AppError, Problem},
+    ssr::{
+        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, throttle,
+    },
+};
+use sqlx::AnyConnection;
+
+/// Requests for a new link per user and hour.
+const RESENDS_PER_HOUR: i64 = 5;
+
+/// Queues a verification link for `user`, replacing any earlier one.
+pub async fn issue(conn: &mut AnyConnection, state: &AppState, user: UserId, email: &str, locale: &str, now: i64) -> Result<(), AppError> {
+    let ttl = state.settings.verification_ttl_secs;
+    let token = links::create(conn, user, Purpose::EmailVerification, now, ttl).await?;
+    let link = state.link(&format!("/verify-email?token={token}"));
+    outbox::enqueue(conn, email, locale, &Mail::VerifyEmail { link: &link, valid_hours: ttl / 3600 }, now).await
+}
+
+/// A new link for the signed-in user whose address is not verified yet.
+pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<(), AppError> {
+    if actor.email_verified {
+        return Ok(());
+    }
+    let now = now();
+    let key = format!("verify:{}", actor.user_id);
+    throttle::check(&state.db, &[&key], now).await?;
+    throttle::record_failure(&state.db, &key, RESENDS_PER_HOUR, &state.settings.throttle, now).await?;
+    let mut tx = state.db.begin_write().await?;
+    issue(&mut tx, state, actor.user_id, &actor.info.email, &actor.info.locale, now).await?;
+    AuditEvent::about_self("user.verification_sent", &client.ip, actor).record(&mut tx, now).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// Marks the address behind a valid link as verified; the link is spent.
+pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<(), AppError> {
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let user = links::find(&mut tx, token, Purpose::EmailVerification, now).await?;
+    links::delete_all(&mut tx, user, Purpose::EmailVerification).await?;
+    let (login, account): (String, Option<i64>) =
+        sqlx::query_as("UPDATE users SET email_verified_at = $1 WHERE id = $2 RETURNING login_name, account_id")
+            .bind(now)
+            .bind(user.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+    let account = account.map(crate::domain::AccountId);
+    AuditEvent::new("user.email_verified", &client.ip)
+        .actor(user, &login, account)
+        .account(account)
+        .target_user(user, &login)
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// Refuses users whose address is not verified (before creating or joining an account).
+pub fn require_verified(actor: &Actor, field: &str) -> Result<(), AppError> {
+    if actor.email_verified { Ok(()) } else { Err(AppError::field(field, Problem::EmailNotVerified)) }
+}
