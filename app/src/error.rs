@@ -49,6 +49,8 @@ pub enum Problem {
     /// Not an active member of the partner account.
     NotStaff,
     InvalidDate,
+    /// Not an action the audit log records.
+    UnknownAction,
 }
 
 /// Why an action on a user (or role) is refused even though the caller holds the permission.

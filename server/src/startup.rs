@@ -63,6 +63,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_origin: Opt
     let probes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .route("/audit/export.csv", get(app::ssr::downloads::audit_csv))
         .with_state(state);
     http_layers::apply(app.merge(probes), public_origin)
 }

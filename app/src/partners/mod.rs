@@ -158,7 +158,7 @@ pub async fn list_staff() -> Result<Vec<StaffMember>, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "partners/delegable_roles")]
-pub async fn delegable_roles(link_id: i64) -> Result<Vec<DelegableRole>, AppError> {
+pub async fn list_delegable_roles(link_id: i64) -> Result<Vec<DelegableRole>, AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::permission(Permission::PartnersDelegate).await?;
     partners::delegable_roles(&caller.state, &actor, link_id).await

@@ -118,6 +118,15 @@ pub async fn password_change() -> Result<(Caller, Actor), AppError> {
     }
 }
 
+/// A signed-in member of an account (or partner staff acting for one), whatever their roles.
+pub async fn member() -> Result<(Caller, Actor), AppError> {
+    let (caller, actor) = signed_in().await?;
+    if actor.account_id.is_none() {
+        return Err(AppError::Forbidden);
+    }
+    Ok((caller, actor))
+}
+
 /// A signed-in member of an account holding `permission` there.
 pub async fn permission(permission: Permission) -> Result<(Caller, Actor), AppError> {
     any_permission(&[permission]).await

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit;
 pub mod cookies;
 pub mod db;
+pub mod downloads;
 pub mod guard;
 pub mod mail;
 pub mod outbox;

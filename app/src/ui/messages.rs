@@ -44,6 +44,7 @@ pub fn problem_text(locale: Locale, problem: Problem) -> String {
         Problem::RoleNotDelegable => td_string!(locale, errors.role_not_delegable).to_string(),
         Problem::NotStaff => td_string!(locale, errors.not_staff).to_string(),
         Problem::InvalidDate => td_string!(locale, errors.invalid_date).to_string(),
+        Problem::UnknownAction => td_string!(locale, errors.unknown_action).to_string(),
     }
 }
 

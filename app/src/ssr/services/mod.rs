@@ -1,8 +1,10 @@
 //! Business rules as plain async functions over typed inputs: no HTTP, testable directly.
 
 pub mod accounts;
+pub mod audit_log;
 pub mod auth;
 pub mod bulk;
+pub mod dashboard;
 pub mod invitations;
 pub mod links;
 pub mod me;

@@ -1,0 +1,34 @@
+//! Files the browser downloads with a plain link (no server function can answer with a file):
+//! the audit log as CSV. The same guard decides, from the request itself.
+
+use super::{AppState, guard::Caller, services::audit_log};
+use crate::{audit::AuditFilter, domain::Permission, error::AppError};
+use axum::{
+    extract::{Query, State},
+    http::{HeaderValue, StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+
+/// `GET /audit/export.csv?actor=…&action=…&target=…&from=…&to=…`: the audit page's filter.
+pub async fn audit_csv(State(state): State<AppState>, Query(filter): Query<AuditFilter>, parts: Parts) -> Response {
+    match export(state, &filter, &parts).await {
+        Ok(csv) => {
+            let headers = [
+                (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+                (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"audit-log.csv\"")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ];
+            (headers, csv).into_response()
+        }
+        Err(error) => {
+            let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, error.to_string()).into_response()
+        }
+    }
+}
+
+async fn export(state: AppState, filter: &AuditFilter, parts: &Parts) -> Result<Vec<u8>, AppError> {
+    let (caller, actor) = Caller::from_parts(parts, state).require(&[Permission::AuditView]).await?;
+    let filter = filter.parse()?;
+    audit_log::export_csv(&caller.state, &actor, &filter).await
+}

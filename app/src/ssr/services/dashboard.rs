@@ -1,0 +1,83 @@
+//! The dashboard (F11): counts, pending partner invitations, recent events, news and alerts of
+//! the account acted on. Each part is read only when the actor may see it.
+
+use crate::{
+    accounts::{Alert, Dashboard, MemberCounts, NewsItem},
+    domain::Permission,
+    error::AppError,
+    partners::LinkStatus,
+    ssr::{AppState, db::db_error, guard::Actor, now},
+};
+
+/// Alerts look this far ahead.
+const ALERT_WINDOW_SECS: i64 = 3 * 24 * 3600;
+const RECENT_EVENTS: i64 = 8;
+const NEWS_ITEMS: i64 = 5;
+
+pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppError> {
+    let account = actor.account_id.ok_or(AppError::Forbidden)?;
+    let can = |p| actor.permissions.contains(p);
+    let now = now();
+    let counts = if can(Permission::UsersView) {
+        let (members, locked, invited): (i64, i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN password_hash IS NOT NULL AND locked_at IS NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN locked_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN password_hash IS NULL THEN 1 ELSE 0 END), 0)
+             FROM users WHERE account_id = $1",
+        )
+        .bind(account.0)
+        .fetch_one(&state.db.pool)
+        .await
+        .map_err(db_error)?;
+        Some(MemberCounts { members, locked, invited })
+    } else {
+        None
+    };
+    let pending_links = if can(Permission::PartnersView) {
+        let links = super::partners::list(state, actor).await?;
+        Some(links.into_iter().filter(|l| l.status == LinkStatus::Invited).collect::<Vec<_>>())
+    } else {
+        None
+    };
+    let recent_events = if can(Permission::AuditView) {
+        Some(super::audit_log::recent(state, account, RECENT_EVENTS).await?)
+    } else {
+        None
+    };
+    let news: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT name, partner_id, created_at FROM accounts WHERE id <> $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+    )
+    .bind(account.0)
+    .bind(NEWS_ITEMS)
+    .fetch_all(&state.db.pool)
+    .await
+    .map_err(db_error)?;
+    let mut alerts = Vec::new();
+    if can(Permission::UsersManage) {
+        let expiring: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT u.email, t.expires_at FROM user_tokens t JOIN users u ON u.id = t.user_id
+             WHERE u.account_id = $1 AND t.purpose = 'invitation' AND t.expires_at > $2 AND t.expires_at <= $3
+             ORDER BY t.expires_at LIMIT 20",
+        )
+        .bind(account.0)
+        .bind(now)
+        .bind(now + ALERT_WINDOW_SECS)
+        .fetch_all(&state.db.pool)
+        .await
+        .map_err(db_error)?;
+        alerts.extend(expiring.into_iter().map(|(email, expires_at)| Alert::InvitationExpiring { email, expires_at }));
+    }
+    if can(Permission::PartnersManage) {
+        for link in pending_links.iter().flatten().filter(|l| l.expires_at <= now + ALERT_WINDOW_SECS) {
+            let other = link.other.as_ref().map(|o| o.name.clone()).unwrap_or_default();
+            alerts.push(Alert::PartnerInvitationExpiring { other, expires_at: link.expires_at });
+        }
+    }
+    Ok(Dashboard {
+        counts,
+        pending_links,
+        recent_events,
+        news: news.into_iter().map(|(name, partner_id, joined_at)| NewsItem { name, partner_id, joined_at }).collect(),
+        alerts,
+    })
+}
