@@ -1,8 +1,10 @@
 //! The HTML document and the router.
 
 use crate::{
-    accounts::{CreateAccountPage, HomePage},
-    auth::{AcceptInvitationPage, ChangePasswordPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage},
+    accounts::{AccountPage, CreateAccountPage, HomePage},
+    audit::AuditPage,
+    auth::{AcceptInvitationPage, ChangePasswordPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, VerifyEmailPage},
+    partners::{AcceptPartnerPage, PartnersPage},
     i18n::*,
     me::{MySessionsPage, ProfilePage},
     roles::RolesPage,
@@ -72,6 +74,11 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/password/forgot") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/password/reset") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/invitation") view=AcceptInvitationPage ssr=SsrMode::Async />
+                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/partners") view=PartnersPage ssr=SsrMode::Async />
+                    <Route path=path!("/partners/accept") view=AcceptPartnerPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -2,9 +2,11 @@
 
 mod create;
 mod home;
+mod settings;
 
 pub use create::CreateAccountPage;
 pub use home::HomePage;
+pub use settings::AccountPage;
 
 use crate::{error::AppError, session::AccountSummary};
 use leptos::prelude::*;

@@ -1,7 +1,9 @@
 //! The audit log (SPEC F8): who did what, on whose behalf, to whom. Filterable and paged on
 //! its page, and exported as CSV (`/audit/export.csv` with the same filter).
 
-// PAGES-TODO
+mod page;
+
+pub use page::AuditPage;
 
 use crate::error::{AppError, FieldErrors, Problem};
 use leptos::prelude::*;

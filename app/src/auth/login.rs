@@ -2,7 +2,7 @@ use super::Login;
 use crate::{
     i18n::*,
     session::use_session,
-    ui::{AuthCard, FormError, Gate, Need, SubmitButton, TextField, error_of},
+    ui::{AuthCard, FormError, Gate, Need, SubmitButton, TextField, error_of, safe_next},
 };
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
@@ -28,8 +28,12 @@ fn LoginForm() -> impl IntoView {
                 i18n.set_locale(*locale);
             }
             session.refresh();
-            let next = if signed_in.must_change_password { "/password/change" } else { "/" };
-            navigate(next, Default::default());
+            let next = if signed_in.must_change_password {
+                "/password/change".to_owned()
+            } else {
+                safe_next(params.with_untracked(|p| p.get("next"))).unwrap_or_else(|| "/".to_owned())
+            };
+            navigate(&next, Default::default());
         }
     });
     view! {

@@ -6,6 +6,7 @@ mod invitation;
 mod login;
 mod recovery;
 mod register;
+mod verify;
 
 pub use api::*;
 pub use change_password::ChangePasswordPage;
@@ -13,6 +14,7 @@ pub use invitation::AcceptInvitationPage;
 pub use recovery::{ForgotPasswordPage, ResetPasswordPage};
 pub use login::LoginPage;
 pub use register::RegisterPage;
+pub use verify::VerifyEmailPage;
 
 /// The language code the server stores: one of the UI's locales, English otherwise.
 pub fn known_locale(code: &str) -> &'static str {

@@ -1,9 +1,15 @@
 //! Partner access (SPEC F7): links between a partner company and its customers, delegation of
 //! chosen partner staff to a customer, and acting for a customer.
 
-// PAGES-TODO
+mod accept;
+mod page;
 
-use crate::{domain::{Permission, PermissionSet}, error::AppError, session::AccountSummary};
+pub use accept::AcceptPartnerPage;
+pub use page::PartnersPage;
+
+#[cfg(feature = "ssr")]
+use crate::domain::Permission;
+use crate::{domain::PermissionSet, error::AppError, session::AccountSummary};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

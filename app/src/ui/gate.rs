@@ -1,9 +1,10 @@
 //! Sends the visitor where they belong before a page renders. UI only: the server functions
 //! behind each page check everything again through the guard.
 
+use super::acting::DelegationEndedPanel;
 use crate::session::{SessionInfo, use_session};
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::{components::Redirect, hooks::use_location, location::Url};
 
 /// What a page needs from the visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,17 +34,33 @@ fn destination(need: Need, user: Option<&SessionInfo>) -> Option<&'static str> {
     }
 }
 
+/// Where the login page sends the visitor back to: a path of this site only.
+pub fn safe_next(next: Option<String>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+}
+
 #[component]
 pub fn Gate(need: Need, children: ChildrenFn) -> impl IntoView {
     let session = use_session();
+    let location = use_location();
     let children = StoredValue::new(children);
     view! {
         <Suspense fallback=|| view! { <p class="text-slate-500">"…"</p> }>
             {move || Suspend::new(async move {
                 let user = session.resource.await.ok().flatten();
-                match destination(need, user.as_ref()) {
-                    Some(path) => view! { <Redirect path=path /> }.into_any(),
-                    None => children.with_value(|children| children()).into_any(),
+                let ended = user.as_ref().and_then(|u| u.acting_for.clone()).filter(|a| a.ended);
+                match (destination(need, user.as_ref()), ended) {
+                    // Signed-out visitors come back here after signing in.
+                    (Some("/login"), _) => {
+                        let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
+                        let search = search.trim_start_matches('?');
+                        let here = if search.is_empty() { path } else { format!("{path}?{search}") };
+                        let path = if here == "/" { "/login".to_owned() } else { format!("/login?next={}", Url::escape(&here)) };
+                        view! { <Redirect path=path /> }.into_any()
+                    }
+                    (Some(path), _) => view! { <Redirect path=path /> }.into_any(),
+                    (None, Some(acting)) if need == Need::Member => view! { <DelegationEndedPanel acting /> }.into_any(),
+                    (None, _) => children.with_value(|children| children()).into_any(),
                 }
             })}
         </Suspense>
@@ -75,6 +92,14 @@ mod tests {
             home_account: None,
             acting_for: None,
         }
+    }
+
+    #[test]
+    fn only_paths_of_this_site_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/partners/accept?token=x".into())).as_deref(), Some("/partners/accept?token=x"));
+        assert_eq!(safe_next(Some("//evil.example".into())), None);
+        assert_eq!(safe_next(Some("https://evil.example".into())), None);
+        assert_eq!(safe_next(Some("/\\evil.example".into())), None);
     }
 
     #[test]

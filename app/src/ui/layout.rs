@@ -1,5 +1,6 @@
 //! The page frame: header with the account, language switcher and user menu.
 
+use super::{AccountPicker, ActingBanner};
 use crate::{
     auth::{Logout, SetLanguage},
     domain::Permission,
@@ -18,6 +19,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     let can = move |permission: Permission| {
         session.user().is_some_and(|u| !u.must_change_password && u.account.is_some() && u.permissions.contains(permission))
     };
+    let member = move || session.user().is_some_and(|u| !u.must_change_password && u.account.is_some());
     view! {
         <div class="min-h-screen bg-slate-50">
             <header class="border-b border-slate-200 bg-white">
@@ -39,9 +41,21 @@ pub fn Layout(children: Children) -> impl IntoView {
                             {move || (can(Permission::UsersView) || can(Permission::RolesManage)).then(|| view! {
                                 <a href="/roles" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.roles)}</a>
                             })}
+                            {move || can(Permission::PartnersView).then(|| view! {
+                                <a href="/partners" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.partners)}</a>
+                            })}
+                            {move || can(Permission::AuditView).then(|| view! {
+                                <a href="/audit" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.audit)}</a>
+                            })}
+                            {move || member().then(|| view! {
+                                <a href="/account" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.account)}</a>
+                            })}
                         </nav>
                     </Transition>
                     <div class="ml-auto flex items-center gap-3">
+                        <Transition>
+                            {move || session.user().filter(|u| u.home_account.is_some() && !u.must_change_password).map(|_| view! { <AccountPicker /> })}
+                        </Transition>
                         <LanguageSwitcher />
                         <Transition>
                             {move || session.user().map(|_| view! { <UserMenu /> })}
@@ -49,6 +63,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     </div>
                 </div>
             </header>
+            <ActingBanner />
             <main class="mx-auto max-w-6xl px-4 py-10">{children()}</main>
         </div>
     }

@@ -1,5 +1,6 @@
 //! Building blocks shared by the pages.
 
+mod acting;
 mod confirm;
 mod form;
 mod gate;
@@ -11,9 +12,10 @@ mod time;
 
 pub use confirm::{ConfirmDialog, Confirmation};
 pub use form::{FormError, SubmitButton, TextField, error_of};
-pub use gate::{Gate, Need};
+pub use acting::{AccountPicker, ActingBanner};
+pub use gate::{Gate, Need, safe_next};
 pub use layout::{AuthCard, Layout};
 pub use preferences::{LanguageChoice, SubscriptionChoices};
 pub use messages::{error_text, permission_names, problem_text, refusal_text};
 pub use time::format_time;
-pub use signed_out::{SIGNED_OUT_URL, leave_if_signed_out, leave_when_signed_out};
+pub use signed_out::{SIGNED_OUT_URL, leave_if_signed_out, leave_when_signed_out, load_page};

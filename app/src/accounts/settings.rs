@@ -1,0 +1,245 @@
+//! The account page (F2): details (editable with `account.manage`), the account key (view and
+//! regenerate), changing account by key, leaving, and closing an account one is alone in.
+
+use super::{
+    AccountDetails, CloseAccount, JoinAccount, LeaveAccount, RegenerateAccountKey, UpdateAccountDetails,
+    get_account_details, get_account_key,
+};
+use crate::{
+    domain::{AccountKey, AccountName, Permission},
+    i18n::*,
+    session::use_session,
+    ui::{
+        ConfirmDialog, Confirmation, FormError, Gate, LanguageChoice, Need, SubmitButton, TextField, error_text,
+        leave_if_signed_out, leave_when_signed_out, load_page,
+    },
+};
+use leptos::prelude::*;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! { <Gate need=Need::Member><AccountSettings /></Gate> }
+}
+
+const SECTION: &str = "mt-6 max-w-2xl space-y-5 rounded-xl bg-white p-8 shadow-sm ring-1 ring-slate-200";
+
+#[component]
+fn AccountSettings() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let details = Resource::new(|| (), |_| get_account_details());
+    let manages = move || session.user().is_some_and(|u| u.permissions.contains(Permission::AccountManage));
+    let acting = move || session.user().is_some_and(|u| u.acting_for.is_some());
+    view! {
+        <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, account_page.title)}</h1>
+        <Suspense>
+            {move || details.get().and_then(|answer| answer.inspect_err(leave_if_signed_out).ok()).map(|details| view! {
+                <DetailsForm details editable=manages() />
+            })}
+        </Suspense>
+        <Show when=move || manages() && !acting()><KeySection /></Show>
+        <Show when=move || !acting()><MembershipSection /></Show>
+    }
+}
+
+#[component]
+fn DetailsForm(details: AccountDetails, editable: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let save = ServerAction::<UpdateAccountDetails>::new();
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    leave_when_signed_out(move || error.get());
+    let name = RwSignal::new(details.name.clone());
+    let contact = RwSignal::new(details.contact_email.clone());
+    let locale = RwSignal::new(details.default_locale.clone());
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    Effect::new(move || {
+        if let Some(Ok(())) = save.value().get() {
+            session.refresh();
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(UpdateAccountDetails {
+            name: name.get_untracked(),
+            contact_email: contact.get_untracked(),
+            default_locale: locale.get_untracked(),
+        });
+    };
+    view! {
+        <form on:submit=submit novalidate class=SECTION aria-labelledby="details-heading">
+            <h2 id="details-heading" class="text-lg font-semibold text-slate-900">{t!(i18n, account_page.details)}</h2>
+            <p class="text-sm text-slate-600">
+                {t!(i18n, account.partner_id)} ": " <span class="font-mono" data-testid="partner-id">{details.partner_id.clone()}</span>
+                " · " {t!(i18n, account_page.members, count = details.members)}
+            </p>
+            <FormError error />
+            <Show when=saved>
+                <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">{t!(i18n, account_page.saved)}</p>
+            </Show>
+            <fieldset disabled=!editable class="space-y-5">
+                <TextField name="name" error value=name validate=|s| AccountName::parse(s).map(drop)>{t!(i18n, account.name)}</TextField>
+                <TextField name="contact_email" kind="email" error value=contact>{t!(i18n, account_page.contact_email)}</TextField>
+                <LanguageChoice id="account-locale" locale />
+            </fieldset>
+            {editable.then(|| view! { <div class="max-w-xs"><SubmitButton pending=save.pending()>{t!(i18n, common.save)}</SubmitButton></div> })}
+        </form>
+    }
+}
+
+#[component]
+fn KeySection() -> impl IntoView {
+    let i18n = use_i18n();
+    let key = RwSignal::new(None::<String>);
+    let regenerate = ServerAction::<RegenerateAccountKey>::new();
+    let confirm = RwSignal::new(None::<Confirmation>);
+    let failure = RwSignal::new(None::<String>);
+    Effect::new(move || match regenerate.value().get() {
+        Some(Ok(new_key)) => key.set(Some(new_key)),
+        Some(Err(error)) => {
+            leave_if_signed_out(&error);
+            failure.set(Some(error_text(i18n.get_locale_untracked(), &error)));
+        }
+        None => {}
+    });
+    let show = move |_| {
+        leptos::task::spawn_local(async move {
+            match get_account_key().await {
+                Ok(found) => key.set(Some(found)),
+                Err(error) => {
+                    leave_if_signed_out(&error);
+                    failure.set(Some(error_text(i18n.get_locale_untracked(), &error)));
+                }
+            }
+        });
+    };
+    let ask_regenerate = move |_| {
+        let locale = i18n.get_locale_untracked();
+        confirm.set(Some(Confirmation {
+            title: td_string!(locale, account_page.regenerate_title).to_owned(),
+            detail: td_string!(locale, account_page.regenerate_detail).to_owned(),
+            confirm_label: td_string!(locale, account_page.regenerate).to_owned(),
+            on_confirm: Callback::new(move |()| {
+                regenerate.dispatch(RegenerateAccountKey {});
+            }),
+        }));
+    };
+    view! {
+        <section class=SECTION aria-labelledby="key-heading">
+            <ConfirmDialog pending=confirm />
+            <h2 id="key-heading" class="text-lg font-semibold text-slate-900">{t!(i18n, account_page.key)}</h2>
+            <p class="text-sm text-slate-600">{t!(i18n, account_page.key_intro)}</p>
+            {move || failure.get().map(|text| view! { <p role="alert" class="text-sm text-red-700">{text}</p> })}
+            {move || match key.get() {
+                Some(value) => view! {
+                    <p class="select-all rounded-md bg-slate-100 px-4 py-3 font-mono text-sm tracking-wide text-slate-900" data-testid="account-key">{value}</p>
+                }.into_any(),
+                None => view! {
+                    <button type="button" on:click=show class="rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-900 ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+                        {t!(i18n, account_page.show_key)}
+                    </button>
+                }.into_any(),
+            }}
+            <Show when=move || matches!(regenerate.value().get(), Some(Ok(_)))>
+                <p role="status" class="text-sm text-emerald-800">{t!(i18n, account_page.regenerated)}</p>
+            </Show>
+            <div>
+                <button type="button" on:click=ask_regenerate disabled=move || regenerate.pending().get()
+                    class="rounded-md px-3 py-2 text-sm font-semibold text-red-700 ring-1 ring-inset ring-red-200 hover:bg-red-50">
+                    {t!(i18n, account_page.regenerate)}
+                </button>
+            </div>
+        </section>
+    }
+}
+
+/// Change account by key, leave, or close: what a member does about belonging here.
+#[component]
+fn MembershipSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let join = ServerAction::<JoinAccount>::new();
+    let leave = ServerAction::<LeaveAccount>::new();
+    let close = ServerAction::<CloseAccount>::new();
+    let confirm = RwSignal::new(None::<Confirmation>);
+    let key = RwSignal::new(String::new());
+    let join_error = Signal::derive(move || join.value().get().and_then(Result::err));
+    let leave_error = move || {
+        let locale = i18n.get_locale();
+        leave.value().get().and_then(Result::err).or_else(|| close.value().get().and_then(Result::err)).map(|e| error_text(locale, &e))
+    };
+    leave_when_signed_out(move || join_error.get());
+    Effect::new(move || {
+        let joined = matches!(join.value().get(), Some(Ok(_)));
+        let left = matches!(leave.value().get(), Some(Ok(()))) || matches!(close.value().get(), Some(Ok(())));
+        if joined || left {
+            load_page("/");
+        }
+    });
+    let account_name = move || session.user().and_then(|u| u.account).map(|a| a.name).unwrap_or_default();
+    let is_primary = move || session.user().is_some_and(|u| u.is_primary_admin);
+    let submit_join = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let locale = i18n.get_locale_untracked();
+        let account_key = key.get_untracked();
+        confirm.set(Some(Confirmation {
+            title: td_string!(locale, account_page.change_title).to_owned(),
+            detail: td_string!(locale, account_page.change_detail, account = account_name()).to_string(),
+            confirm_label: td_string!(locale, account_page.change_submit).to_owned(),
+            on_confirm: Callback::new(move |()| {
+                join.dispatch(JoinAccount { account_key: account_key.clone() });
+            }),
+        }));
+    };
+    let ask_leave = move |_| {
+        let locale = i18n.get_locale_untracked();
+        confirm.set(Some(Confirmation {
+            title: td_string!(locale, account_page.leave_title, account = account_name()).to_string(),
+            detail: td_string!(locale, account_page.leave_detail).to_owned(),
+            confirm_label: td_string!(locale, account_page.leave).to_owned(),
+            on_confirm: Callback::new(move |()| {
+                leave.dispatch(LeaveAccount {});
+            }),
+        }));
+    };
+    let ask_close = move |_| {
+        let locale = i18n.get_locale_untracked();
+        confirm.set(Some(Confirmation {
+            title: td_string!(locale, account_page.close_title, account = account_name()).to_string(),
+            detail: td_string!(locale, account_page.close_detail).to_owned(),
+            confirm_label: td_string!(locale, account_page.close).to_owned(),
+            on_confirm: Callback::new(move |()| {
+                close.dispatch(CloseAccount {});
+            }),
+        }));
+    };
+    view! {
+        <ConfirmDialog pending=confirm />
+        <form on:submit=submit_join novalidate class=SECTION aria-labelledby="change-heading">
+            <h2 id="change-heading" class="text-lg font-semibold text-slate-900">{t!(i18n, account_page.change)}</h2>
+            <p class="text-sm text-slate-600">{t!(i18n, account_page.change_intro)}</p>
+            <FormError error=join_error />
+            <TextField name="account_key" error=join_error value=key validate=|s| AccountKey::parse(s).map(drop)>{t!(i18n, account_page.key_field)}</TextField>
+            <div class="max-w-xs"><SubmitButton pending=join.pending()>{t!(i18n, account_page.change_submit)}</SubmitButton></div>
+        </form>
+        <section class=SECTION aria-labelledby="leave-heading">
+            <h2 id="leave-heading" class="text-lg font-semibold text-slate-900">{t!(i18n, account_page.leave_heading)}</h2>
+            {move || leave_error().map(|text| view! { <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{text}</p> })}
+            {move || if is_primary() {
+                view! {
+                    <p class="text-sm text-slate-600">{t!(i18n, account_page.primary_note)}</p>
+                    <button type="button" on:click=ask_close class="rounded-md bg-red-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-red-500">
+                        {t!(i18n, account_page.close)}
+                    </button>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="text-sm text-slate-600">{t!(i18n, account_page.leave_intro)}</p>
+                    <button type="button" on:click=ask_leave class="rounded-md bg-red-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-red-500">
+                        {t!(i18n, account_page.leave)}
+                    </button>
+                }.into_any()
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,55 @@
+//! The page an e-mail verification link opens (F1): it confirms the address on load.
+
+use super::VerifyEmail;
+use crate::{i18n::*, session::use_session, ui::{AuthCard, error_text}};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let params = use_query_map();
+    let verify = ServerAction::<VerifyEmail>::new();
+    // Confirmed by a click, not on load: mail scanners that open links must not spend them.
+    let confirm = move |_| {
+        let token = params.with_untracked(|p| p.get("token")).unwrap_or_default();
+        verify.dispatch(VerifyEmail { token });
+    };
+    Effect::new(move || {
+        if let Some(Ok(())) = verify.value().get() {
+            session.refresh();
+        }
+    });
+    let outcome = move || {
+        verify.value().get().map(|answer| match answer {
+            Ok(()) => view! {
+                <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">
+                    {t!(i18n, verify.done)}
+                </p>
+                <a href="/" class="mt-4 inline-block font-semibold text-indigo-600 hover:text-indigo-500">{t!(i18n, verify.next)}</a>
+            }.into_any(),
+            Err(error) => {
+                let text = match error.problem_for("token") {
+                    Some(problem) => crate::ui::problem_text(i18n.get_locale_untracked(), problem),
+                    None => error_text(i18n.get_locale_untracked(), &error),
+                };
+                view! { <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{text}</p> }.into_any()
+            }
+        })
+    };
+    view! {
+        <AuthCard title=move || t!(i18n, verify.title)>
+            {move || match outcome() {
+                Some(view) => view,
+                None => view! {
+                    <p class="mb-6 text-sm text-slate-600">{t!(i18n, verify.intro)}</p>
+                    <button type="button" on:click=confirm disabled=move || verify.pending().get()
+                        class="flex w-full justify-center rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60">
+                        {t!(i18n, verify.submit)}
+                    </button>
+                }.into_any(),
+            }}
+        </AuthCard>
+    }
+}

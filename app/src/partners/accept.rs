@@ -1,0 +1,87 @@
+//! The page a partner's invitation link opens (F7): the customer admin, signed in (the gate
+//! sends them to sign in and back), sees who asks for what and confirms.
+
+use super::{ConfirmPartnerLink, InvitationPreview, preview_partner_link};
+use crate::{
+    i18n::*,
+    ui::{AuthCard, Gate, Need, error_text, format_time, leave_if_signed_out, problem_text},
+};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn AcceptPartnerPage() -> impl IntoView {
+    view! { <Gate need=Need::Member><AcceptPartner /></Gate> }
+}
+
+#[component]
+fn AcceptPartner() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_query_map();
+    let token = move || params.with(|p| p.get("token")).unwrap_or_default();
+    let preview = Resource::new(token, preview_partner_link);
+    view! {
+        <AuthCard title=move || t!(i18n, partner_accept.title)>
+            <Suspense fallback=|| view! { <p class="text-slate-500">"…"</p> }>
+                {move || preview.get().map(|answer| match answer {
+                    Ok(preview) => view! { <Confirm preview token=token() /> }.into_any(),
+                    Err(error) => {
+                        leave_if_signed_out(&error);
+                        let locale = i18n.get_locale_untracked();
+                        let text = error.problem_for("token").map_or_else(|| error_text(locale, &error), |p| problem_text(locale, p));
+                        view! { <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{text}</p> }.into_any()
+                    }
+                })}
+            </Suspense>
+        </AuthCard>
+    }
+}
+
+#[component]
+fn Confirm(preview: InvitationPreview, token: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let confirm = ServerAction::<ConfirmPartnerLink>::new();
+    let locale = i18n.get_locale_untracked();
+    let failure = move || {
+        confirm.value().get().and_then(Result::err).map(|e| {
+            leave_if_signed_out(&e);
+            let locale = i18n.get_locale();
+            e.field_errors().first().map_or_else(|| error_text(locale, &e), |f| problem_text(locale, f.problem))
+        })
+    };
+    let done = move || matches!(confirm.value().get(), Some(Ok(())));
+    let account = preview.your_account.clone().unwrap_or_default();
+    view! {
+        <div class="space-y-4 text-sm text-slate-700">
+            <p data-testid="partner-ask">
+                {td_string!(locale, partner_accept.asks, partner = preview.partner_name.clone(), partner_id = preview.partner_id.clone(), account = account.clone()).to_string()}
+            </p>
+            <ul class="list-disc space-y-1 pl-5 text-slate-600">
+                <li>{t!(i18n, partner_accept.scope_roles)}</li>
+                <li>{t!(i18n, partner_accept.scope_never)}</li>
+                <li>{t!(i18n, partner_accept.scope_revoke)}</li>
+            </ul>
+            <p class="text-xs text-slate-500">
+                {td_string!(locale, partner_accept.sent_by, by = preview.created_by.clone(), until = format_time(preview.expires_at)).to_string()}
+            </p>
+            {move || failure().map(|text| view! { <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-red-800 ring-1 ring-inset ring-red-200">{text}</p> })}
+            {move || if done() {
+                view! {
+                    <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-emerald-900 ring-1 ring-inset ring-emerald-200">{t!(i18n, partner_accept.done)}</p>
+                    <a href="/partners" class="inline-block font-semibold text-indigo-600 hover:text-indigo-500">{t!(i18n, partner_accept.to_partners)}</a>
+                }.into_any()
+            } else if preview.can_confirm {
+                let token = token.clone();
+                view! {
+                    <button type="button" disabled=move || confirm.pending().get()
+                        on:click=move |_| { confirm.dispatch(ConfirmPartnerLink { token: token.clone() }); }
+                        class="flex w-full justify-center rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
+                        {t!(i18n, partner_accept.confirm)}
+                    </button>
+                }.into_any()
+            } else {
+                view! { <p role="alert" class="rounded-md bg-amber-50 px-4 py-3 text-amber-900 ring-1 ring-inset ring-amber-200">{t!(i18n, partner_accept.cannot_confirm)}</p> }.into_any()
+            }}
+        </div>
+    }
+}
