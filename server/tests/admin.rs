@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Answer, Backend, PASSWORD, TestApp, new_client, spawn_app, spawn_app_with, test_config, token_in};
+use common::{Answer, Backend, NEW, PASSWORD, TestApp, create, form, new_client, role_id, signed_in, spawn_app, spawn_app_with, test_config, token_in};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use server::config::{Config, ResetDeliveryArg};
@@ -27,35 +27,6 @@ on_both_backends!(
     another_accounts_users_and_roles_are_not_found,
     editing_changes_fields_roles_and_password,
 );
-
-async fn role_id(app: &TestApp, key: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM roles WHERE builtin_key = $1").bind(key).fetch_one(&app.state.db.pool).await.unwrap()
-}
-
-fn form(login: &str, email: &str, roles: &[i64], password: &str) -> Value {
-    json!({
-        "first_name": "Bob", "last_name": "Stone", "login_name": login, "email": email, "locale": "en",
-        "subscribe_news": false, "subscribe_alerts": true, "role_ids": roles, "password": password,
-    })
-}
-
-/// `admin` creates `login` with PASSWORD and `roles`; returns the new id.
-async fn create(app: &TestApp, admin: &Client, login: &str, roles: &[i64]) -> i64 {
-    let email = format!("{login}@example.com");
-    let answer = app.call_json(admin, "users/create", json!({ "form": form(login, &email, roles, PASSWORD), "delivery": "Password" })).await;
-    assert!(answer.is_ok(), "create {login}: {answer:?}");
-    answer.body.as_i64().unwrap()
-}
-
-/// A client signed in as `login` whose forced password change is done (new password NEW).
-const NEW: &str = "a brand new secret";
-async fn signed_in(app: &TestApp, login: &str) -> Client {
-    let client = new_client();
-    assert!(app.call_as(&client, "auth/login", &[("identifier", login), ("password", PASSWORD)]).await.is_ok());
-    let changed = app.call_as(&client, "auth/change_password", &[("current_password", PASSWORD), ("new_password", NEW)]).await;
-    assert!(changed.is_ok(), "{changed:?}");
-    client
-}
 
 async fn bulk(app: &TestApp, client: &Client, action: &str, ids: &[i64]) -> Answer {
     app.call_json(client, "users/bulk", json!({ "action": action, "selection": { "Users": ids } })).await

@@ -5,8 +5,8 @@
 
 use app::ssr::AppState;
 use leptos::prelude::LeptosOptions;
-use reqwest::StatusCode;
-use serde_json::Value;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
 use server::{
     config::{Config, LogFormat, Registration, ResetDeliveryArg},
     startup::Application,
@@ -317,3 +317,34 @@ fn decode_quoted_printable(text: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// Users made by an administrator, as the admin tests and the partner tests need them.
+pub async fn role_id(app: &TestApp, key: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM roles WHERE builtin_key = $1").bind(key).fetch_one(&app.state.db.pool).await.unwrap()
+}
+
+pub fn form(login: &str, email: &str, roles: &[i64], password: &str) -> Value {
+    json!({
+        "first_name": "Bob", "last_name": "Stone", "login_name": login, "email": email, "locale": "en",
+        "subscribe_news": false, "subscribe_alerts": true, "role_ids": roles, "password": password,
+    })
+}
+
+/// `admin` creates `login` with PASSWORD and `roles`; returns the new id.
+pub async fn create(app: &TestApp, admin: &Client, login: &str, roles: &[i64]) -> i64 {
+    let email = format!("{login}@example.com");
+    let answer = app.call_json(admin, "users/create", json!({ "form": form(login, &email, roles, PASSWORD), "delivery": "Password" })).await;
+    assert!(answer.is_ok(), "create {login}: {answer:?}");
+    answer.body.as_i64().unwrap()
+}
+
+/// A client signed in as `login` whose forced password change is done (new password NEW).
+pub const NEW: &str = "a brand new secret";
+pub async fn signed_in(app: &TestApp, login: &str) -> Client {
+    let client = new_client();
+    assert!(app.call_as(&client, "auth/login", &[("identifier", login), ("password", PASSWORD)]).await.is_ok());
+    let changed = app.call_as(&client, "auth/change_password", &[("current_password", PASSWORD), ("new_password", NEW)]).await;
+    assert!(changed.is_ok(), "{changed:?}");
+    client
+}
+
