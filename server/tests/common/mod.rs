@@ -290,6 +290,20 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The first mail to `recipient` that contains `needle`; waits up to five seconds for it.
+    pub async fn mail_containing(&self, recipient: &str, needle: &str) -> String {
+        for _ in 0..50 {
+            let mails = self.mails_to(recipient, 0).await;
+            if let Some(mail) = mails.into_iter().find(|m| m.contains(needle)) {
+                return mail;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no mail to {recipient} contains {needle:?}");
+    }
+}
+
 /// The value of `token=` in the first link of a mail.
 pub fn token_in(mail: &str) -> String {
     let start = mail.find("token=").expect("the mail holds a link with a token") + "token=".len();
