@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use app::ssr::AppState;
 use leptos::prelude::LeptosOptions;
 use reqwest::{Client, StatusCode};
