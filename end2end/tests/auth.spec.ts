@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { PASSWORD, hydrated, newPerson, register, serverCli, signIn } from "./helpers";
+import { PASSWORD, createCompany, hydrated, newAdmin, newPerson, register, serverCli, signIn, verifyEmail } from "./helpers";
 
 test("register, create an account, sign out, sign in, and change a reset password", async ({ page, browser }) => {
   const errors: string[] = [];
@@ -7,9 +7,15 @@ test("register, create an account, sign out, sign in, and change a reset passwor
   const person = newPerson();
 
   await register(page, person);
+  // Until the address is confirmed, no company can be created.
+  await expect(page.getByTestId("verify-notice")).toContainText(person.email);
+  await hydrated(page);
   await page.getByLabel("Company name").fill(person.company);
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("heading", { name: `Welcome, ${person.first}` })).toBeVisible();
+  await expect(page.locator("#field-account_name-message")).toHaveText("Confirm your e-mail address first: open the link we mailed you.");
+  await verifyEmail(page, person);
+  await expect(page.getByTestId("verify-notice")).toBeHidden();
+  await createCompany(page, person);
   await expect(page.getByTestId("header-account")).toHaveText(person.company);
   await expect(page.getByTestId("partner-id")).toHaveText(/^PT-[2-9A-Z]{4}-[2-9A-Z]{4}$/);
   await expect(page.getByText("Primary administrator")).toBeVisible();
@@ -107,11 +113,7 @@ test("the interface switches to French and keeps the choice", async ({ page }) =
 });
 
 test("signing out everywhere else ends the other browser's session", async ({ page, browser }) => {
-  const person = newPerson();
-  await register(page, person);
-  await page.getByLabel("Company name").fill(person.company);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("heading", { name: `Welcome, ${person.first}` })).toBeVisible();
+  const person = await newAdmin(page);
 
   const laptop = await browser.newPage();
   await signIn(laptop, person.login, PASSWORD);

@@ -69,13 +69,50 @@ export function linkIn(mail: string): string {
   return new URL(url).pathname + new URL(url).search;
 }
 
-/** Registers `person` and creates their company: they are its primary administrator. */
-export async function newAdmin(page: Page, person = newPerson()) {
-  await register(page, person);
+/** Opens the verification link mailed at registration and confirms; back on the account form. */
+export async function verifyEmail(page: Page, person: ReturnType<typeof newPerson>) {
+  const mail = await mailContaining(person.email, "verify-email?token=");
+  await page.goto(linkIn(mail));
+  await hydrated(page);
+  await page.getByRole("button", { name: "Confirm my address" }).click();
+  await expect(page.getByRole("status")).toHaveText("Your e-mail address is confirmed.");
+  await page.goto("/account/new");
+  await hydrated(page);
+}
+
+/** Creates the company of a verified `person` on the account form. */
+export async function createCompany(page: Page, person: ReturnType<typeof newPerson>) {
   await page.getByLabel("Company name").fill(person.company);
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("heading", { name: `Welcome, ${person.first}` })).toBeVisible();
+}
+
+/** Registers `person`, confirms their address and creates their company: they are its primary administrator. */
+export async function newAdmin(page: Page, person = newPerson()) {
+  await register(page, person);
+  await verifyEmail(page, person);
+  await createCompany(page, person);
   return person;
+}
+
+/** The first mail to `address` whose text holds `needle`; waits for it. */
+export async function mailContaining(address: string, needle: string): Promise<string> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const found = (await mailsTo(address, 0)).find((mail) => mail.includes(needle));
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail to ${address} contains ${needle}`);
+}
+
+/** Signs in a user an administrator created with PASSWORD, choosing `newPassword` as asked. */
+export async function signInFirstTime(page: Page, login: string, newPassword: string) {
+  await signIn(page, login, PASSWORD);
+  await expect(page).toHaveURL(/\/password\/change$/);
+  await hydrated(page);
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByRole("button", { name: "Change password" }).click();
 }
 
 /** Adds a user through the server function as the signed-in admin of `page` (setup, not the flow under test). */
