@@ -23,13 +23,6 @@ pub struct Caller {
     session_token: Option<String>,
 }
 
-impl Caller {
-    /// The session token the request carried, valid or not.
-    pub fn session_token(&self) -> Option<&str> {
-        self.session_token.as_deref()
-    }
-}
-
 /// For functions anyone may call (login, registration). Still the guard: it establishes the
 /// caller and refuses when the server is misconfigured.
 pub async fn public() -> Result<Caller, AppError> {
@@ -54,6 +47,11 @@ impl Caller {
             .unwrap_or_default();
         let session_token = cookies::session_token(&parts.headers);
         Caller { state, client: ClientInfo { ip, user_agent }, session_token }
+    }
+
+    /// The session token the request carried, valid or not.
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
     }
 
     /// The actor behind the session, if it is valid.

@@ -130,23 +130,21 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
     }
 
     let home_account_id = row.account_id.map(AccountId);
-    let home_permissions = match home_account_id {
-        Some(account) => permissions_of(db, UserId(row.user_id), account).await?,
-        None => PermissionSet::EMPTY,
-    };
     let home_account = match (row.account_id, row.account_name, row.partner_id) {
         (Some(id), Some(name), Some(partner_id)) => Some(AccountSummary { id: AccountId(id), name, partner_id }),
         _ => None,
     };
-    let delegation = match row.acting_account_id {
-        Some(customer) => Some(delegation(db, UserId(row.user_id), home_account_id, AccountId(customer)).await?),
-        None => None,
-    };
-    let (account, permissions, is_primary_admin, acting_for) = match delegation {
-        None => (home_account.clone(), home_permissions, row.is_primary_admin == 1, None),
-        Some(Delegation { customer, permissions, ended }) => {
+    let (account, permissions, is_primary_admin, acting_for) = match (row.acting_account_id, home_account_id) {
+        (Some(customer), _) => {
+            let Delegation { customer, permissions, ended } =
+                delegation(db, UserId(row.user_id), home_account_id, AccountId(customer)).await?;
             (Some(customer.clone()), permissions, false, Some(ActingFor { customer, ended }))
         }
+        (None, Some(home)) => {
+            let permissions = permissions_of(db, UserId(row.user_id), home).await?;
+            (home_account.clone(), permissions, row.is_primary_admin == 1, None)
+        }
+        (None, None) => (None, PermissionSet::EMPTY, false, None),
     };
     let delegation_ended = acting_for.as_ref().is_some_and(|a| a.ended);
     let info = SessionInfo {
