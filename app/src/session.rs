@@ -34,6 +34,9 @@ pub struct SessionInfo {
     pub home_account: Option<AccountSummary>,
     /// Set while partner staff act for a customer (F7): every page shows it.
     pub acting_for: Option<ActingFor>,
+    /// The customers the user may act for (the header's account picker). Only the answer of
+    /// `session/current` fills it: the guard has no use for it.
+    pub customers: Vec<crate::partners::CustomerChoice>,
 }
 
 /// The customer a partner staff member acts for, and whether that access has just ended.
@@ -59,8 +62,11 @@ pub struct SessionSummary {
 /// pending, so the UI can send the user to that form.
 #[server(prefix = "/api", endpoint = "session/current")]
 pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
-    let (_, actor) = crate::ssr::guard::optional().await?;
-    Ok(actor.map(|actor| actor.info))
+    use crate::ssr::{guard, services::partners};
+    let (caller, actor) = guard::optional().await?;
+    let Some(actor) = actor else { return Ok(None) };
+    let customers = if actor.must_change_password { Vec::new() } else { partners::my_customers(&caller.state, &actor).await? };
+    Ok(Some(SessionInfo { customers, ..actor.info }))
 }
 
 /// The session resource shared by the header and every page.

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Answer, Backend, NEW, PASSWORD, TestApp, create, form, new_client, register_args, role_id, signed_in, spawn_app, token_in};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use std::future::Future;
 
@@ -99,7 +99,7 @@ async fn every_state_changing_function_writes_its_event(backend: Backend) {
     let grant = [("link_id", link.clone()), ("user_id", app.user_id("sam").await.to_string()), ("role_id", role_id_of(&app, "auditor").await)];
     let grant: Vec<(&str, &str)> = grant.iter().map(|(k, v)| (*k, v.as_str())).collect();
     audited(&app, "partner.access_granted", app.call_as(&pete, "partners/grant", &grant)).await;
-    let customer = app.call_as(&sam, "partners/my_customers", &[]).await.body[0]["account"]["id"].to_string();
+    let customer = app.call_as(&sam, "session/current", &[]).await.body["customers"][0]["account"]["id"].to_string();
     audited(&app, "partner.acting_started", app.call_as(&sam, "partners/act_for", &[("account_id", &customer)])).await;
     audited(&app, "partner.acting_ended", app.call_as(&sam, "partners/act_for", &[])).await;
     let grant_id = app.call_as(&ada, "partners/list", &[]).await.body[0]["grants"][0]["id"].to_string();

@@ -136,7 +136,7 @@ async fn delegated_staff_act_for_the_customer_within_their_role(backend: Backend
     let outsider = app.call_as(&part, "partners/grant", &[("link_id", &link), ("user_id", &cara_id), ("role_id", &role)]).await;
     assert_eq!(outsider.body["Validation"][0]["problem"], "NotStaff");
 
-    let choices = app.call_as(&sam, "partners/my_customers", &[]).await.body;
+    let choices = app.call_as(&sam, "session/current", &[]).await.body["customers"].clone();
     assert_eq!(choices[0]["account"]["name"], "cara corp");
     let customer = choices[0]["account"]["id"].as_i64().unwrap().to_string();
     assert!(app.call_as(&sam, "partners/act_for", &[("account_id", &customer)]).await.is_ok());
@@ -173,7 +173,7 @@ async fn delegated_staff_act_for_the_customer_within_their_role(backend: Backend
 async fn revoking_the_link_refuses_partner_staff_on_their_next_request(backend: Backend) {
     let app = spawn_app(backend).await;
     let (cust, part, sam, link) = delegation(&app, "user_manager").await;
-    let customer = app.call_as(&sam, "partners/my_customers", &[]).await.body[0]["account"]["id"].as_i64().unwrap().to_string();
+    let customer = app.call_as(&sam, "session/current", &[]).await.body["customers"][0]["account"]["id"].as_i64().unwrap().to_string();
     assert!(app.call_as(&sam, "partners/act_for", &[("account_id", &customer)]).await.is_ok());
     assert!(app.call_as(&sam, "users/list", &[]).await.is_ok());
 

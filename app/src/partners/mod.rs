@@ -188,14 +188,6 @@ pub async fn revoke_grant(grant_id: i64) -> Result<(), AppError> {
     partners::revoke_grant(&caller.state, &caller.client, &actor, grant_id).await
 }
 
-/// The customers the signed-in user may act for (the account picker).
-#[server(prefix = "/api", endpoint = "partners/my_customers")]
-pub async fn my_customers() -> Result<Vec<CustomerChoice>, AppError> {
-    use crate::ssr::{guard, services::partners};
-    let (caller, actor) = guard::own_user().await?;
-    partners::my_customers(&caller.state, &actor).await
-}
-
 /// Acts for a customer (`Some`) or returns to the user's own account (`None`). Allowed after a
 /// revocation, since returning home is how the user leaves the ended delegation.
 #[server(prefix = "/api", endpoint = "partners/act_for")]

@@ -161,6 +161,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
         email_verified: row.email_verified_at.is_some(),
         home_account,
         acting_for,
+        customers: Vec::new(),
     };
     Ok(Some(Actor {
         session_id: row.session_id,

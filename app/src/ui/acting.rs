@@ -4,7 +4,7 @@
 use super::load_page;
 use crate::{
     i18n::*,
-    partners::{ActFor, my_customers},
+    partners::ActFor,
     session::{ActingFor, use_session},
     users::builtin_role_name,
 };
@@ -70,33 +70,29 @@ pub fn DelegationEndedPanel(acting: ActingFor) -> impl IntoView {
 pub fn AccountPicker() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let choices = Resource::new(|| (), |_| my_customers());
     let action = switch();
     let current = move || session.user().and_then(|u| u.acting_for).map(|a| a.customer.id.0);
     let home = move || session.user().and_then(|u| u.home_account).map(|a| a.name).unwrap_or_default();
-    view! {
-        <Transition>
-            {move || choices.get().and_then(Result::ok).filter(|c| !c.is_empty()).map(|choices| view! {
-                <label class="sr-only" for="account-picker">{t!(i18n, acting.picker)}</label>
-                <select id="account-picker"
-                    on:change=move |ev| {
-                        let account_id = event_target_value(&ev).parse::<i64>().ok();
-                        action.dispatch(ActFor { account_id });
-                    }
-                    class="max-w-[14rem] rounded-md border-0 bg-white py-1 pl-2 pr-7 text-sm text-slate-700 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600">
-                    <option value="" selected=move || current().is_none()>{home}</option>
-                    {choices.into_iter().map(|choice| {
-                        let id = choice.account.id.0;
-                        let role = choice.role_builtin_key.as_deref()
-                            .map_or_else(|| choice.role_name.clone(), |key| builtin_role_name(i18n.get_locale_untracked(), key));
-                        view! {
-                            <option value=id.to_string() selected=move || current() == Some(id)>
-                                {format!("{} ({role})", choice.account.name)}
-                            </option>
-                        }
-                    }).collect_view()}
-                </select>
-            })}
-        </Transition>
-    }
+    let choices = move || session.user().map(|u| u.customers).filter(|c| !c.is_empty());
+    move || choices().map(|choices| view! {
+        <label class="sr-only" for="account-picker">{t!(i18n, acting.picker)}</label>
+        <select id="account-picker"
+            on:change=move |ev| {
+                let account_id = event_target_value(&ev).parse::<i64>().ok();
+                action.dispatch(ActFor { account_id });
+            }
+            class="max-w-[14rem] rounded-md border-0 bg-white py-1 pl-2 pr-7 text-sm text-slate-700 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600">
+            <option value="" selected=move || current().is_none()>{home}</option>
+            {choices.into_iter().map(|choice| {
+                let id = choice.account.id.0;
+                let role = choice.role_builtin_key.as_deref()
+                    .map_or_else(|| choice.role_name.clone(), |key| builtin_role_name(i18n.get_locale_untracked(), key));
+                view! {
+                    <option value=id.to_string() selected=move || current() == Some(id)>
+                        {format!("{} ({role})", choice.account.name)}
+                    </option>
+                }
+            }).collect_view()}
+        </select>
+    })
 }

@@ -91,6 +91,7 @@ mod tests {
             email_verified: true,
             home_account: None,
             acting_for: None,
+            customers: Vec::new(),
         }
     }
 

@@ -54,7 +54,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     </Transition>
                     <div class="ml-auto flex items-center gap-3">
                         <Transition>
-                            {move || session.user().filter(|u| u.home_account.is_some() && !u.must_change_password).map(|_| view! { <AccountPicker /> })}
+                            <AccountPicker />
                         </Transition>
                         <LanguageSwitcher />
                         <Transition>
