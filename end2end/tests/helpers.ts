@@ -113,6 +113,7 @@ export async function signInFirstTime(page: Page, login: string, newPassword: st
   await page.getByLabel("Current password").fill(PASSWORD);
   await page.getByLabel("New password").fill(newPassword);
   await page.getByRole("button", { name: "Change password" }).click();
+  await page.getByRole("button", { name: "Continue" }).click();
 }
 
 /** Adds a user through the server function as the signed-in admin of `page` (setup, not the flow under test). */
