@@ -7,6 +7,7 @@ async function readKey(page: Page): Promise<string> {
   await expect(page.getByRole("heading", { name: "Account", exact: true })).toBeVisible();
   await hydrated(page);
   await page.getByRole("button", { name: "Show the key" }).click();
+  await page.screenshot({ path: "test-results/account.png", fullPage: true });
   return (await page.getByTestId("account-key").textContent())!.trim();
 }
 

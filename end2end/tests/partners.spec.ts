@@ -75,6 +75,7 @@ test("a partner's invitation link, opened in another browser by the customer, si
   await expect(fresh.getByTestId("partner-ask")).toContainText(`${partner.company} (PT-`);
   await expect(fresh.getByTestId("partner-ask")).toContainText(customer.company);
   await hydrated(fresh);
+  await fresh.screenshot({ path: "test-results/partner-accept.png", fullPage: true });
   await fresh.getByRole("button", { name: "Confirm the partner" }).click();
   await expect(fresh.getByRole("status")).toHaveText("The partner link is active.");
 
@@ -135,6 +136,7 @@ test("partner staff act for a customer within their role; the customer sees it i
   await expect(row).toContainText(staff);
   await expect(row.getByTestId("actor-company")).toHaveText(`partner staff of ${partner.company}`);
   await expect(page).toHaveURL(/action=user\.created/);
+  await expect(page.getByText("Page 1 of 1")).toBeVisible();
   await page.screenshot({ path: "test-results/audit.png", fullPage: true });
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
   const csv = await (await download.createReadStream()).toArray();

@@ -115,14 +115,12 @@ fn KeySection() -> impl IntoView {
     };
     let ask_regenerate = move |_| {
         let locale = i18n.get_locale_untracked();
-        confirm.set(Some(Confirmation {
-            title: td_string!(locale, account_page.regenerate_title).to_owned(),
-            detail: td_string!(locale, account_page.regenerate_detail).to_owned(),
-            confirm_label: td_string!(locale, account_page.regenerate).to_owned(),
-            on_confirm: Callback::new(move |()| {
-                regenerate.dispatch(RegenerateAccountKey {});
-            }),
-        }));
+        confirm.set(Some(Confirmation::new(
+            td_string!(locale, account_page.regenerate_title),
+            td_string!(locale, account_page.regenerate_detail),
+            td_string!(locale, account_page.regenerate),
+            move || drop(regenerate.dispatch(RegenerateAccountKey {})),
+        )));
     };
     view! {
         <section class=SECTION aria-labelledby="key-heading">
@@ -182,36 +180,30 @@ fn MembershipSection() -> impl IntoView {
         ev.prevent_default();
         let locale = i18n.get_locale_untracked();
         let account_key = key.get_untracked();
-        confirm.set(Some(Confirmation {
-            title: td_string!(locale, account_page.change_title).to_owned(),
-            detail: td_string!(locale, account_page.change_detail, account = account_name()).to_string(),
-            confirm_label: td_string!(locale, account_page.change_submit).to_owned(),
-            on_confirm: Callback::new(move |()| {
-                join.dispatch(JoinAccount { account_key: account_key.clone() });
-            }),
-        }));
+        confirm.set(Some(Confirmation::new(
+            td_string!(locale, account_page.change_title),
+            td_string!(locale, account_page.change_detail, account = account_name()).to_string(),
+            td_string!(locale, account_page.change_submit),
+            move || drop(join.dispatch(JoinAccount { account_key: account_key.clone() })),
+        )));
     };
     let ask_leave = move |_| {
         let locale = i18n.get_locale_untracked();
-        confirm.set(Some(Confirmation {
-            title: td_string!(locale, account_page.leave_title, account = account_name()).to_string(),
-            detail: td_string!(locale, account_page.leave_detail).to_owned(),
-            confirm_label: td_string!(locale, account_page.leave).to_owned(),
-            on_confirm: Callback::new(move |()| {
-                leave.dispatch(LeaveAccount {});
-            }),
-        }));
+        confirm.set(Some(Confirmation::new(
+            td_string!(locale, account_page.leave_title, account = account_name()).to_string(),
+            td_string!(locale, account_page.leave_detail),
+            td_string!(locale, account_page.leave),
+            move || drop(leave.dispatch(LeaveAccount {})),
+        )));
     };
     let ask_close = move |_| {
         let locale = i18n.get_locale_untracked();
-        confirm.set(Some(Confirmation {
-            title: td_string!(locale, account_page.close_title, account = account_name()).to_string(),
-            detail: td_string!(locale, account_page.close_detail).to_owned(),
-            confirm_label: td_string!(locale, account_page.close).to_owned(),
-            on_confirm: Callback::new(move |()| {
-                close.dispatch(CloseAccount {});
-            }),
-        }));
+        confirm.set(Some(Confirmation::new(
+            td_string!(locale, account_page.close_title, account = account_name()).to_string(),
+            td_string!(locale, account_page.close_detail),
+            td_string!(locale, account_page.close),
+            move || drop(close.dispatch(CloseAccount {})),
+        )));
     };
     view! {
         <ConfirmDialog pending=confirm />

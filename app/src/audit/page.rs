@@ -132,6 +132,7 @@ fn AuditLog() -> impl IntoView {
                     let total = page.total;
                     let current = filter.with_untracked(|f| f.page);
                     let last = (total - 1).max(0) / PAGE_SIZE;
+                    let (at_start, at_end) = (current == 0, current >= last);
                     view! {
                         <p class="mt-6 text-sm text-slate-600" data-testid="audit-total">{t!(i18n, audit.total, count = total)}</p>
                         <div class="mt-2 overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
@@ -166,12 +167,12 @@ fn AuditLog() -> impl IntoView {
                             </table>
                         </div>
                         <nav class="mt-4 flex items-center justify-between text-sm" aria-label=move || t_string!(i18n, audit.paging)>
-                            <button type="button" disabled=current == 0 class="rounded-md px-3 py-1.5 font-medium text-slate-700 ring-1 ring-inset ring-slate-300 disabled:opacity-40"
+                            <button type="button" disabled=at_start class="rounded-md px-3 py-1.5 font-medium text-slate-700 ring-1 ring-inset ring-slate-300 disabled:opacity-40"
                                 on:click=move |_| set.with_value(|set| set(&|f: &mut AuditFilter| f.page = (f.page - 1).max(0), false))>
                                 {t!(i18n, audit.previous)}
                             </button>
                             <span class="text-slate-600">{t!(i18n, audit.page_of, page = current + 1, pages = last + 1)}</span>
-                            <button type="button" disabled=current >= last class="rounded-md px-3 py-1.5 font-medium text-slate-700 ring-1 ring-inset ring-slate-300 disabled:opacity-40"
+                            <button type="button" disabled=at_end class="rounded-md px-3 py-1.5 font-medium text-slate-700 ring-1 ring-inset ring-slate-300 disabled:opacity-40"
                                 on:click=move |_| set.with_value(|set| set(&|f: &mut AuditFilter| f.page += 1, false))>
                                 {t!(i18n, audit.next)}
                             </button>

@@ -171,14 +171,12 @@ fn LinkCard(link: PartnerLink) -> impl IntoView {
         let name = other_name.clone();
         move |_| {
             let locale = i18n.get_locale_untracked();
-            actions.confirm.set(Some(Confirmation {
-                title: td_string!(locale, partners.revoke_title, other = name.clone()).to_string(),
-                detail: td_string!(locale, partners.revoke_detail).to_owned(),
-                confirm_label: td_string!(locale, partners.revoke).to_owned(),
-                on_confirm: Callback::new(move |()| {
-                    actions.revoke.dispatch(RevokePartnerLink { link_id: id });
-                }),
-            }));
+            actions.confirm.set(Some(Confirmation::new(
+                td_string!(locale, partners.revoke_title, other = name.clone()).to_string(),
+                td_string!(locale, partners.revoke_detail),
+                td_string!(locale, partners.revoke),
+                move || drop(actions.revoke.dispatch(RevokePartnerLink { link_id: id })),
+            )));
         }
     };
     let mut dates = vec![td_string!(locale, partners.created, date = format_time(link.created_at), by = link.created_by.clone()).to_string()];

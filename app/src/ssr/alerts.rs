@@ -23,6 +23,13 @@ pub async fn announce_expiring(state: &AppState) -> Result<usize, AppError> {
     Ok(invitations(state).await? + partner_links(state).await?)
 }
 
+/// Marks item `id` of `table` announced; false when another instance got there first.
+async fn claim(conn: &mut sqlx::AnyConnection, table: &'static str, id: i64, now: i64) -> Result<bool, AppError> {
+    let sql = format!("UPDATE {table} SET alerted_at = $1 WHERE id = $2 AND alerted_at IS NULL");
+    let claimed = sqlx::query(&sql).bind(now).bind(id).execute(conn).await.map_err(db_error)?;
+    Ok(claimed.rows_affected() == 1)
+}
+
 async fn invitations(state: &AppState) -> Result<usize, AppError> {
     let now = now();
     let due: Vec<(i64, String, i64, String)> = sqlx::query_as(
@@ -40,13 +47,7 @@ async fn invitations(state: &AppState) -> Result<usize, AppError> {
     let mut announced = 0;
     for (token_id, email, account, account_name) in due {
         let mut tx = state.db.begin_write().await?;
-        let claimed = sqlx::query("UPDATE user_tokens SET alerted_at = $1 WHERE id = $2 AND alerted_at IS NULL")
-            .bind(now)
-            .bind(token_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        if claimed.rows_affected() == 1 {
+        if claim(&mut tx, "user_tokens", token_id, now).await? {
             let link = state.link("/users?status=invited");
             let mail = Mail::InvitationExpiring { email: &email, account: &account_name, link: &link };
             let audience = Audience { account: AccountId(account), permission: Permission::UsersManage, alerts_only: true };
@@ -85,13 +86,7 @@ async fn partner_links(state: &AppState) -> Result<usize, AppError> {
     let mut announced = 0;
     for link in due {
         let mut tx = state.db.begin_write().await?;
-        let claimed = sqlx::query("UPDATE partner_links SET alerted_at = $1 WHERE id = $2 AND alerted_at IS NULL")
-            .bind(now)
-            .bind(link.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        if claimed.rows_affected() == 1 {
+        if claim(&mut tx, "partner_links", link.id, now).await? {
             let url = state.link("/partners");
             let customer = link.customer_name.clone().unwrap_or_else(|| "—".into());
             let mail = Mail::PartnerLinkExpiring { partner: &link.partner_name, customer: &customer, link: &url };

@@ -13,6 +13,17 @@ pub struct Confirmation {
     pub on_confirm: Callback<()>,
 }
 
+impl Confirmation {
+    pub fn new(title: impl Into<String>, detail: impl Into<String>, confirm_label: impl Into<String>, on_confirm: impl Fn() + Send + Sync + 'static) -> Self {
+        Self {
+            title: title.into(),
+            detail: detail.into(),
+            confirm_label: confirm_label.into(),
+            on_confirm: Callback::new(move |()| on_confirm()),
+        }
+    }
+}
+
 /// Renders the pending confirmation, if any. Escape or "Cancel" closes it.
 #[component]
 pub fn ConfirmDialog(pending: RwSignal<Option<Confirmation>>) -> impl IntoView {
