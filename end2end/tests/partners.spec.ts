@@ -20,7 +20,7 @@ async function ownPartnerId(page: Page): Promise<string> {
 async function linkUp(customer: Page, partner: Page) {
   const partnerId = await ownPartnerId(partner);
   expect((await customer.request.post("/api/partners/invite", { form: { partner_id: partnerId } })).ok()).toBeTruthy();
-  const links = await (await partner.request.post("/api/partners/list")).json();
+  const { links } = await (await partner.request.post("/api/partners/list")).json();
   const accepted = await partner.request.post("/api/partners/respond", { form: { link_id: String(links[0].id), accept: "true" } });
   expect(accepted.ok()).toBeTruthy();
 }

@@ -92,7 +92,7 @@ async fn every_state_changing_function_writes_its_event(backend: Backend) {
     let pete = app.admin("pete").await;
     let pete_id = app.call_as(&pete, "session/current", &[]).await.body["account"]["partner_id"].as_str().unwrap().to_owned();
     audited(&app, "partner.invited", app.call_as(&ada, "partners/invite", &[("partner_id", &pete_id)])).await;
-    let link = app.call_as(&pete, "partners/list", &[]).await.body[0]["id"].to_string();
+    let link = app.call_as(&pete, "partners/list", &[]).await.body["links"][0]["id"].to_string();
     audited(&app, "partner.accepted", app.call_as(&pete, "partners/respond", &[("link_id", &link), ("accept", "true")])).await;
     create(&app, &pete, "sam", &[]).await;
     let sam = signed_in(&app, "sam").await;
@@ -102,7 +102,7 @@ async fn every_state_changing_function_writes_its_event(backend: Backend) {
     let customer = app.call_as(&sam, "session/current", &[]).await.body["customers"][0]["account"]["id"].to_string();
     audited(&app, "partner.acting_started", app.call_as(&sam, "partners/act_for", &[("account_id", &customer)])).await;
     audited(&app, "partner.acting_ended", app.call_as(&sam, "partners/act_for", &[])).await;
-    let grant_id = app.call_as(&ada, "partners/list", &[]).await.body[0]["grants"][0]["id"].to_string();
+    let grant_id = app.call_as(&ada, "partners/list", &[]).await.body["links"][0]["grants"][0]["id"].to_string();
     audited(&app, "partner.access_revoked", app.call_as(&ada, "partners/revoke_grant", &[("grant_id", &grant_id)])).await;
     audited(&app, "partner.revoked", app.call_as(&pete, "partners/revoke", &[("link_id", &link)])).await;
     let url = audited(&app, "partner.link_created", app.call_as(&pete, "partners/create_link", &[])).await.body.as_str().unwrap().to_owned();
@@ -113,7 +113,7 @@ async fn every_state_changing_function_writes_its_event(backend: Backend) {
     assert!(events(&app, "partner.accepted").await > before);
     let zed_id = app.call_as(&zed, "session/current", &[]).await.body["account"]["partner_id"].as_str().unwrap().to_owned();
     assert!(app.call_as(&pete, "partners/invite", &[("partner_id", &zed_id)]).await.is_ok());
-    let declined = app.call_as(&zed, "partners/list", &[]).await.body.as_array().unwrap().iter().find(|l| l["status"] == "Invited").unwrap()["id"].to_string();
+    let declined = app.call_as(&zed, "partners/list", &[]).await.body["links"].as_array().unwrap().iter().find(|l| l["status"] == "Invited").unwrap()["id"].to_string();
     audited(&app, "partner.declined", app.call_as(&zed, "partners/respond", &[("link_id", &declined), ("accept", "false")])).await;
     audited(&app, "account.closed", app.call_as(&zed, "accounts/close", &[])).await;
 

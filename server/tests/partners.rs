@@ -22,7 +22,7 @@ async fn partner_id(app: &TestApp, client: &Client) -> String {
 async fn links(app: &TestApp, client: &Client) -> Vec<Value> {
     let answer = app.call_as(client, "partners/list", &[]).await;
     assert!(answer.is_ok(), "{answer:?}");
-    answer.body.as_array().unwrap().clone()
+    answer.body["links"].as_array().unwrap().clone()
 }
 
 /// Customer `cust` invites partner `part` by Partner ID, and the partner accepts; returns the link id.
@@ -127,9 +127,13 @@ async fn delegated_staff_act_for_the_customer_within_their_role(backend: Backend
         let answer = app.call_as(&part, "partners/grant", &[("link_id", &link), ("user_id", &sam_id), ("role_id", &role)]).await;
         assert_eq!(answer.body["Validation"][0]["problem"], "RoleNotDelegable", "{refused_role}");
     }
-    let roles = app.call_as(&part, "partners/delegable_roles", &[("link_id", &link)]).await.body;
-    let admin_role = roles.as_array().unwrap().iter().find(|r| r["builtin_key"] == "administrator").unwrap();
-    assert_eq!(admin_role["delegable"], false);
+    let overview = app.call_as(&part, "partners/list", &[]).await.body;
+    let roles = overview["links"][0]["delegable_roles"].as_array().unwrap();
+    let delegable = |key: &str| roles.iter().find(|r| r["builtin_key"] == key).unwrap()["delegable"].clone();
+    assert_eq!((delegable("administrator"), delegable("user_manager")), (json!(false), json!(true)));
+    assert!(overview["staff"].as_array().unwrap().iter().any(|s| s["login_name"] == "sam"));
+    // The customer side sees no form data.
+    assert!(links(&app, &cust).await[0]["delegable_roles"].as_array().unwrap().is_empty());
     // Staff of another company cannot be granted.
     let cara_id = app.user_id("cara").await.to_string();
     let role = role_id(&app, "auditor").await.to_string();
@@ -206,7 +210,9 @@ async fn only_the_two_companies_see_or_change_a_link(backend: Backend) {
     let eve = app.admin("eve").await;
     assert!(links(&app, &eve).await.is_empty());
     assert_eq!(app.call_as(&eve, "partners/revoke", &[("link_id", &link)]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.call_as(&eve, "partners/delegable_roles", &[("link_id", &link)]).await.status, StatusCode::NOT_FOUND);
+    let eve_id = app.user_id("eve").await.to_string();
+    let grant = app.call_as(&eve, "partners/grant", &[("link_id", &link), ("user_id", &eve_id), ("role_id", "1")]).await;
+    assert_eq!(grant.status, StatusCode::NOT_FOUND);
     create(&app, &cust, "mia", &[]).await;
     let mia = signed_in(&app, "mia").await;
     assert_eq!(app.call_as(&mia, "partners/list", &[]).await.status, StatusCode::FORBIDDEN);

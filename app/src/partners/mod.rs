@@ -59,6 +59,17 @@ pub struct PartnerLink {
     pub responded_at: Option<i64>,
     pub ended_at: Option<i64>,
     pub grants: Vec<Grant>,
+    /// The customer's roles, for the partner side's delegation form (with `partners.delegate`
+    /// on an active link; empty otherwise).
+    pub delegable_roles: Vec<DelegableRole>,
+}
+
+/// The partners page's data in one answer: the links, and the staff the viewer may delegate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnersOverview {
+    pub links: Vec<PartnerLink>,
+    /// With `partners.delegate`: the account's active members.
+    pub staff: Vec<StaffMember>,
 }
 
 /// What a customer admin sees before confirming a partner's invitation link.
@@ -101,10 +112,10 @@ pub struct CustomerChoice {
 }
 
 #[server(prefix = "/api", endpoint = "partners/list")]
-pub async fn list_partner_links() -> Result<Vec<PartnerLink>, AppError> {
+pub async fn get_partners_overview() -> Result<PartnersOverview, AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::permission(Permission::PartnersView).await?;
-    partners::list(&caller.state, &actor).await
+    partners::overview(&caller.state, &actor).await
 }
 
 /// A customer invites a partner by its Partner ID.
@@ -154,20 +165,6 @@ pub async fn revoke_partner_link(link_id: i64) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
     partners::revoke(&caller.state, &caller.client, &actor, link_id).await
-}
-
-#[server(prefix = "/api", endpoint = "partners/staff")]
-pub async fn list_staff() -> Result<Vec<StaffMember>, AppError> {
-    use crate::ssr::{guard, services::partners};
-    let (caller, actor) = guard::permission(Permission::PartnersDelegate).await?;
-    partners::staff(&caller.state, &actor).await
-}
-
-#[server(prefix = "/api", endpoint = "partners/delegable_roles")]
-pub async fn list_delegable_roles(link_id: i64) -> Result<Vec<DelegableRole>, AppError> {
-    use crate::ssr::{guard, services::partners};
-    let (caller, actor) = guard::permission(Permission::PartnersDelegate).await?;
-    partners::delegable_roles(&caller.state, &actor, link_id).await
 }
 
 /// Gives one of the partner's staff access to the link's customer, scoped by a customer role

@@ -4,7 +4,7 @@
 
 use super::{
     CreatePartnerLink, GrantAccess, InvitePartner, LinkStatus, PartnerLink, RespondToInvitation, RevokeGrant,
-    RevokePartnerLink, Side, list_delegable_roles, list_partner_links, list_staff,
+    RevokePartnerLink, Side, StaffMember, get_partners_overview,
 };
 use crate::{
     domain::{Permission, PartnerId},
@@ -59,7 +59,7 @@ fn Partners() -> impl IntoView {
                 actions.revoke_grant.version().get(),
             )
         },
-        |_| list_partner_links(),
+        |_| get_partners_overview(),
     );
     let can = move |p: Permission| session.user().is_some_and(|u| u.permissions.contains(p));
     let own_partner_id = move || session.user().and_then(|u| u.account).map(|a| a.partner_id).unwrap_or_default();
@@ -119,8 +119,9 @@ fn Partners() -> impl IntoView {
             </div>
         </Show>
         <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"…"</p> }>
-            {move || links.get().and_then(|answer| answer.inspect_err(leave_if_signed_out).ok()).map(|links| {
-                let (mine, theirs): (Vec<_>, Vec<_>) = links.into_iter().partition(|l| l.side == Side::Customer);
+            {move || links.get().and_then(|answer| answer.inspect_err(leave_if_signed_out).ok()).map(|overview| {
+                provide_context(StoredValue::new(overview.staff));
+                let (mine, theirs): (Vec<_>, Vec<_>) = overview.links.into_iter().partition(|l| l.side == Side::Customer);
                 view! {
                     <LinkList heading=td_string!(i18n.get_locale_untracked(), partners.our_partners) empty=td_string!(i18n.get_locale_untracked(), partners.no_partners) links=mine testid="customer-side" />
                     <LinkList heading=td_string!(i18n.get_locale_untracked(), partners.our_customers) empty=td_string!(i18n.get_locale_untracked(), partners.no_customers) links=theirs testid="partner-side" />
@@ -191,6 +192,7 @@ fn LinkCard(link: PartnerLink) -> impl IntoView {
     }
     let grants = link.grants.clone();
     let grant_side = link.side;
+    let roles = link.delegable_roles.clone();
     view! {
         <li class=CARD data-testid="partner-link" data-other=other_name.clone() data-status=format!("{:?}", link.status).to_lowercase()>
             <div class="flex flex-wrap items-start justify-between gap-3">
@@ -216,7 +218,7 @@ fn LinkCard(link: PartnerLink) -> impl IntoView {
                 })}
             </div>
             {(!grants.is_empty() || (grant_side == Side::Customer && link.status == LinkStatus::Active)).then(|| view! { <GrantList grants side=grant_side /> })}
-            {(grant_side == Side::Partner && link.status == LinkStatus::Active && can(Permission::PartnersDelegate)).then(|| view! { <GrantForm link_id=id /> })}
+            {(grant_side == Side::Partner && link.status == LinkStatus::Active && can(Permission::PartnersDelegate)).then(|| view! { <GrantForm link_id=id roles /> })}
         </li>
     }
 }
@@ -266,11 +268,10 @@ fn GrantList(grants: Vec<super::Grant>, side: Side) -> impl IntoView {
 
 /// The partner side gives one of its staff access to this customer, with a customer role.
 #[component]
-fn GrantForm(link_id: i64) -> impl IntoView {
+fn GrantForm(link_id: i64, roles: Vec<super::DelegableRole>) -> impl IntoView {
     let i18n = use_i18n();
     let actions = expect_context::<Actions>();
-    let staff = Resource::new(|| (), |_| list_staff());
-    let roles = Resource::new(move || link_id, list_delegable_roles);
+    let staff = expect_context::<StoredValue<Vec<StaffMember>>>().get_value();
     let user = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
     let error = Signal::derive(move || actions.grant.value().get().and_then(Result::err));
@@ -285,35 +286,28 @@ fn GrantForm(link_id: i64) -> impl IntoView {
     let select = "mt-1 block w-full rounded-md border-0 py-1.5 pl-3 pr-8 text-sm text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
     let staff_id = format!("grant-staff-{link_id}");
     let role_id = format!("grant-role-{link_id}");
+    let locale = i18n.get_locale_untracked();
     view! {
         <form on:submit=submit class="mt-4 grid gap-3 border-t border-slate-100 pt-4 sm:grid-cols-[1fr_1fr_auto] sm:items-end" data-testid="grant-form">
             <div>
                 <label for=staff_id.clone() class="block text-xs font-medium text-slate-600">{t!(i18n, partners.staff_member)}</label>
-                <Transition>
-                    {move || staff.get().and_then(Result::ok).map(|members| view! {
-                        <select id=staff_id.clone() class=select on:change=move |ev| user.set(event_target_value(&ev))>
-                            <option value="">{t!(i18n, partners.choose)}</option>
-                            {members.into_iter().map(|m| view! {
-                                <option value=m.id.to_string()>{format!("{} ({})", m.name, m.login_name)}</option>
-                            }).collect_view()}
-                        </select>
-                    })}
-                </Transition>
+                <select id=staff_id class=select on:change=move |ev| user.set(event_target_value(&ev))>
+                    <option value="">{t!(i18n, partners.choose)}</option>
+                    {staff.into_iter().map(|m| view! {
+                        <option value=m.id.to_string()>{format!("{} ({})", m.name, m.login_name)}</option>
+                    }).collect_view()}
+                </select>
                 <p class="text-xs text-red-600">{move || field_error("user_id")}</p>
             </div>
             <div>
                 <label for=role_id.clone() class="block text-xs font-medium text-slate-600">{t!(i18n, partners.customer_role)}</label>
-                <Transition>
-                    {move || roles.get().and_then(Result::ok).map(|roles| view! {
-                        <select id=role_id.clone() class=select on:change=move |ev| role.set(event_target_value(&ev))>
-                            <option value="">{t!(i18n, partners.choose)}</option>
-                            {roles.into_iter().map(|r| {
-                                let name = r.builtin_key.as_deref().map_or_else(|| r.name.clone(), |k| builtin_role_name(i18n.get_locale_untracked(), k));
-                                view! { <option value=r.id.to_string() disabled=!r.delegable>{name}</option> }
-                            }).collect_view()}
-                        </select>
-                    })}
-                </Transition>
+                <select id=role_id class=select on:change=move |ev| role.set(event_target_value(&ev))>
+                    <option value="">{t!(i18n, partners.choose)}</option>
+                    {roles.into_iter().map(|r| {
+                        let name = r.builtin_key.as_deref().map_or_else(|| r.name.clone(), |k| builtin_role_name(locale, k));
+                        view! { <option value=r.id.to_string() disabled=!r.delegable>{name}</option> }
+                    }).collect_view()}
+                </select>
                 <p class="text-xs text-red-600">{move || field_error("role_id")}</p>
             </div>
             <button type="submit" disabled=move || actions.grant.pending().get()

@@ -5,7 +5,7 @@
 use crate::{
     domain::{AccountId, PartnerId, Permission, PermissionSet},
     error::{AppError, Problem},
-    partners::{CustomerChoice, DelegableRole, Grant, InvitationPreview, LinkStatus, PartnerLink, Side, StaffMember},
+    partners::{CustomerChoice, DelegableRole, Grant, InvitationPreview, LinkStatus, PartnerLink, PartnersOverview, Side, StaffMember},
     session::AccountSummary,
     ssr::{
         AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now,
@@ -163,6 +163,7 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<PartnerLink>, A
                         granted_at: g.granted_at,
                     })
                     .collect(),
+                delegable_roles: Vec::new(),
             }
         })
         .collect())
@@ -379,16 +380,32 @@ pub async fn revoke(state: &AppState, client: &ClientInfo, actor: &Actor, link: 
     tx.commit().await.map_err(db_error)
 }
 
+/// The partners page: the links and, for those who delegate, the staff and each active
+/// customer's roles.
+pub async fn overview(state: &AppState, actor: &Actor) -> Result<PartnersOverview, AppError> {
+    let mut links = list(state, actor).await?;
+    if !actor.permissions.contains(Permission::PartnersDelegate) {
+        return Ok(PartnersOverview { links, staff: Vec::new() });
+    }
+    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+    for link in links.iter_mut().filter(|l| l.side == Side::Partner && l.status == LinkStatus::Active) {
+        if let Some(customer) = &link.other {
+            link.delegable_roles = customer_roles(&mut conn, customer.id, actor.permissions).await?;
+        }
+    }
+    let staff = staff(&mut conn, account_of(actor)?).await?;
+    Ok(PartnersOverview { links, staff })
+}
+
 /// The partner's active staff, for the delegation form.
-pub async fn staff(state: &AppState, actor: &Actor) -> Result<Vec<StaffMember>, AppError> {
-    let account = account_of(actor)?;
+async fn staff(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<StaffMember>, AppError> {
     let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
         "SELECT id, first_name, last_name, login_name FROM users
          WHERE account_id = $1 AND password_hash IS NOT NULL AND locked_at IS NULL
          ORDER BY last_name, first_name, id LIMIT 1000",
     )
     .bind(account.0)
-    .fetch_all(&state.db.pool)
+    .fetch_all(conn)
     .await
     .map_err(db_error)?;
     Ok(rows.into_iter().map(|(id, first, last, login)| StaffMember { id, name: format!("{first} {last}"), login_name: login }).collect())
@@ -413,23 +430,21 @@ fn is_delegable(role: PermissionSet, granter: PermissionSet) -> bool {
     !role.contains(Permission::PartnersManage) && delegable(role).is_subset_of(granter)
 }
 
-pub async fn delegable_roles(state: &AppState, actor: &Actor, link: i64) -> Result<Vec<DelegableRole>, AppError> {
-    let partner = account_of(actor)?;
-    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
-    let customer = customer_of_active_link(&mut conn, partner, link).await?;
+/// The customer's role catalogue (built-in and its own), each marked delegable or not.
+async fn customer_roles(conn: &mut AnyConnection, customer: AccountId, granter: PermissionSet) -> Result<Vec<DelegableRole>, AppError> {
     let roles: Vec<(i64, String, Option<String>, i64)> = sqlx::query_as(
         "SELECT id, name, builtin_key, permissions FROM roles WHERE account_id IS NULL OR account_id = $1
          ORDER BY CASE WHEN account_id IS NULL THEN 0 ELSE 1 END, id",
     )
     .bind(customer.0)
-    .fetch_all(&mut *conn)
+    .fetch_all(conn)
     .await
     .map_err(db_error)?;
     Ok(roles
         .into_iter()
         .map(|(id, name, builtin_key, bits)| {
             let permissions = PermissionSet::from_bits(bits);
-            DelegableRole { id, name, builtin_key, permissions, delegable: is_delegable(permissions, actor.permissions) }
+            DelegableRole { id, name, builtin_key, permissions, delegable: is_delegable(permissions, granter) }
         })
         .collect())
 }
