@@ -65,7 +65,9 @@ pub fn DelegationEndedPanel(acting: ActingFor) -> impl IntoView {
     }
 }
 
-/// The header's account picker, for partner staff holding access to customers.
+/// The header's account picker, for partner staff holding access to customers. The choices
+/// come with the session answer: a resource created inside a reactive branch (as the header's
+/// is) is created in another order on the client than on the server, and hydration fails.
 #[component]
 pub fn AccountPicker() -> impl IntoView {
     let i18n = use_i18n();
