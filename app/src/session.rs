@@ -32,6 +32,8 @@ pub struct SessionInfo {
     pub email_verified: bool,
     /// The user's own account. `account` is the one acted on: the same, or a customer's.
     pub home_account: Option<AccountSummary>,
+    /// The default language of the account acted on: new users of it start with it (F2).
+    pub account_locale: String,
     /// Set while partner staff act for a customer (F7): every page shows it.
     pub acting_for: Option<ActingFor>,
     /// The customers the user may act for (the header's account picker). Only the answer of

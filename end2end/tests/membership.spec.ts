@@ -27,6 +27,13 @@ test("a colleague joins by account key; the administrators get a mail and the da
 
   const mail = await mailContaining(admin.email, "used the account key");
   expect(mail).toContain(colleague.email);
+
+  // The account's default language becomes the language new users start with.
+  await page.locator("#account-locale").selectOption("fr");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("The account's details were saved.")).toBeVisible();
+  await page.goto("/users/new");
+  await expect(page.locator("#user-locale")).toHaveValue("fr");
   await page.goto("/");
   await expect(page.getByTestId("count-members")).toHaveText("2");
   await expect(page.getByTestId("recent-event").first()).toContainText("member.joined_by_key");

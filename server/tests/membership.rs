@@ -176,6 +176,7 @@ async fn account_details_are_edited_by_account_managers_only(backend: Backend) {
     assert!(saved.is_ok(), "{saved:?}");
     let details = app.call_as(&ada, "accounts/details", &[]).await.body;
     assert_eq!((details["name"].as_str(), details["contact_email"].as_str(), details["default_locale"].as_str()), (Some("Ada & Co"), Some("it@ada.example"), Some("fr")));
+    assert_eq!(session_of(&app, &ada).await["account_locale"], "fr", "new users of the account start in French");
 
     let bob = newcomer(&app, "bob").await;
     let key = key_of(&app, &ada).await;

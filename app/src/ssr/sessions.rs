@@ -68,6 +68,7 @@ struct SessionRow {
     acting_account_id: Option<i64>,
     account_name: Option<String>,
     partner_id: Option<String>,
+    account_locale: Option<String>,
 }
 
 /// Opens a session for `user_id` and returns the token for the cookie (shown only once).
@@ -103,7 +104,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
                 u.first_name, u.last_name, u.login_name, u.email, u.locale,
                 u.must_change_password, u.is_primary_admin, u.locked_at, u.email_verified_at,
                 s.acting_account_id,
-                a.name AS account_name, a.partner_id
+                a.name AS account_name, a.partner_id, a.default_locale AS account_locale
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN accounts a ON a.id = u.account_id
@@ -134,17 +135,18 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
         (Some(id), Some(name), Some(partner_id)) => Some(AccountSummary { id: AccountId(id), name, partner_id }),
         _ => None,
     };
-    let (account, permissions, is_primary_admin, acting_for) = match (row.acting_account_id, home_account_id) {
+    let home_locale = row.account_locale.unwrap_or_else(|| "en".into());
+    let (account, permissions, is_primary_admin, account_locale, acting_for) = match (row.acting_account_id, home_account_id) {
         (Some(customer), _) => {
-            let Delegation { customer, permissions, ended } =
+            let Delegation { customer, permissions, default_locale, ended } =
                 delegation(db, UserId(row.user_id), home_account_id, AccountId(customer)).await?;
-            (Some(customer.clone()), permissions, false, Some(ActingFor { customer, ended }))
+            (Some(customer.clone()), permissions, false, default_locale, Some(ActingFor { customer, ended }))
         }
         (None, Some(home)) => {
             let permissions = permissions_of(db, UserId(row.user_id), home).await?;
-            (home_account.clone(), permissions, row.is_primary_admin == 1, None)
+            (home_account.clone(), permissions, row.is_primary_admin == 1, home_locale, None)
         }
-        (None, None) => (None, PermissionSet::EMPTY, false, None),
+        (None, None) => (None, PermissionSet::EMPTY, false, home_locale, None),
     };
     let delegation_ended = acting_for.as_ref().is_some_and(|a| a.ended);
     let info = SessionInfo {
@@ -160,6 +162,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
         must_change_password: row.must_change_password == 1,
         email_verified: row.email_verified_at.is_some(),
         home_account,
+        account_locale,
         acting_for,
         customers: Vec::new(),
     };
@@ -181,6 +184,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
 struct Delegation {
     customer: AccountSummary,
     permissions: PermissionSet,
+    default_locale: String,
     ended: bool,
 }
 
@@ -189,6 +193,7 @@ struct GrantRow {
     permissions: i64,
     name: String,
     partner_id: String,
+    default_locale: String,
 }
 
 /// The access a partner staff member holds to `customer`: through a grant of theirs on an
@@ -196,7 +201,7 @@ struct GrantRow {
 /// on every instance (I5). Without one, the delegation has ended.
 async fn delegation(db: &Db, user: UserId, home: Option<AccountId>, customer: AccountId) -> Result<Delegation, AppError> {
     let grant: Option<GrantRow> = sqlx::query_as(
-        "SELECT r.permissions, a.name, a.partner_id
+        "SELECT r.permissions, a.name, a.partner_id, a.default_locale
          FROM delegated_grants g
          JOIN partner_links l ON l.id = g.link_id
          JOIN roles r ON r.id = g.role_id
@@ -211,7 +216,8 @@ async fn delegation(db: &Db, user: UserId, home: Option<AccountId>, customer: Ac
     .map_err(db_error)?;
     if let Some(grant) = grant {
         let summary = AccountSummary { id: customer, name: grant.name, partner_id: grant.partner_id };
-        return Ok(Delegation { customer: summary, permissions: delegable(PermissionSet::from_bits(grant.permissions)), ended: false });
+        let permissions = delegable(PermissionSet::from_bits(grant.permissions));
+        return Ok(Delegation { customer: summary, permissions, default_locale: grant.default_locale, ended: false });
     }
     let named: Option<(String, String)> = sqlx::query_as("SELECT name, partner_id FROM accounts WHERE id = $1")
         .bind(customer.0)
@@ -222,6 +228,7 @@ async fn delegation(db: &Db, user: UserId, home: Option<AccountId>, customer: Ac
     Ok(Delegation {
         customer: AccountSummary { id: customer, name, partner_id },
         permissions: PermissionSet::EMPTY,
+        default_locale: "en".into(),
         ended: true,
     })
 }

@@ -90,6 +90,7 @@ mod tests {
             must_change_password: must_change,
             email_verified: true,
             home_account: None,
+            account_locale: "en".into(),
             acting_for: None,
             customers: Vec::new(),
         }

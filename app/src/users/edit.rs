@@ -64,7 +64,12 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
     let my_permissions = session.user().map(|u| u.permissions).unwrap_or(PermissionSet::EMPTY);
     let editing = user.as_ref().map(|u| u.id);
     let initial = user.clone().map_or_else(
-        || UserForm { locale: i18n.get_locale_untracked().as_str().to_owned(), subscribe_alerts: true, ..Default::default() },
+        // A new user starts in the account's default language (F2 account details).
+        || UserForm {
+            locale: session.user().map_or_else(|| i18n.get_locale_untracked().as_str().to_owned(), |u| u.account_locale),
+            subscribe_alerts: true,
+            ..Default::default()
+        },
         |u| UserForm {
             first_name: u.first_name,
             last_name: u.last_name,
