@@ -34,6 +34,7 @@ run() {
   fi
   say "Portico runs at http://$ADDR"
   printf '%s\n' "$login_hint"
+  [ -n "${PORTICO_SMTP_URL:-}" ] || say "Mail (sign-up confirmations, invitations) is written to $PORTICO_DATA_DIR/mailbox/ as .eml files."
   say "More accounts: target/release/server create-account --help. Stop with Ctrl-C."
   LEPTOS_SITE_ADDR=$ADDR exec target/release/server serve
 }
