@@ -34,9 +34,10 @@ fn destination(need: Need, user: Option<&SessionInfo>) -> Option<&'static str> {
     }
 }
 
-/// Where the login page sends the visitor back to: a path of this site only.
+/// Where the login page sends the visitor back to: a path of this site only. Backslashes and
+/// control characters are refused too: browsers read `/\host` and `/<tab>/host` as `//host`.
 pub fn safe_next(next: Option<String>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()))
 }
 
 #[component]
@@ -102,6 +103,7 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example".into())), None);
         assert_eq!(safe_next(Some("https://evil.example".into())), None);
         assert_eq!(safe_next(Some("/\\evil.example".into())), None);
+        assert_eq!(safe_next(Some("/\t/evil.example".into())), None);
     }
 
     #[test]
