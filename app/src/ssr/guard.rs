@@ -78,7 +78,7 @@ fn usable(actor: Actor) -> Result<Actor, AppError> {
     if actor.must_change_password {
         return Err(AppError::PasswordChangeRequired);
     }
-    if actor.delegation_ended {
+    if actor.delegation_ended() {
         return Err(AppError::DelegationEnded);
     }
     Ok(actor)

@@ -28,9 +28,6 @@ pub struct Actor {
     pub must_change_password: bool,
     /// Of the account acted on: never true while acting for a customer.
     pub is_primary_admin: bool,
-    pub email_verified: bool,
-    /// Acting for a customer whose link or grant is gone: refused by the guard (I5).
-    pub delegation_ended: bool,
     pub info: SessionInfo,
 }
 
@@ -38,6 +35,15 @@ impl Actor {
     /// Whether this session acts for a customer rather than the user's own account.
     pub fn is_acting(&self) -> bool {
         self.info.acting_for.is_some()
+    }
+
+    /// Acting for a customer whose link or grant is gone: refused by the guard (I5).
+    pub fn delegation_ended(&self) -> bool {
+        self.info.acting_for.as_ref().is_some_and(|a| a.ended)
+    }
+
+    pub fn email_verified(&self) -> bool {
+        self.info.email_verified
     }
 }
 
@@ -148,7 +154,6 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
         }
         (None, None) => (None, PermissionSet::EMPTY, false, home_locale, None),
     };
-    let delegation_ended = acting_for.as_ref().is_some_and(|a| a.ended);
     let info = SessionInfo {
         user_id: UserId(row.user_id),
         first_name: row.first_name,
@@ -175,8 +180,6 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
         permissions,
         must_change_password: info.must_change_password,
         is_primary_admin,
-        email_verified: info.email_verified,
-        delegation_ended,
         info,
     }))
 }

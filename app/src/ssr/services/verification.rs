@@ -24,7 +24,7 @@ pub async fn issue(conn: &mut AnyConnection, state: &AppState, user: UserId, ema
 
 /// A new link for the signed-in user whose address is not verified yet.
 pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<(), AppError> {
-    if actor.email_verified {
+    if actor.email_verified() {
         return Ok(());
     }
     let now = now();
@@ -62,5 +62,5 @@ pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Resul
 
 /// Refuses users whose address is not verified (before creating or joining an account).
 pub fn require_verified(actor: &Actor, field: &str) -> Result<(), AppError> {
-    if actor.email_verified { Ok(()) } else { Err(AppError::field(field, Problem::EmailNotVerified)) }
+    if actor.email_verified() { Ok(()) } else { Err(AppError::field(field, Problem::EmailNotVerified)) }
 }
