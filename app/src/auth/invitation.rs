@@ -5,7 +5,7 @@ use crate::{
     domain::{Password, PersonName},
     i18n::*,
     session::use_session,
-    ui::{AuthCard, FormError, SubmitButton, TextField, error_of, error_text, problem_text},
+    ui::{AuthCard, FormError, SubmitButton, TextField, error_of, error_summary},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -26,8 +26,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
                 Err(error) => view! {
                     <AuthCard title=move || t!(i18n, invitation.invalid_title)>
                         <p role="alert" class="text-sm text-red-800">{
-                            let locale = i18n.get_locale_untracked();
-                            error.problem_for("token").map_or_else(|| error_text(locale, &error), |p| problem_text(locale, p))
+                            error_summary(i18n.get_locale_untracked(), &error)
                         }</p>
                     </AuthCard>
                 }.into_any(),

@@ -1,7 +1,7 @@
 //! The page an e-mail verification link opens (F1): it confirms the address on load.
 
 use super::VerifyEmail;
-use crate::{i18n::*, session::use_session, ui::{AuthCard, error_text}};
+use crate::{i18n::*, session::use_session, ui::{AuthCard, error_summary}};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -30,10 +30,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 <a href="/" class="mt-4 inline-block font-semibold text-indigo-600 hover:text-indigo-500">{t!(i18n, verify.next)}</a>
             }.into_any(),
             Err(error) => {
-                let text = match error.problem_for("token") {
-                    Some(problem) => crate::ui::problem_text(i18n.get_locale_untracked(), problem),
-                    None => error_text(i18n.get_locale_untracked(), &error),
-                };
+                let text = error_summary(i18n.get_locale_untracked(), &error);
                 view! { <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{text}</p> }.into_any()
             }
         })

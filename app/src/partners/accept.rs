@@ -4,7 +4,7 @@
 use super::{ConfirmPartnerLink, InvitationPreview, preview_partner_link};
 use crate::{
     i18n::*,
-    ui::{AuthCard, Gate, Need, error_text, format_time, leave_if_signed_out, problem_text},
+    ui::{AuthCard, Gate, Need, error_summary, format_time, leave_if_signed_out},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -27,8 +27,7 @@ fn AcceptPartner() -> impl IntoView {
                     Ok(preview) => view! { <Confirm preview token=token() /> }.into_any(),
                     Err(error) => {
                         leave_if_signed_out(&error);
-                        let locale = i18n.get_locale_untracked();
-                        let text = error.problem_for("token").map_or_else(|| error_text(locale, &error), |p| problem_text(locale, p));
+                        let text = error_summary(i18n.get_locale_untracked(), &error);
                         view! { <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{text}</p> }.into_any()
                     }
                 })}
@@ -45,8 +44,7 @@ fn Confirm(preview: InvitationPreview, token: String) -> impl IntoView {
     let failure = move || {
         confirm.value().get().and_then(Result::err).map(|e| {
             leave_if_signed_out(&e);
-            let locale = i18n.get_locale();
-            e.field_errors().first().map_or_else(|| error_text(locale, &e), |f| problem_text(locale, f.problem))
+            error_summary(i18n.get_locale(), &e)
         })
     };
     let done = move || matches!(confirm.value().get(), Some(Ok(())));

@@ -76,6 +76,12 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
     }
 }
 
+/// One sentence for an error shown away from any field (a link's page): the first field's
+/// problem when there is one, else the error itself.
+pub fn error_summary(locale: Locale, error: &AppError) -> String {
+    error.field_errors().first().map_or_else(|| error_text(locale, error), |f| problem_text(locale, f.problem))
+}
+
 /// Why an action on a user was refused or skipped.
 pub fn refusal_text(locale: Locale, refusal: Refusal) -> &'static str {
     match refusal {

@@ -16,6 +16,6 @@ pub use acting::{AccountPicker, ActingBanner};
 pub use gate::{Gate, Need, safe_next};
 pub use layout::{AuthCard, Layout};
 pub use preferences::{LanguageChoice, SubscriptionChoices};
-pub use messages::{error_text, permission_names, problem_text, refusal_text};
+pub use messages::{error_summary, error_text, permission_names, problem_text, refusal_text};
 pub use time::format_time;
 pub use signed_out::{SIGNED_OUT_URL, leave_if_signed_out, leave_when_signed_out, load_page};
