@@ -101,6 +101,13 @@ async fn a_partners_link_is_confirmed_once_by_a_customer_admin(backend: Backend)
     let seen = links(&app, &part).await;
     assert_eq!((seen[0]["status"].as_str(), seen[0]["other"]["name"].as_str()), (Some("Active"), Some("cara corp")));
     app.mail_containing("pete@example.com", "is now a partner").await;
+    // An unused link the partner takes back is revoked and dies.
+    let unused = app.call_as(&part, "partners/create_link", &[]).await.body.as_str().unwrap().to_owned();
+    let id = links(&app, &part).await.iter().find(|l| l["other"].is_null()).unwrap()["id"].to_string();
+    assert!(app.call_as(&part, "partners/revoke", &[("link_id", &id)]).await.is_ok());
+    assert_eq!(links(&app, &part).await.iter().find(|l| l["other"].is_null()).unwrap()["status"], "Revoked");
+    let token = unused.split("token=").nth(1).unwrap();
+    assert_eq!(app.call_as(&cust, "partners/preview", &[("token", token)]).await.body["Validation"][0]["problem"], "LinkInvalid");
     app.finish().await;
 }
 

@@ -341,30 +341,25 @@ pub async fn revoke(state: &AppState, client: &ClientInfo, actor: &Actor, link: 
     let account = account_of(actor)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
-    let revoked = sqlx::query(
+    // The customer, if the link has one yet: `None` when no live link of this account matched.
+    let revoked: Option<(Option<i64>,)> = sqlx::query_as(
         "UPDATE partner_links SET status = 'revoked', ended_at = $1, token_hash = NULL
-         WHERE id = $2 AND (partner_account_id = $3 OR customer_account_id = $3) AND status IN ('invited', 'active')",
+         WHERE id = $2 AND (partner_account_id = $3 OR customer_account_id = $3) AND status IN ('invited', 'active')
+         RETURNING customer_account_id",
     )
     .bind(now)
     .bind(link)
     .bind(account.0)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(db_error)?;
-    if revoked.rows_affected() != 1 {
-        return Err(AppError::NotFound);
-    }
+    let (has_customer,) = revoked.ok_or(AppError::NotFound)?;
     let ended = sqlx::query("DELETE FROM delegated_grants WHERE link_id = $1")
         .bind(link)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?
         .rows_affected();
-    let has_customer: Option<i64> = sqlx::query_scalar("SELECT customer_account_id FROM partner_links WHERE id = $1")
-        .bind(link)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
     let details = json!({ "link_id": link, "grants_ended": ended });
     if has_customer.is_none() {
         // A partner's own unused link: nobody else to tell.
