@@ -21,6 +21,8 @@ use leptos_router::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::ssr::csp::send_page_policy();
     view! {
         <!DOCTYPE html>
         <html>

@@ -8,7 +8,7 @@ use app::{
 };
 use clap::{Parser, Subcommand};
 use leptos::prelude::get_configuration;
-use std::process::ExitCode;
+use std::{path::PathBuf, process::ExitCode};
 
 #[derive(Debug, Parser)]
 #[command(name = "server", version, about = "Portico: partner-portal administration")]
@@ -44,6 +44,13 @@ pub enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Copy the SQLite database to a new file while Portico keeps serving (a consistent
+    /// snapshot, by `VACUUM INTO`). For PostgreSQL use pg_dump.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+    },
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -54,6 +61,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             create_account(&cli.config, &account_name, &first_name, &last_name, &email, &login_name).await
         }
         Command::ResetPassword { user } => reset_password(&cli.config, &user).await,
+        Command::Backup { to } => backup(&cli.config, &to).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -113,5 +121,22 @@ async fn reset_password(config: &Config, user: &str) -> Result<(), String> {
     let password = accounts::reset_password_by_operator(&state, user).await.map_err(|e| e.to_string())?;
     println!("Temporary password for {user}: {}", password.expose());
     println!("It must be replaced at the next sign-in; every session of the user has ended.");
+    Ok(())
+}
+
+async fn backup(config: &Config, to: &std::path::Path) -> Result<(), String> {
+    let url = config.database_url();
+    if !url.starts_with("sqlite:") {
+        return Err("backup copies the SQLite database; for PostgreSQL use pg_dump".into());
+    }
+    if to.exists() {
+        return Err(format!("{} already exists; choose a new file", to.display()));
+    }
+    let target = to.to_str().ok_or("the backup path must be valid UTF-8")?;
+    let state = state(config).await?;
+    // One read transaction: writers carry on (WAL), the copy is the database at one instant.
+    sqlx::query("VACUUM INTO $1").bind(target).execute(&state.db.pool).await.map_err(|e| format!("backup failed: {e}"))?;
+    let bytes = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
+    println!("Backed up to {} ({bytes} bytes).", to.display());
     Ok(())
 }

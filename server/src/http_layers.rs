@@ -12,24 +12,33 @@ use axum::{
 use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    limit::RequestBodyLimitLayer,
     set_header::SetResponseHeaderLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
 
-/// Hydration still needs inline scripts; nonces replace 'unsafe-inline' later (issue 5).
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' \
-    'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-    frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+/// The largest request body accepted. The biggest real one, a user form with every role, is
+/// a few kilobytes; anything larger is refused with 413 before it is read.
+pub const MAX_REQUEST_BODY: usize = 64 * 1024;
 
 pub fn apply(router: Router, public_origin: Option<String>) -> Router {
+    let https = public_origin.as_deref().is_some_and(|url| url.starts_with("https://"));
+    let default_policy = HeaderValue::from_str(&app::ssr::csp::policy(None)).expect("the policy is a valid header");
     let request_id = HeaderName::from_static("x-request-id");
     let static_header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    let router = if https {
+        router.layer(static_header(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"))
+    } else {
+        router
+    };
     router
         .layer(middleware::from_fn_with_state(public_origin, refuse_cross_origin))
-        .layer(static_header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        // Pages set their own policy, with their script nonce (`app::ssr::csp`).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, default_policy))
         .layer(static_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(static_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(static_header(header::REFERRER_POLICY, "same-origin"))
@@ -46,6 +55,7 @@ pub fn apply(router: Router, public_origin: Option<String>) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::from_fn(crate::metrics::record))
 }
 
 /// Refuses a state-changing request whose browser says it comes from another site. Browsers

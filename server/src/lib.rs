@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
-mod http_layers;
+pub mod http_layers;
+mod metrics;
 pub mod startup;
 pub mod telemetry;

@@ -30,7 +30,7 @@ impl Application {
         if let Some(smtp) = &config.smtp_url {
             state = state.with_transport(Transport::smtp(smtp)?);
         }
-        let router = router(state.clone(), leptos_options, config.public_url.clone());
+        let router = router(state.clone(), leptos_options, config.public_url.clone(), config.metrics_token.clone());
         let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         Ok(Self { listener, router, state, mail_from })
     }
@@ -49,7 +49,8 @@ impl Application {
     }
 }
 
-pub fn router(state: AppState, leptos_options: LeptosOptions, public_origin: Option<String>) -> Router {
+pub fn router(state: AppState, leptos_options: LeptosOptions, public_origin: Option<String>, metrics_token: Option<String>) -> Router {
+    crate::metrics::init();
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
@@ -64,8 +65,9 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_origin: Opt
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/audit/export.csv", get(app::ssr::downloads::audit_csv))
-        .with_state(state);
-    http_layers::apply(app.merge(probes), public_origin)
+        .with_state(state.clone());
+    let metrics = Router::new().route("/metrics", get(crate::metrics::scrape)).with_state((state, metrics_token));
+    http_layers::apply(app.merge(probes).merge(metrics), public_origin)
 }
 
 /// Ready when the database answers.

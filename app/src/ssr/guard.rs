@@ -45,7 +45,7 @@ impl Caller {
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(200).collect())
             .unwrap_or_default();
-        let session_token = cookies::session_token(&parts.headers);
+        let session_token = cookies::session_token(&parts.headers, state.settings.secure_cookies);
         Caller { state, client: ClientInfo { ip, user_agent }, session_token }
     }
 

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod cookies;
+pub mod csp;
 pub mod db;
 pub mod downloads;
 pub mod guard;

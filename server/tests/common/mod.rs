@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod catalogue;
 pub mod smtp;
 
 use app::ssr::AppState;
@@ -73,10 +74,13 @@ pub struct TestApp {
     pub url: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    config: Config,
     cleanup: Cleanup,
 }
 
 enum Cleanup {
+    /// A second instance on another's database: the first one cleans up.
+    Nothing,
     Directory(PathBuf),
     Database { server_url: String, name: String, dir: PathBuf },
 }
@@ -100,6 +104,7 @@ pub fn test_config() -> Config {
         mail_from: "Portico <no-reply@portico.invalid>".into(),
         verification_hours: 48,
         partner_invitation_days: 14,
+        metrics_token: Some("scrape-secret".into()),
         log_format: LogFormat::Text,
     }
 }
@@ -125,12 +130,24 @@ pub async fn spawn_app_with(backend: Backend, mut config: Config) -> TestApp {
             Cleanup::Database { server_url, name, dir }
         }
     };
+    start(config, cleanup).await
+}
+
+async fn start(config: Config, cleanup: Cleanup) -> TestApp {
     let options = LeptosOptions::builder().output_name("portico").site_root("target/site").build();
     let app = Application::build(&config, options, "127.0.0.1:0".parse().unwrap()).await.expect("build app");
     let url = format!("http://{}", app.local_addr());
     let state = app.state.clone();
     tokio::spawn(app.run());
-    TestApp { url, client: new_client(), state, cleanup }
+    TestApp { url, client: new_client(), state, config, cleanup }
+}
+
+impl TestApp {
+    /// Another instance of Portico on the same database and data directory, as behind a load
+    /// balancer (F13).
+    pub async fn second_instance(&self) -> TestApp {
+        start(self.config.clone(), Cleanup::Nothing).await
+    }
 }
 
 /// `postgres://u@h:p/test` → `postgres://u@h:p/<name>`.
@@ -223,6 +240,7 @@ impl TestApp {
     pub async fn finish(self) {
         self.state.db.pool.close().await;
         match self.cleanup {
+            Cleanup::Nothing => {}
             Cleanup::Directory(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
@@ -236,6 +254,12 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// A plain GET of a site path (downloads, probes).
+    pub async fn get_as(&self, client: &reqwest::Client, path: &str) -> Answer {
+        let response = client.get(format!("{}{path}", self.url)).send().await.expect("request reaches the server");
+        Answer::read(response).await
+    }
+
     /// Calls a server function that takes JSON (`input = Json`).
     pub async fn call_json(&self, client: &reqwest::Client, endpoint: &str, args: Value) -> Answer {
         let response = client

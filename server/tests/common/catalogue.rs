@@ -1,0 +1,136 @@
+//! Every server function, with who may call it and a sample call. The authorization matrix and
+//! the bad-input tests walk this list; `every_registered_function_is_listed` compares it with
+//! the routes the server registers, so a new function cannot be left out.
+
+/// Who the shared guard lets through (SPEC S3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user, even one whose delegated access ended (`password_change`,
+    /// `own_user`: logging out, changing one's password, going home).
+    OwnUser,
+    /// A signed-in user whose session is usable (`signed_in`).
+    SignedIn,
+    /// A member of the account acted on, whatever their roles (`member`).
+    Member,
+    /// A member holding one of these permission bits in the account acted on.
+    Any(u8),
+}
+
+pub const USERS_VIEW: u8 = 1;
+pub const USERS_MANAGE: u8 = 2;
+pub const ROLES_MANAGE: u8 = 4;
+pub const ACCOUNT_MANAGE: u8 = 8;
+pub const PARTNERS_VIEW: u8 = 16;
+pub const PARTNERS_MANAGE: u8 = 32;
+pub const PARTNERS_DELEGATE: u8 = 64;
+pub const AUDIT_VIEW: u8 = 128;
+
+/// A call's arguments. Placeholders in braces (`{vic}`, `{link}`…) name the customer's
+/// objects and are filled in by the test.
+#[derive(Debug, Clone, Copy)]
+pub enum Body {
+    Form(&'static [(&'static str, &'static str)]),
+    Json(&'static str),
+    /// A plain GET (the CSV download), query string included.
+    Get(&'static str),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    /// Under `/api/`, or a site path for `Body::Get`.
+    pub path: &'static str,
+    pub access: Access,
+    /// Aimed at the customer's real objects: what a refused caller must not reach.
+    pub real: Body,
+    /// For callers the guard lets through, when `real` would change what later rows need;
+    /// it reaches the function's body and fails there (unknown id, bad value).
+    pub harmless: Option<Body>,
+    /// Refused while acting for a customer: membership changes (`WhileActingForCustomer`).
+    pub home_only: bool,
+}
+
+const fn ep(path: &'static str, access: Access, real: Body) -> Endpoint {
+    Endpoint { path, access, real, harmless: None, home_only: false }
+}
+
+const fn guarded(path: &'static str, access: Access, real: Body, harmless: Body) -> Endpoint {
+    Endpoint { path, access, real, harmless: Some(harmless), home_only: false }
+}
+
+const fn home(path: &'static str, access: Access, real: Body, harmless: Body) -> Endpoint {
+    Endpoint { path, access, real, harmless: Some(harmless), home_only: true }
+}
+
+use Access::*;
+use Body::*;
+
+const NONE: Body = Form(&[]);
+const UNKNOWN_ID: Body = Form(&[("id", "999999999")]);
+
+/// In the order the matrix calls them: reads first, then changes, and last what ends a
+/// caller's membership or session.
+pub const ENDPOINTS: &[Endpoint] = &[
+    ep("session/current", Public, NONE),
+    ep("invitation/show", Public, Form(&[("token", "not-a-real-token")])),
+    ep("partners/preview", SignedIn, Form(&[("token", "{partner_link}")])),
+    ep("me/profile", SignedIn, NONE),
+    ep("me/sessions", SignedIn, NONE),
+    ep("accounts/details", Member, NONE),
+    ep("dashboard/summary", Member, NONE),
+    ep("users/list", Any(USERS_VIEW), Json(r#"{"query":{"filter":{"name":"","email":"","status":null,"role":null},"sort":"Name","descending":false,"page":0}}"#)),
+    ep("users/get", Any(USERS_VIEW), Form(&[("id", "{vic}")])),
+    ep("invitations/list", Any(USERS_VIEW), NONE),
+    ep("roles/list", Any(USERS_VIEW | ROLES_MANAGE), NONE),
+    ep("audit/list", Any(AUDIT_VIEW), Json(r#"{"filter":{}}"#)),
+    ep("/audit/export.csv", Any(AUDIT_VIEW), Get("/audit/export.csv")),
+    ep("partners/list", Any(PARTNERS_VIEW), NONE),
+    ep("accounts/key", Any(ACCOUNT_MANAGE), NONE),
+    // Changes to the caller's own self.
+    guarded("auth/register", Public, Form(&[("first_name", "Eve"), ("last_name", "Doe"), ("email", "victoria@example.com"), ("login_name", "eve"), ("password", "correct horse battery"), ("locale", "en")]),
+        Form(&[("first_name", "Eve"), ("last_name", "Doe"), ("email", "not an address"), ("login_name", "eve"), ("password", "x"), ("locale", "en")])),
+    ep("auth/login", Public, Form(&[("identifier", "nobody-at-all"), ("password", "wrong password")])),
+    ep("auth/forgot_password", Public, Form(&[("email", "nobody@nowhere.example")])),
+    ep("auth/reset_password_with_link", Public, Form(&[("token", "not-a-real-token"), ("new_password", "a good long password")])),
+    ep("invitation/accept", Public, Form(&[("token", "not-a-real-token"), ("first_name", "Eve"), ("last_name", "Doe"), ("password", "a good long password")])),
+    ep("auth/verify_email", Public, Form(&[("token", "not-a-real-token")])),
+    ep("auth/resend_verification", SignedIn, NONE),
+    ep("auth/set_language", SignedIn, Form(&[("locale", "en")])),
+    ep("me/update_profile", SignedIn, Json(r#"{"profile":{"first_name":"Same","last_name":"Person","locale":"en","subscribe_news":false,"subscribe_alerts":true}}"#)),
+    guarded("auth/change_password", OwnUser, Form(&[("current_password", "a brand new secret"), ("new_password", "stolen and changed")]),
+        Form(&[("current_password", "not my password"), ("new_password", "stolen and changed")])),
+    guarded("me/end_session", SignedIn, Form(&[("session_id", "{session}")]), Form(&[("session_id", "999999999")])),
+    ep("partners/act_for", OwnUser, Form(&[("account_id", "{acme}")])),
+    // Changes to the customer account.
+    guarded("users/create", Any(USERS_MANAGE), Json(r#"{"form":{"first_name":"Mal","last_name":"Ory","login_name":"mallory","email":"mallory@example.com","locale":"en","subscribe_news":false,"subscribe_alerts":false,"role_ids":[],"password":"a good long password"},"delivery":"Password"}"#),
+        Json(r#"{"form":{"first_name":"Mal","last_name":"Ory","login_name":"mallory","email":"not an address","locale":"en","subscribe_news":false,"subscribe_alerts":false,"role_ids":[],"password":""},"delivery":"Password"}"#)),
+    guarded("users/update", Any(USERS_MANAGE), Json(r#"{"id":{vic},"form":{"first_name":"Hacked","last_name":"Hacked","login_name":"victoria","email":"victoria@example.com","locale":"en","subscribe_news":false,"subscribe_alerts":false,"role_ids":[{admin_role}],"password":""}}"#),
+        Json(r#"{"id":999999999,"form":{"first_name":"Hacked","last_name":"Hacked","login_name":"nobody","email":"nobody@example.com","locale":"en","subscribe_news":false,"subscribe_alerts":false,"role_ids":[],"password":""}}"#)),
+    guarded("users/reset_password", Any(USERS_MANAGE), Form(&[("id", "{vic}")]), UNKNOWN_ID),
+    guarded("users/bulk", Any(USERS_MANAGE), Json(r#"{"action":"Delete","selection":{"Users":[{vic}]}}"#), Json(r#"{"action":"Lock","selection":{"Users":[999999999]}}"#)),
+    guarded("users/make_primary", Any(USERS_MANAGE), Form(&[("id", "{vic}")]), UNKNOWN_ID),
+    guarded("invitations/resend", Any(USERS_MANAGE), Form(&[("id", "{ivy}")]), UNKNOWN_ID),
+    guarded("invitations/cancel", Any(USERS_MANAGE), Form(&[("id", "{ivy}")]), UNKNOWN_ID),
+    guarded("roles/save", Any(ROLES_MANAGE), Json(r#"{"id":{role},"form":{"name":"Owned","description":"","permissions":["UsersView","UsersManage","RolesManage","AccountManage","PartnersView","PartnersManage","PartnersDelegate","AuditView"]}}"#),
+        Json(r#"{"id":999999999,"form":{"name":"Owned","description":"","permissions":[]}}"#)),
+    guarded("roles/delete", Any(ROLES_MANAGE), Form(&[("id", "{role}")]), UNKNOWN_ID),
+    guarded("accounts/update_details", Any(ACCOUNT_MANAGE), Form(&[("name", "Owned"), ("contact_email", "evil@example.com"), ("default_locale", "en")]),
+        Form(&[("name", ""), ("contact_email", "not an address"), ("default_locale", "xx")])),
+    ep("accounts/regenerate_key", Any(ACCOUNT_MANAGE), NONE),
+    guarded("partners/invite", Any(PARTNERS_MANAGE), Form(&[("partner_id", "{other_partner_id}")]), Form(&[("partner_id", "not a partner id")])),
+    guarded("partners/respond", Any(PARTNERS_MANAGE), Form(&[("link_id", "{link}"), ("accept", "false")]), Form(&[("link_id", "999999999"), ("accept", "false")])),
+    ep("partners/create_link", Any(PARTNERS_MANAGE), NONE),
+    guarded("partners/confirm", Any(PARTNERS_MANAGE), Form(&[("token", "{partner_link}")]), Form(&[("token", "not-a-real-token")])),
+    guarded("partners/grant", Any(PARTNERS_DELEGATE), Form(&[("link_id", "{link}"), ("user_id", "{staff}"), ("role_id", "{admin_role}")]),
+        Form(&[("link_id", "999999999"), ("user_id", "999999999"), ("role_id", "999999999")])),
+    guarded("partners/revoke_grant", Any(PARTNERS_DELEGATE | PARTNERS_MANAGE), Form(&[("grant_id", "{grant}")]), Form(&[("grant_id", "999999999")])),
+    guarded("partners/revoke", Any(PARTNERS_MANAGE), Form(&[("link_id", "{link}")]), Form(&[("link_id", "999999999")])),
+    // Membership, then the session itself.
+    home("accounts/create", SignedIn, Form(&[("account_name", "Shadow corp")]), Form(&[("account_name", "")])),
+    home("accounts/join", SignedIn, Form(&[("account_key", "{key}")]), Form(&[("account_key", "not a key")])),
+    home("accounts/close", Member, NONE, NONE),
+    home("accounts/leave", Member, NONE, NONE),
+    ep("me/end_other_sessions", SignedIn, NONE),
+    ep("auth/logout", OwnUser, NONE),
+];
