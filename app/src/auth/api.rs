@@ -77,6 +77,8 @@ fn non_empty(text: &str) -> Result<&str, Problem> {
     match text.len() {
         0 => Err(Problem::Required),
         n if n > Email::MAX_LEN => Err(Problem::TooLong),
+        // No login name or address holds one, and PostgreSQL refuses NUL in text.
+        _ if text.chars().any(char::is_control) => Err(Problem::ControlCharacters),
         _ => Ok(text),
     }
 }
