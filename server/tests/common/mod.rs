@@ -151,7 +151,7 @@ impl TestApp {
 }
 
 /// `postgres://u@h:p/test` → `postgres://u@h:p/<name>`.
-fn with_database(server_url: &str, name: &str) -> String {
+pub fn with_database(server_url: &str, name: &str) -> String {
     let (base, _) = server_url.rsplit_once('/').expect("TEST_POSTGRES_URL names a database");
     format!("{base}/{name}")
 }
