@@ -79,7 +79,7 @@ pub struct Config {
     #[arg(long, env = "PORTICO_PARTNER_INVITATION_DAYS", default_value_t = 14, global = true)]
     pub partner_invitation_days: u32,
 
-    /// Bearer token Prometheus presents to read `/metrics`. Without it, `/metrics` is off.
+    /// Bearer token Prometheus presents to read `/metrics`. Without it (or empty), `/metrics` is off.
     #[arg(long, env = "PORTICO_METRICS_TOKEN", global = true, hide_env_values = true)]
     pub metrics_token: Option<String>,
 

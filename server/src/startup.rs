@@ -30,7 +30,7 @@ impl Application {
         if let Some(smtp) = &config.smtp_url {
             state = state.with_transport(Transport::smtp(smtp)?);
         }
-        let router = router(state.clone(), leptos_options, config.public_url.clone(), config.metrics_token.clone());
+        let router = router(state.clone(), leptos_options, config.public_url.clone(), config.metrics_token.clone().filter(|token| !token.is_empty()));
         let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         Ok(Self { listener, router, state, mail_from })
     }

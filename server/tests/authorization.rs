@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::catalogue::{Access, Body, ENDPOINTS, Endpoint};
+use common::catalogue::{Access, Body, ENDPOINTS, Endpoint, fill};
 use common::{Answer, Backend, TestApp, create, new_client, register_args, role_id, signed_in, spawn_app};
 use reqwest::Client;
 use serde_json::{Value, json};
@@ -216,10 +216,6 @@ async fn build_world(app: &TestApp) -> World {
         ("partner_link", partner_link),
     ]);
     World { personas, values, acme: acme_id, secrets: vec!["victoria".into(), "Helpdesk".into(), key] }
-}
-
-fn fill(text: &str, values: &BTreeMap<&'static str, String>) -> String {
-    values.iter().fold(text.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
 }
 
 async fn call(app: &TestApp, client: &Client, endpoint: &Endpoint, body: Body, values: &BTreeMap<&'static str, String>) -> Answer {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::catalogue::{Body, ENDPOINTS, Endpoint};
+use common::catalogue::{self, Body, ENDPOINTS, Endpoint};
 use common::{Answer, Backend, TestApp, create, spawn_app};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -55,7 +55,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
 
 /// Each variant of one endpoint's arguments with one value replaced, dropped or added.
 fn variants(endpoint: &Endpoint, values: &BTreeMap<&str, String>) -> Vec<Request> {
-    let fill = |text: &str| values.iter().fold(text.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value));
+    let fill = |text: &str| catalogue::fill(text, values);
     let mut out = Vec::new();
     match endpoint.real {
         Body::Form(args) => {

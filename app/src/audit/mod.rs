@@ -160,6 +160,7 @@ pub async fn list_audit_events(filter: AuditFilter) -> Result<AuditEntries, AppE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn filters_parse_days_into_a_half_open_range() {
@@ -180,5 +181,29 @@ mod tests {
     fn terms_are_compared_in_lower_case() {
         let filter = AuditFilter { actor: " Jane ".into(), ..Default::default() };
         assert_eq!(filter.parse().unwrap().actor.as_deref(), Some("jane"));
+    }
+
+    proptest! {
+        /// Whatever arrives, the filter is refused field by field or comes out bounded and clean.
+        #[test]
+        fn any_filter_parses_into_bounded_terms_or_names_its_fields(
+            actor in "\\PC{0,120}|.{0,5}", target in "\\PC{0,120}", action in ".{0,20}",
+            from in "[0-9-]{0,12}|\\PC{0,12}", to in "[0-9-]{0,12}", page in any::<i64>(),
+        ) {
+            let filter = AuditFilter { actor, action, target, from, to, page };
+            match filter.parse() {
+                Ok(parsed) => {
+                    for term in [&parsed.actor, &parsed.target].into_iter().flatten() {
+                        prop_assert!(term.chars().count() <= MAX_TERM_CHARS);
+                        prop_assert!(!term.chars().any(char::is_control));
+                    }
+                    prop_assert!((0..=100_000).contains(&parsed.page));
+                }
+                Err(error) => {
+                    let named = ["actor", "action", "target", "from", "to"].iter().any(|field| error.problem_for(field).is_some());
+                    prop_assert!(named, "{:?}", error);
+                }
+            }
+        }
     }
 }

@@ -52,6 +52,7 @@ impl std::fmt::Display for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn the_domain_is_lowercased_and_the_local_part_kept() {
@@ -74,5 +75,17 @@ mod tests {
         }
         assert_eq!(Email::parse("   "), Err(Problem::Required));
         assert_eq!(Email::parse(&format!("{}@example.com", "a".repeat(250))), Err(Problem::TooLong));
+    }
+
+    proptest! {
+        /// Canonical form is a fixed point: parsing a parsed address changes nothing.
+        #[test]
+        fn a_parsed_address_parses_again_to_itself(input in "[A-Za-z0-9.+_-]{1,20}@[A-Za-z0-9-]{1,12}\\.[A-Za-z]{2,6}|\\PC{0,40}") {
+            if let Ok(email) = Email::parse(&input) {
+                prop_assert_eq!(Email::parse(email.as_str()).unwrap(), email.clone());
+                prop_assert!(email.as_str().len() <= Email::MAX_LEN);
+                prop_assert!(!email.as_str().chars().any(char::is_control));
+            }
+        }
     }
 }

@@ -59,6 +59,7 @@ impl std::fmt::Debug for Password {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn debug_output_never_shows_the_password() {
@@ -82,5 +83,17 @@ mod tests {
         assert!(Password::attempt("short").is_ok());
         assert_eq!(Password::attempt("").unwrap_err(), Problem::Required);
         assert_eq!(Password::attempt(&"x".repeat(300)).unwrap_err(), Problem::PasswordTooLong);
+    }
+
+    proptest! {
+        /// A password the policy accepts can always be typed again to sign in, and the bounds hold.
+        #[test]
+        fn a_chosen_password_is_a_valid_attempt(input in "\\PC{0,300}") {
+            if let Ok(chosen) = Password::choose(&input, &["janedoe"]) {
+                prop_assert!(Password::attempt(chosen.expose()).is_ok());
+                let count = input.chars().count();
+                prop_assert!((Password::MIN_CHARS..=Password::MAX_CHARS).contains(&count));
+            }
+        }
     }
 }

@@ -170,6 +170,7 @@ fn encode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::collections::HashMap;
 
     fn parse(query: &str) -> UserQuery {
@@ -218,5 +219,37 @@ mod tests {
     fn defaults_make_an_empty_query_string_and_garbage_is_ignored() {
         assert_eq!(UserQuery::default().to_query_string(), "");
         assert_eq!(parse("sort=evil&page=-3&role=x&status=nope"), UserQuery::default());
+    }
+
+    fn any_query() -> impl Strategy<Value = UserQuery> {
+        let term = || "\\PC{0,20}";
+        (
+            (term(), term(), term(), term()),
+            proptest::option::of(any::<i64>()),
+            proptest::option::of(proptest::sample::select(UserStatus::ALL.to_vec())),
+            proptest::sample::select(SortColumn::ALL.to_vec()),
+            any::<bool>(),
+            0..=1_000_000_i64,
+        )
+            .prop_map(|((first_name, last_name, login_name, email), role, status, sort, descending, page)| UserQuery {
+                filter: UserFilter { first_name, last_name, login_name, email, role, status },
+                sort,
+                descending,
+                page,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_survives_the_round_trip_through_the_url(query in any_query()) {
+            prop_assert_eq!(parse(&query.to_query_string()), query);
+        }
+
+        #[test]
+        fn any_parameters_give_a_query_with_a_bounded_page(values in proptest::collection::vec("\\PC{0,12}", 10)) {
+            let keys = ["first_name", "last_name", "login_name", "email", "role", "status", "sort", "desc", "page", "x"];
+            let query = UserQuery::from_params(|key| keys.iter().position(|k| *k == key).map(|i| values[i].clone()));
+            prop_assert!((0..=1_000_000).contains(&query.page));
+        }
     }
 }

@@ -63,6 +63,7 @@ const fn home(path: &'static str, access: Access, real: Body, harmless: Body) ->
     Endpoint { path, access, real, harmless: Some(harmless), home_only: true }
 }
 
+use std::collections::BTreeMap;
 use Access::*;
 use Body::*;
 
@@ -134,3 +135,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("me/end_other_sessions", SignedIn, NONE),
     ep("auth/logout", OwnUser, NONE),
 ];
+
+/// `text` with each `{name}` replaced by its value.
+pub fn fill(text: &str, values: &BTreeMap<&str, String>) -> String {
+    values.iter().fold(text.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+}
