@@ -3,8 +3,9 @@
 #   ./portico.sh run    install what is missing, build (release), serve on SQLite
 #   ./portico.sh test   every test: Rust on SQLite (and PostgreSQL when TEST_POSTGRES_URL is
 #                       set), then Playwright in Chromium against a fresh release server
-#   ./portico.sh bench  users list and bulk-action timings (SPEC P2/P3) on SQLite, and on
-#                       PostgreSQL when TEST_POSTGRES_URL is set; not part of `test`
+#   ./portico.sh bench  every budget (SPEC P1-P5), S4 login timing and a soak, against a fresh
+#                       release server on 127.0.0.1:3100 and in-process (P2/P3 also on PostgreSQL
+#                       when TEST_POSTGRES_URL is set); ends with one table; not part of `test`
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,7 +19,7 @@ say() { printf '\033[1;34m[portico]\033[0m %s\n' "$*"; }
 build() {
   ./scripts/setup.sh
   say "building (release)"
-  cargo leptos build --release
+  cargo leptos build --release --precompress
 }
 
 run() {
@@ -62,19 +63,124 @@ end_to_end() {
     say "Playwright failed; server log: $log"; tail -n 40 "$log"; return 1; }
 }
 
-# Extra arguments go to the bench program, e.g. `./portico.sh bench --users 100000`.
+BENCH_ADDR=${PORTICO_BENCH_ADDR:-127.0.0.1:3100}
+BENCH_DIR=$PWD/target/bench            # results.tsv, p1.json, the server's log
+BENCH_DATA=target/bench-server         # the bench server's SQLite database, fresh each run
+BENCH_LOGIN=benchadmin
+BENCH_FAILED=0
+
+# Extra arguments: --soak-secs, --storm-secs, --storm-clients, --capacity-secs and
+# --timing-samples (each with a value) go to the load bench (server/benches/load.rs); the
+# others to the users bench (server/benches/users.rs), e.g. `./portico.sh bench --users 100000`.
 bench() {
-  say "users benchmark (SPEC P2, P3) on SQLite"
-  cargo bench -p server --bench users -- --backend sqlite "$@"
+  local load_args=() users_args=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --soak-secs|--storm-secs|--storm-clients|--capacity-secs|--timing-samples) load_args+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
+      --soak-secs=*|--storm-secs=*|--storm-clients=*|--capacity-secs=*|--timing-samples=*) load_args+=("$1"); shift ;;
+      *) users_args+=("$1"); shift ;;
+    esac
+  done
+  build
+  say "building the bench programs"
+  cargo bench -p server --no-run
+  rm -rf "$BENCH_DIR" "$BENCH_DATA" && mkdir -p "$BENCH_DIR" "$BENCH_DATA"
+  printf 'budget\tmeasured\tlimit\tpass/MISS\n' >"$BENCH_DIR/results.tsv"
+  # The password the bench administrator chooses (read by the load bench and the P1 spec).
+  export PORTICO_BENCH_PASSWORD="bench secret $(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+  bench_server_start
+  bench_part "bench account" bench_account
+  bench_part "P1 first load" bench_first_load
+  bench_part "P4/P5/S4/soak load bench" bench_load "${load_args[@]}"
+  bench_server_stop
+  bench_part "users bench (SQLite)" bench_users sqlite "${users_args[@]}"
   if [ -n "${TEST_POSTGRES_URL:-}" ]; then
-    say "users benchmark on PostgreSQL"
-    cargo bench -p server --bench users -- --backend postgres "$@"
+    bench_part "users bench (PostgreSQL)" bench_users postgres "${users_args[@]}"
   fi
+  say "results (also in ${BENCH_DIR#$PWD/}/results.tsv)"
+  column -t -s $'\t' "$BENCH_DIR/results.tsv"
+  [ "$BENCH_FAILED" = 0 ] || { say "a part of the benchmark failed (see above)"; return 1; }
+}
+
+# Runs one part; if it fails, the table says so and the other parts still run.
+bench_part() {
+  local name=$1; shift
+  "$@" && return 0
+  BENCH_FAILED=1
+  printf '%s\tfailed (see the output above)\t-\tMISS\n' "$name" >>"$BENCH_DIR/results.tsv"
+}
+
+# A fresh release server on its own port and database; the throttle's limits are high so the
+# timing samples and the storm are not refused (S4 itself is proven by tests/brute_force.rs).
+bench_server_start() {
+  if (exec 3<>"/dev/tcp/${BENCH_ADDR%:*}/${BENCH_ADDR##*:}") 2>/dev/null; then
+    say "$BENCH_ADDR is already in use; stop what listens there or set PORTICO_BENCH_ADDR"; return 1
+  fi
+  say "release server for the benchmark on $BENCH_ADDR (log: ${BENCH_DIR#$PWD/}/server.log)"
+  env -u DATABASE_URL -u PORTICO_SMTP_URL PORTICO_DATA_DIR=$BENCH_DATA LEPTOS_SITE_ADDR=$BENCH_ADDR \
+    PORTICO_LOGIN_MAX_FAILURES=1000000 PORTICO_LOGIN_MAX_FAILURES_PER_IP=1000000 \
+    target/release/server serve >"$BENCH_DIR/server.log" 2>&1 &
+  BENCH_SERVER=$!
+  trap bench_server_stop EXIT
+  local tries=0
+  until curl -fsS "http://$BENCH_ADDR/readyz" >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    if [ $tries -gt 240 ] || ! kill -0 "$BENCH_SERVER" 2>/dev/null; then
+      say "the bench server did not start:"; tail -n 20 "$BENCH_DIR/server.log"; return 1
+    fi
+    sleep 0.25
+  done
+  sleep 1
+  local rss
+  rss=$(awk '/^VmRSS:/ { printf "%.1f MB", $2 * 1024 / 1e6 }' "/proc/$BENCH_SERVER/status")
+  say "server memory right after start-up: $rss"
+  printf 'P5 server memory right after start-up (no request yet)\t%s\tsee the idle row\tinfo\n' "$rss" >>"$BENCH_DIR/results.tsv"
+}
+
+bench_server_stop() {
+  [ -n "${BENCH_SERVER:-}" ] || return 0
+  kill "$BENCH_SERVER" 2>/dev/null || true
+  wait "$BENCH_SERVER" 2>/dev/null || true
+  BENCH_SERVER=
+}
+
+# The administrator of a new account signs in with the printed temporary password and chooses
+# the password the benchmark uses.
+bench_account() {
+  local out temp jar=$BENCH_DIR/cookies url=http://$BENCH_ADDR/api
+  out=$(env -u DATABASE_URL PORTICO_DATA_DIR=$BENCH_DATA target/release/server create-account \
+    --account-name "Bench company" --first-name Bench --last-name Admin \
+    --email benchadmin@bench.example --login-name "$BENCH_LOGIN")
+  temp=$(printf '%s\n' "$out" | sed -n 's/.* with the temporary password \([^ ]*\)$/\1/p')
+  [ -n "$temp" ] || { say "create-account printed no temporary password: $out"; return 1; }
+  curl -fsS -c "$jar" -b "$jar" --data-urlencode "identifier=$BENCH_LOGIN" --data-urlencode "password=$temp" \
+    "$url/auth/login" >/dev/null
+  curl -fsS -c "$jar" -b "$jar" --data-urlencode "current_password=$temp" \
+    --data-urlencode "new_password=$PORTICO_BENCH_PASSWORD" "$url/auth/change_password" >/dev/null
+}
+
+# P1 in Chromium: end2end/bench/first-load.spec.ts, outside the normal Playwright suite.
+bench_first_load() {
+  say "P1: first load of the users page in Chromium (cold cache)"
+  (cd end2end && BASE_URL="http://$BENCH_ADDR" BENCH_LOGIN=$BENCH_LOGIN BENCH_PASSWORD=$PORTICO_BENCH_PASSWORD \
+    BENCH_RESULTS="$BENCH_DIR/results.tsv" npx playwright test --config bench/playwright.config.ts)
+}
+
+bench_load() {
+  say "P4 login storm, P5 idle memory, S4 login timing and soak over HTTP (server pid $BENCH_SERVER)"
+  cargo bench -p server --bench load -- --url "http://$BENCH_ADDR" --pid "$BENCH_SERVER" \
+    --login "$BENCH_LOGIN" --results "$BENCH_DIR/results.tsv" "$@"
+}
+
+bench_users() {
+  local backend=$1; shift
+  say "users benchmark (SPEC P2, P3, P5 session check) on $backend"
+  cargo bench -p server --bench users -- --backend "$backend" --results "$BENCH_DIR/results.tsv" "$@"
 }
 
 case "${1:-}" in
   run) run ;;
   test) build; rust_tests; end_to_end; say "all tests passed" ;;
   bench) shift; bench "$@" ;;
-  *) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

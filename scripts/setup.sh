@@ -46,7 +46,8 @@ if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ]
   say "installing npm build tools"
   npm install --no-audit --no-fund
 fi
-if [ ! -d end2end/node_modules/@playwright/test ]; then
-  say "installing Playwright"
+# Again whenever the lock file changed since the last install (npm keeps a copy in node_modules).
+if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  say "installing Playwright and axe-core"
   (cd end2end && npm ci --no-audit --no-fund)
 fi

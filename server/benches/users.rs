@@ -1,12 +1,15 @@
 //! SPEC P2 and P3 measured at the server, in-process (service functions, no HTTP):
 //! - P2: the users list (one page AND the total count) over one account of `--users` users;
-//! - P3: bulk force logout, then bulk delete, of `--bulk` users who each have a session.
+//! - P3: bulk force logout, then bulk delete, of `--bulk` users who each have a session;
+//! - P5: the session check (`sessions::resolve`, what the guard runs on every request) while
+//!   the `--bulk` sessions and the list's million users are in the database.
 //!
 //!   cargo bench -p server --bench users -- [--backend sqlite|postgres] [--users N] [--bulk N]
 //!
 //! SQLite: a fresh file under target/bench-data/ (kept afterwards, to look at query plans).
 //! PostgreSQL: a fresh database `portico_bench_<random>` on the server of TEST_POSTGRES_URL,
-//! dropped at the end unless `--keep`.
+//! dropped at the end unless `--keep`. `--results <file.tsv>` appends one summary row per
+//! budget (what `./portico.sh bench` prints as its final table).
 
 use app::{
     domain::UserId,
@@ -51,6 +54,12 @@ struct Args {
     /// Keep the PostgreSQL database afterwards (its URL is printed).
     #[arg(long)]
     keep: bool,
+    /// Timed session checks (P5), after `sessions / 20` warm-up ones.
+    #[arg(long, default_value_t = 2000)]
+    sessions: usize,
+    /// Append one row per budget (budget, measured, limit, verdict) to this tab-separated file.
+    #[arg(long)]
+    results: Option<PathBuf>,
     /// Passed by `cargo bench` to every bench binary; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -65,6 +74,7 @@ enum BackendArg {
 const P2_P50: Duration = Duration::from_millis(10);
 const P2_P99: Duration = Duration::from_millis(50);
 const P3_BUDGET: Duration = Duration::from_secs(1);
+const P5_SESSION_CHECK: Duration = Duration::from_micros(200);
 /// Users inserted per statement and transaction while seeding.
 const BATCH: i64 = 50_000;
 /// The rare last name of the selective case, and the term that finds it.
@@ -181,10 +191,12 @@ async fn bench(args: &Args, url: &str) -> Result {
     let state = AppState::new(db, Settings::default());
     let actor = sign_in(&state, &mut conn, admin).await?;
     let bulk_actor = sign_in(&state, &mut conn, bulk_admin).await?;
+    let token = sessions::start(&mut conn, UserId(admin), &ClientInfo::default(), &state.settings, now()).await?;
     drop(conn);
 
     p2(&state, &actor, args).await?;
-    p3(&state, &bulk_actor, bulk_account, args.bulk).await?;
+    p5(&state, &token, args).await?;
+    p3(&state, &bulk_actor, bulk_account, args).await?;
     state.db.pool.close().await;
     println!("\nend: {}", load());
     Ok(())
@@ -322,6 +334,7 @@ async fn p2(state: &AppState, actor: &Actor, args: &Args) -> Result {
         "case", "total", "rows", "calls", "p50 ms", "p99 ms"
     );
     let cap = Duration::from_secs(args.max_secs);
+    let (mut worst_p50, mut worst_p99) = ((Duration::ZERO, String::new()), (Duration::ZERO, String::new()));
     for (name, query) in cases {
         let query = query.bounded();
         let mut times = Vec::with_capacity(args.runs);
@@ -346,6 +359,67 @@ async fn p2(state: &AppState, actor: &Actor, args: &Args) -> Result {
         if args.explain && verdict == "MISS" {
             explain(state, actor, &query).await?;
         }
+        if p50 > worst_p50.0 {
+            worst_p50 = (p50, name.clone());
+        }
+        if p99 > worst_p99.0 {
+            worst_p99 = (p99, name);
+        }
+    }
+    let backend = state.db.backend;
+    for (label, (worst, case), budget) in [("p50", worst_p50, P2_P50), ("p99", worst_p99, P2_P99)] {
+        record(
+            args,
+            &format!("P2 users list {label}, worst of 8 cases ({backend:?}, {} users)", args.users),
+            &format!("{:.2} ms ({case})", ms(worst)),
+            &format!("<= {} ms", budget.as_millis()),
+            worst <= budget,
+        );
+    }
+    Ok(())
+}
+
+/// Appends a row to `--results`, if given.
+fn record(args: &Args, budget: &str, measured: &str, limit: &str, pass: bool) {
+    let Some(path) = &args.results else { return };
+    let line = format!("{budget}\t{measured}\t{limit}\t{}\n", if pass { "pass" } else { "MISS" });
+    let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| {
+        use std::io::Write;
+        f.write_all(line.as_bytes())
+    });
+    if let Err(error) = written {
+        eprintln!("cannot append to {}: {error}", path.display());
+    }
+}
+
+/// P5: `sessions::resolve` of one administrator's token, as the guard runs it on every request,
+/// while the other sessions (one per bulk user) and the million users are in the tables.
+async fn p5(state: &AppState, token: &str, args: &Args) -> Result {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(&state.db.pool).await?;
+    let warmup = (args.sessions / 20).max(1);
+    println!("\nP5 session check: sessions::resolve of one token among {count} sessions, {} timed calls after {warmup} warm-up calls", args.sessions);
+    let mut times = Vec::with_capacity(args.sessions);
+    for run in 0..warmup + args.sessions {
+        let started = Instant::now();
+        let actor = sessions::resolve(&state.db, token, &state.settings, now()).await?;
+        let elapsed = started.elapsed();
+        assert!(actor.is_some_and(|a| a.permissions != Default::default()), "the session resolves with its permissions");
+        if run >= warmup {
+            times.push(elapsed);
+        }
+    }
+    times.sort();
+    let (p50, p99) = (percentile(&times, 50), percentile(&times, 99));
+    println!("{:<38} {:>9.3} {:>9.3}  budget <= 0.2 ms", "resolve p50 / p99 ms", ms(p50), ms(p99));
+    let backend = state.db.backend;
+    for (label, value) in [("p50", p50), ("p99", p99)] {
+        record(
+            args,
+            &format!("P5 session check {label} ({backend:?}, {count} sessions, {} users)", args.users + args.bulk),
+            &format!("{:.3} ms", ms(value)),
+            "<= 0.2 ms",
+            value <= P5_SESSION_CHECK,
+        );
     }
     Ok(())
 }
@@ -409,7 +483,8 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-async fn p3(state: &AppState, actor: &Actor, account: i64, bulk: i64) -> Result {
+async fn p3(state: &AppState, actor: &Actor, account: i64, args: &Args) -> Result {
+    let bulk = args.bulk;
     println!("\nP3 bulk actions over all {bulk} users of one account (each with a session), one call each");
     println!("{:<38} {:>9} {:>9}  budget <= 1000 ms", "action", "done", "ms");
     let everyone = Selection::Matching(UserFilter::default());
@@ -428,6 +503,13 @@ async fn p3(state: &AppState, actor: &Actor, account: i64, bulk: i64) -> Result 
         assert_eq!(left, 0, "{action:?} leaves no session of the targets");
         let verdict = if elapsed <= P3_BUDGET { "ok" } else { "MISS" };
         println!("{:<38} {:>9} {:>9.1}  {verdict}", format!("{action:?}"), outcome.done, ms(elapsed));
+        record(
+            args,
+            &format!("P3 bulk {action:?} of {bulk} users ({:?}, one transaction)", state.db.backend),
+            &format!("{:.1} ms", ms(elapsed)),
+            &format!("<= {} ms", P3_BUDGET.as_millis()),
+            elapsed <= P3_BUDGET,
+        );
     }
     let remaining: i64 = sqlx::query_scalar(&users_sql).fetch_one(&state.db.pool).await?;
     assert_eq!(remaining, 1, "only the administrator remains");

@@ -44,7 +44,7 @@ fn CreateAccountForm() -> impl IntoView {
                 </TextField>
                 <SubmitButton pending=create.pending()>{t!(i18n, account.create_submit)}</SubmitButton>
             </ActionForm>
-            <div class="my-8 flex items-center gap-3 text-xs uppercase tracking-wide text-slate-400">
+            <div class="my-8 flex items-center gap-3 text-xs uppercase tracking-wide text-slate-500">
                 <span class="h-px flex-1 bg-slate-200"></span>{t!(i18n, account.or)}<span class="h-px flex-1 bg-slate-200"></span>
             </div>
             <h2 class="mb-2 text-lg font-semibold text-slate-900">{t!(i18n, account.join_title)}</h2>
