@@ -17,12 +17,14 @@
 //! PORTICO_LOGIN_MAX_FAILURES_PER_IP), or the timing samples get throttled. `./portico.sh bench`
 //! starts such a server and runs this.
 
+mod common;
+
 use app::{domain::Password, ssr::passwords::PasswordHasher};
 use clap::Parser;
+use common::{machine_load, ms, percentile, verdict};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::{
-    io::Write as _,
     path::PathBuf,
     sync::{
         Arc, Mutex,
@@ -105,7 +107,7 @@ async fn main() -> Result {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let storm_clients = args.storm_clients.unwrap_or(4 * cores).max(1);
     let bench = Bench { args: args.clone(), url: args.url.trim_end_matches('/').to_owned() };
-    println!("Portico load benchmark against {} (pid {:?}); {}", bench.url, args.pid, load());
+    println!("Portico load benchmark against {} (pid {:?}); {}", bench.url, args.pid, machine_load());
 
     let admin = new_client();
     bench.expect_ok(&admin, "auth/login", &[("identifier", &args.login), ("password", &args.password)]).await?;
@@ -136,38 +138,12 @@ async fn main() -> Result {
     if args.soak_secs > 0 {
         bench.soak(&admin, &users).await?;
     }
-    println!("\nend: {}", load());
+    println!("\nend: {}", machine_load());
     Ok(())
-}
-
-/// Other work on the machine skews timings: say how busy it was.
-fn load() -> String {
-    let average = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    format!(
-        "load average {} on {} cores",
-        average.split(' ').take(3).collect::<Vec<_>>().join(" "),
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    )
 }
 
 fn new_client() -> Client {
     Client::builder().cookie_store(true).timeout(Duration::from_secs(60)).build().expect("HTTP client")
-}
-
-/// Nearest-rank percentile of sorted samples.
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[(sorted.len() * p).div_ceil(100).max(1) - 1]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn verdict(pass: bool) -> &'static str {
-    if pass { "pass" } else { "MISS" }
 }
 
 /// A user this bench created and signed in once (their password is USER_PASSWORD).
@@ -242,12 +218,7 @@ impl Bench {
     }
 
     fn record(&self, budget: &str, measured: &str, limit: &str, verdict: &str) {
-        let Some(path) = &self.args.results else { return };
-        let line = format!("{budget}\t{measured}\t{limit}\t{verdict}\n");
-        let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| f.write_all(line.as_bytes()));
-        if let Err(error) = written {
-            eprintln!("cannot append to {}: {error}", path.display());
-        }
+        common::record(self.args.results.as_deref(), budget, measured, limit, verdict);
     }
 
     /// P5: a few pages and server-function calls, then `--idle-secs` without a request.

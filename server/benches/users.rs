@@ -11,6 +11,8 @@
 //! dropped at the end unless `--keep`. `--results <file.tsv>` appends one summary row per
 //! budget (what `./portico.sh bench` prints as its final table).
 
+mod common;
+
 use app::{
     domain::UserId,
     ssr::{
@@ -22,6 +24,7 @@ use app::{
     },
     users::{BulkAction, PAGE_SIZE, Selection, UserFilter, UserQuery, UserStatus},
 };
+use common::{machine_load, ms, percentile, verdict};
 use clap::{Parser, ValueEnum};
 use sqlx::{AnyConnection, Connection, Executor, PgConnection};
 use std::{
@@ -156,7 +159,7 @@ async fn bench(args: &Args, url: &str) -> Result {
     let backend = db.backend;
     println!(
         "Portico users benchmark: {backend:?}, {} users in the listed account, {} in the bulk account; {}",
-        args.users, args.bulk, load()
+        args.users, args.bulk, machine_load()
     );
 
     // Seeding, on one connection (the name tables are temporary, per connection).
@@ -198,15 +201,8 @@ async fn bench(args: &Args, url: &str) -> Result {
     p5(&state, &token, args).await?;
     p3(&state, &bulk_actor, bulk_account, args).await?;
     state.db.pool.close().await;
-    println!("\nend: {}", load());
+    println!("\nend: {}", machine_load());
     Ok(())
-}
-
-/// Other work on the machine skews timings: say how busy it was.
-fn load() -> String {
-    let average = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    format!("load average {} on {} cores", average.split(' ').take(3).collect::<Vec<_>>().join(" "),
-        std::thread::available_parallelism().map_or(0, |n| n.get()))
 }
 
 async fn create_name_tables(conn: &mut AnyConnection) -> Result {
@@ -381,15 +377,7 @@ async fn p2(state: &AppState, actor: &Actor, args: &Args) -> Result {
 
 /// Appends a row to `--results`, if given.
 fn record(args: &Args, budget: &str, measured: &str, limit: &str, pass: bool) {
-    let Some(path) = &args.results else { return };
-    let line = format!("{budget}\t{measured}\t{limit}\t{}\n", if pass { "pass" } else { "MISS" });
-    let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| {
-        use std::io::Write;
-        f.write_all(line.as_bytes())
-    });
-    if let Err(error) = written {
-        eprintln!("cannot append to {}: {error}", path.display());
-    }
+    common::record(args.results.as_deref(), budget, measured, limit, verdict(pass));
 }
 
 /// P5: `sessions::resolve` of one administrator's token, as the guard runs it on every request,
@@ -472,15 +460,6 @@ async fn explain(state: &AppState, actor: &Actor, query: &UserQuery) -> Result {
         }
     }
     Ok(())
-}
-
-/// Nearest-rank percentile of sorted samples.
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    sorted[(sorted.len() * p).div_ceil(100).max(1) - 1]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 async fn p3(state: &AppState, actor: &Actor, account: i64, args: &Args) -> Result {
