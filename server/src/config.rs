@@ -62,6 +62,11 @@ pub struct Config {
     #[arg(long, env = "PORTICO_MAILBOX_DIR", global = true)]
     pub mailbox_dir: Option<PathBuf>,
 
+    /// Hours after which a mail that could not be delivered is given up: marked failed, its
+    /// body (which may hold a temporary password or a link) erased, and a warning logged.
+    #[arg(long, env = "PORTICO_MAIL_GIVE_UP_HOURS", default_value_t = 72, global = true)]
+    pub mail_give_up_hours: u32,
+
     /// Deliver mail through this SMTP server instead of the mailbox folder, e.g.
     /// `smtp://user:password@mail.example.com:587?tls=required` or `smtps://mail.example.com`.
     #[arg(long, env = "PORTICO_SMTP_URL", global = true, hide_env_values = true)]
@@ -139,6 +144,7 @@ impl Config {
             },
             public_url: self.link_base(),
             mailbox_dir: self.mailbox_dir(),
+            mail_give_up_secs: i64::from(self.mail_give_up_hours) * 3600,
             reset_delivery: match self.reset_delivery {
                 ResetDeliveryArg::TemporaryPassword => ResetDelivery::TemporaryPassword,
                 ResetDeliveryArg::Link => ResetDelivery::Link,

@@ -14,6 +14,7 @@ pub mod passwords;
 pub mod services;
 pub mod sessions;
 pub mod state;
+pub mod sweeper;
 pub mod throttle;
 pub mod tokens;
 pub mod worker;

@@ -2,13 +2,13 @@
 //! it exists exactly when the action committed; the worker delivers due mails by SMTP when one
 //! is configured, else as `.eml` files in the mailbox folder, retrying failures with
 //! exponential backoff. Several instances may run the worker: each mail is claimed with a
-//! conditional UPDATE before it is sent.
+//! conditional UPDATE before it is sent. A mail still undelivered `give_up_secs` after it was
+//! queued is given up (S9): marked failed and its body erased, as a delivered one's is.
 
 use super::{
     Db,
     db::db_error,
     mail::{Mail, locale_of, render},
-    now,
 };
 use crate::{
     domain::{AccountId, Permission},
@@ -119,14 +119,15 @@ struct Pending {
     subject: String,
     body: String,
     attempts: i64,
+    created_at: i64,
 }
 
-/// Delivers every due mail once; returns how many were delivered.
-pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox) -> Result<usize, AppError> {
-    let now = now();
+/// Delivers every mail due at `now` (`super::now()` outside tests) once; a failure past
+/// `give_up_secs` after queueing gives the mail up. Returns how many were delivered.
+pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox, give_up_secs: i64, now: i64) -> Result<usize, AppError> {
     let due: Vec<Pending> = sqlx::query_as(
-        "SELECT id, recipient, subject, body, attempts FROM outbox
-         WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+        "SELECT id, recipient, subject, body, attempts, created_at FROM outbox
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
     )
     .bind(now)
     .bind(BATCH)
@@ -135,7 +136,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox) -> Resu
     .map_err(db_error)?;
     let mut delivered = 0;
     for mail in due {
-        let claimed = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt_at <= $3")
+        let claimed = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3")
             .bind(now + CLAIM_SECS)
             .bind(mail.id)
             .bind(now)
@@ -157,16 +158,31 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox) -> Resu
                 tracing::info!(mail_id = mail.id, to = %mail.recipient, subject = %mail.subject, via = %how, "mail delivered");
                 delivered += 1;
             }
-            Err(error) => {
-                let backoff = BACKOFF_SECS * 2_i64.pow(mail.attempts.clamp(0, 10) as u32);
-                sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3")
-                    .bind(now + backoff)
+            Err(error) if now >= mail.created_at.saturating_add(give_up_secs) => {
+                // Given up: the body (a temporary password, a link) must not wait in the database
+                // for nobody. The subject names no secret and stays, as for a delivered mail.
+                sqlx::query("UPDATE outbox SET failed_at = $1, body = '', attempts = attempts + 1, last_error = $2 WHERE id = $3")
+                    .bind(now)
                     .bind(&error)
                     .bind(mail.id)
                     .execute(&db.pool)
                     .await
                     .map_err(db_error)?;
-                tracing::warn!(mail_id = mail.id, error = %error, retry_in_secs = backoff, "mail delivery failed");
+                tracing::warn!(mail_id = mail.id, to = %mail.recipient, subject = %mail.subject, error = %error,
+                    queued_secs_ago = now - mail.created_at, "mail given up: marked failed, body erased");
+            }
+            Err(error) => {
+                let backoff = BACKOFF_SECS * 2_i64.pow(mail.attempts.clamp(0, 10) as u32);
+                // The last try is at the give-up time, not a long backoff after it.
+                let retry_at = (now + backoff).min(mail.created_at.saturating_add(give_up_secs)).max(now + 1);
+                sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3")
+                    .bind(retry_at)
+                    .bind(&error)
+                    .bind(mail.id)
+                    .execute(&db.pool)
+                    .await
+                    .map_err(db_error)?;
+                tracing::warn!(mail_id = mail.id, error = %error, retry_in_secs = retry_at - now, "mail delivery failed");
             }
         }
     }
@@ -189,12 +205,23 @@ async fn send(transport: &Transport, from: &Mailbox, mail: &Pending) -> Result<S
     }
 }
 
-/// Writes the mail as `<id>.eml`, atomically (a reader never sees half a file).
+/// Writes the mail as `<id>.eml`, atomically (a reader never sees half a file). On Unix the
+/// file is created readable by its owner only (0600), never briefly more: mails hold temporary
+/// passwords and links in clear.
 fn write_eml(mailbox: &std::path::Path, id: i64, message: &Message) -> Result<String, String> {
+    use std::io::Write;
     std::fs::create_dir_all(mailbox).map_err(|e| format!("mailbox folder: {e}"))?;
     let name = format!("{id:010}.eml");
     let partial = mailbox.join(format!(".{name}.partial"));
-    std::fs::write(&partial, message.formatted()).map_err(|e| format!("write: {e}"))?;
+    // A partial file left by a crash may have other permissions: start afresh.
+    let _ = std::fs::remove_file(&partial);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&partial).map_err(|e| format!("create: {e}"))?;
+    file.write_all(&message.formatted()).map_err(|e| format!("write: {e}"))?;
+    drop(file);
     std::fs::rename(&partial, mailbox.join(&name)).map_err(|e| format!("rename: {e}"))?;
     Ok(name)
 }

@@ -27,6 +27,9 @@ pub struct Settings {
     pub public_url: String,
     /// Folder the outbox worker writes each mail to, as an `.eml` file.
     pub mailbox_dir: PathBuf,
+    /// A mail still undelivered this long after it was queued is given up: marked failed and
+    /// its body erased (S9).
+    pub mail_give_up_secs: i64,
     pub reset_delivery: ResetDelivery,
     pub invitation_ttl_secs: i64,
     pub temporary_password_ttl_secs: i64,
@@ -50,6 +53,7 @@ impl Default for Settings {
             throttle: ThrottleSettings::default(),
             public_url: "http://127.0.0.1:3000".into(),
             mailbox_dir: PathBuf::from("data/mailbox"),
+            mail_give_up_secs: 72 * 3600,
             reset_delivery: ResetDelivery::TemporaryPassword,
             invitation_ttl_secs: 7 * 24 * 3600,
             temporary_password_ttl_secs: 24 * 3600,

@@ -100,6 +100,7 @@ pub fn test_config() -> Config {
         temporary_password_hours: 24,
         reset_link_minutes: 60,
         mailbox_dir: None,
+        mail_give_up_hours: 72,
         smtp_url: None,
         mail_from: "Portico <no-reply@portico.invalid>".into(),
         verification_hours: 48,
