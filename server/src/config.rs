@@ -1,6 +1,6 @@
 //! Configuration from flags or environment variables (`server --help` lists them all).
 
-use app::ssr::{ResetDelivery, Settings, throttle::ThrottleSettings};
+use app::ssr::{ResetDelivery, Settings, client_address, throttle::ThrottleSettings};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -91,6 +91,13 @@ pub struct Config {
     /// Log format: human-readable text or one JSON object per line.
     #[arg(long, env = "PORTICO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+
+    /// Reverse proxies (load balancers) whose `Forwarded` / `X-Forwarded-For` headers name the
+    /// client, comma-separated addresses or networks, e.g. `10.0.0.0/8,2001:db8::1`. Requests
+    /// from any other peer are that peer, headers ignored. Default: none.
+    // The full path makes clap parse the whole list as one value.
+    #[arg(long, env = "PORTICO_TRUSTED_PROXIES", value_parser = client_address::parse_trusted_proxies, default_value = "", hide_default_value = true, global = true)]
+    pub trusted_proxies: ::std::vec::Vec<client_address::IpNet>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -155,6 +162,7 @@ impl Config {
             verification_ttl_secs: i64::from(self.verification_hours) * 3600,
             partner_invitation_ttl_secs: i64::from(self.partner_invitation_days) * 86_400,
             mail_from: self.mail_from.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
         }
     }
 }

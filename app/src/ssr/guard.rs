@@ -1,7 +1,7 @@
 //! The shared authorization guard (SPEC S3). Every server function calls one of these first;
 //! each resolves the caller from the request itself, never from anything the client claims.
 
-use super::{AppState, cookies, now, sessions};
+use super::{AppState, client_address, cookies, now, sessions};
 pub use super::sessions::Actor;
 use crate::{domain::Permission, error::AppError};
 use axum::extract::ConnectInfo;
@@ -33,11 +33,14 @@ pub async fn public() -> Result<Caller, AppError> {
 
 impl Caller {
     /// The caller of a plain axum handler (downloads), where there is no Leptos context.
+    /// The client is the socket peer, or whom a trusted proxy's headers name (S8).
     pub fn from_parts(parts: &Parts, state: AppState) -> Self {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .map(|ConnectInfo(addr)| {
+                client_address::resolve(addr.ip(), &parts.headers, &state.settings.trusted_proxies).to_string()
+            })
             .unwrap_or_default();
         let user_agent = parts
             .headers

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod client_address;
 pub mod cookies;
 pub mod csp;
 pub mod db;

@@ -41,6 +41,8 @@ pub struct Settings {
     pub partner_invitation_ttl_secs: i64,
     /// The sender of every mail, e.g. `Portico <no-reply@example.com>`.
     pub mail_from: String,
+    /// Reverse proxies whose forwarding headers name the client (S8); empty: none.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Settings {
@@ -61,6 +63,7 @@ impl Default for Settings {
             verification_ttl_secs: 48 * 3600,
             partner_invitation_ttl_secs: 14 * 24 * 3600,
             mail_from: "Portico <no-reply@portico.invalid>".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -107,6 +107,7 @@ pub fn test_config() -> Config {
         partner_invitation_days: 14,
         metrics_token: Some("scrape-secret".into()),
         log_format: LogFormat::Text,
+        trusted_proxies: Vec::new(),
     }
 }
 
