@@ -55,7 +55,7 @@ end_to_end() {
     say "$ADDR is already in use; stop what listens there or set LEPTOS_SITE_ADDR"; return 1
   fi
   say "Playwright against a fresh release server on $ADDR"
-  PORTICO_DATA_DIR=$data LEPTOS_SITE_ADDR=$ADDR PORTICO_LOGIN_MAX_FAILURES_PER_IP=1000 \
+  PORTICO_DATA_DIR=$data LEPTOS_SITE_ADDR=$ADDR PORTICO_LOGIN_MAX_FAILURES_PER_IP=1000 PORTICO_REGISTRATIONS_PER_IP=1000 \
     target/release/server serve >"$log" 2>&1 &
   local server=$!
   trap "kill $server 2>/dev/null || true" EXIT
@@ -118,7 +118,7 @@ bench_server_start() {
   fi
   say "release server for the benchmark on $BENCH_ADDR (log: ${BENCH_DIR#$PWD/}/server.log)"
   env -u DATABASE_URL -u PORTICO_SMTP_URL PORTICO_DATA_DIR=$BENCH_DATA LEPTOS_SITE_ADDR=$BENCH_ADDR \
-    PORTICO_LOGIN_MAX_FAILURES=1000000 PORTICO_LOGIN_MAX_FAILURES_PER_IP=1000000 \
+    PORTICO_LOGIN_MAX_FAILURES=1000000 PORTICO_LOGIN_MAX_FAILURES_PER_IP=1000000 PORTICO_REGISTRATIONS_PER_IP=1000000 \
     target/release/server serve >"$BENCH_DIR/server.log" 2>&1 &
   BENCH_SERVER=$!
   trap bench_server_stop EXIT

@@ -5,6 +5,8 @@ use std::{error::Error, path::PathBuf};
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=Cargo.toml");
+    // The migrations are embedded by `sqlx::migrate!`: a new file must rebuild the crate.
+    println!("cargo::rerun-if-changed=migrations");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR unset")?).join("i18n");
     // interpolate_display: error messages with values are also needed as plain strings.
     let options = ParseOptions::default().interpolate_display(true);

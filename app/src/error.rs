@@ -123,6 +123,9 @@ pub enum AppError {
     RegistrationClosed,
     #[error("too many attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// Too much expensive work (password hashing) is queued; try again shortly (S8).
+    #[error("busy; retry in {retry_after_secs} s")]
+    Overloaded { retry_after_secs: u64 },
     #[error("malformed request")]
     BadRequest,
     /// Details were logged on the server under `reference`; only the reference is shown.
@@ -151,6 +154,14 @@ impl AppError {
         self.field_errors().iter().find(|e| e.field == field).map(|e| e.problem)
     }
 
+    /// Seconds a refused client should wait, for the `Retry-After` header.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } | Self::Overloaded { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     pub fn status_code(&self) -> u16 {
         match self {
             Self::Unauthenticated => 401,
@@ -163,7 +174,7 @@ impl AppError {
             Self::RateLimited { .. } => 429,
             Self::BadRequest => 400,
             Self::Internal { .. } => 500,
-            Self::Unreachable => 503,
+            Self::Unreachable | Self::Overloaded { .. } => 503,
         }
     }
 }
@@ -205,6 +216,9 @@ impl FromServerFnError for AppError {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             if let Ok(status) = http::StatusCode::from_u16(self.status_code()) {
                 response.set_status(status);
+            }
+            if let Some(secs) = self.retry_after_secs() {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
             }
         }
         JsonEncoding::encode(self).unwrap_or_default()

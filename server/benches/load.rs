@@ -620,7 +620,7 @@ async fn read(response: reqwest::Response) -> Result<(StatusCode, Value)> {
 /// P4's reference: argon2id verifications per second with the app's own hasher (its
 /// parameters, its blocking pool and its one-hash-per-core semaphore), `2 x cores` callers.
 async fn capacity(cores: usize, secs: Duration) -> Result<f64> {
-    let hasher = PasswordHasher::new();
+    let hasher = PasswordHasher::default();
     let hash = hasher.hash(Password::generated(USER_PASSWORD.into())).await?;
     let started = Instant::now();
     let one = hasher.verify(Password::generated(USER_PASSWORD.into()), Some(hash.clone())).await?;

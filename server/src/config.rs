@@ -40,6 +40,15 @@ pub struct Config {
     #[arg(long, env = "PORTICO_LOGIN_MAX_FAILURES_PER_IP", default_value_t = 50, global = true)]
     pub login_max_failures_per_ip: u32,
 
+    /// Self-registrations per client IP within an hour (each costs a hash and a mail).
+    #[arg(long, env = "PORTICO_REGISTRATIONS_PER_IP", default_value_t = 20, global = true)]
+    pub registrations_per_ip: u32,
+
+    /// Password hashes that may wait or run at once. Sign-ins and sign-ups beyond it are
+    /// answered 503 with `Retry-After` instead of queueing without bound. Default: 16 per core.
+    #[arg(long, env = "PORTICO_HASH_QUEUE", global = true)]
+    pub hash_queue: Option<u32>,
+
     /// How an administrator's password reset reaches the user: a temporary password by mail,
     /// or a single-use link by mail (for policies that forbid sending passwords).
     #[arg(long, env = "PORTICO_RESET_DELIVERY", value_enum, default_value_t = ResetDeliveryArg::TemporaryPassword, global = true)]
@@ -147,8 +156,10 @@ impl Config {
             throttle: ThrottleSettings {
                 max_failures_per_identifier: i64::from(self.login_max_failures),
                 max_failures_per_ip: i64::from(self.login_max_failures_per_ip),
+                max_registrations_per_ip: i64::from(self.registrations_per_ip),
                 ..ThrottleSettings::default()
             },
+            hash_queue_len: self.hash_queue.map_or_else(app::ssr::passwords::default_queue_len, |n| n.max(1) as usize),
             public_url: self.link_base(),
             mailbox_dir: self.mailbox_dir(),
             mail_give_up_secs: i64::from(self.mail_give_up_hours) * 3600,

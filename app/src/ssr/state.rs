@@ -23,6 +23,9 @@ pub struct Settings {
     /// Cookies carry `Secure` (set when the public URL is https).
     pub secure_cookies: bool,
     pub throttle: ThrottleSettings,
+    /// Password hashes the queue holds (running or waiting); unauthenticated work beyond it
+    /// is refused with 503 (S8).
+    pub hash_queue_len: usize,
     /// Where links in mails point, without a trailing slash.
     pub public_url: String,
     /// Folder the outbox worker writes each mail to, as an `.eml` file.
@@ -53,6 +56,7 @@ impl Default for Settings {
             session_absolute_secs: 12 * 60 * 60,
             secure_cookies: false,
             throttle: ThrottleSettings::default(),
+            hash_queue_len: super::passwords::default_queue_len(),
             public_url: "http://127.0.0.1:3000".into(),
             mailbox_dir: PathBuf::from("data/mailbox"),
             mail_give_up_secs: 72 * 3600,
@@ -80,7 +84,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: Db, settings: Settings) -> Self {
         let transport = Transport::Mailbox(settings.mailbox_dir.clone());
-        Self { db, hasher: PasswordHasher::new(), settings: Arc::new(settings), transport }
+        Self { db, hasher: PasswordHasher::new(settings.hash_queue_len), settings: Arc::new(settings), transport }
     }
 
     pub fn with_transport(mut self, transport: Transport) -> Self {

@@ -68,6 +68,7 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
             let minutes = retry_after_secs.div_ceil(60).max(1);
             td_string!(locale, errors.rate_limited, minutes).to_string()
         }
+        AppError::Overloaded { .. } => td_string!(locale, errors.overloaded).to_string(),
         AppError::BadRequest => td_string!(locale, errors.bad_request).to_string(),
         AppError::Internal { reference } => {
             td_string!(locale, errors.internal, reference = reference).to_string()

@@ -95,6 +95,8 @@ pub fn test_config() -> Config {
         session_lifetime_hours: 12,
         login_max_failures: 5,
         login_max_failures_per_ip: 50,
+        registrations_per_ip: 1000,
+        hash_queue: None,
         reset_delivery: ResetDeliveryArg::TemporaryPassword,
         invitation_days: 7,
         temporary_password_hours: 24,

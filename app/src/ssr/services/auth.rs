@@ -35,8 +35,12 @@ pub async fn register(state: &AppState, client: &ClientInfo, new: NewUser) -> Re
     if !state.settings.registration_open {
         return Err(AppError::RegistrationClosed);
     }
-    let hash = state.hasher.hash(new.password).await?;
     let now = now();
+    let admitted = state.hasher.admit_unauthenticated()?;
+    let settings = &state.settings.throttle;
+    let by_address = throttle::Limit::new(format!("register:{}", client.ip), settings.max_registrations_per_ip);
+    throttle::reserve(&state.db, &[&by_address], settings, now).await?;
+    let hash = admitted.hash(new.password).await?;
     let mut tx = state.db.begin_write().await?;
     let user_id: i64 = sqlx::query_scalar(
         "INSERT INTO users (first_name, last_name, login_name, email, password_hash, locale, created_at, last_login_at)
@@ -88,29 +92,31 @@ pub async fn login(
 ) -> Result<LoginGrant, AppError> {
     let now = now();
     let settings = &state.settings.throttle;
-    let id_key = throttle::identifier_key(identifier);
-    let ip_key = throttle::ip_key(&client.ip);
-    throttle::check(&state.db, &[&id_key, &ip_key], now).await?;
+    // A place in the hashing queue first (503 when full), then the attempt is counted against
+    // the identifier and the address before the hash: parallel guesses get no extra tries.
+    let admitted = state.hasher.admit_unauthenticated()?;
+    let by_identifier = throttle::Limit::new(throttle::identifier_key(identifier), settings.max_failures_per_identifier);
+    let by_address = throttle::Limit::new(throttle::ip_key(&client.ip), settings.max_failures_per_ip);
+    throttle::reserve(&state.db, &[&by_identifier, &by_address], settings, now).await?;
 
     let user = find_credentials(state, identifier).await?;
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    if !state.hasher.verify(password, stored_hash).await? {
-        throttle::record_failure(&state.db, &id_key, settings.max_failures_per_identifier, settings, now).await?;
-        throttle::record_failure(&state.db, &ip_key, settings.max_failures_per_ip, settings, now).await?;
+    if !admitted.verify(password, stored_hash).await? {
         tracing::info!(ip = %client.ip, "login failed");
         return Err(AppError::InvalidCredentials);
     }
     let user = user.ok_or(AppError::InvalidCredentials)?;
     // A temporary password (F4 reset) works once, before it expires; after a reset by link
-    // no password works until the link is followed. Both look like a wrong password.
+    // no password works until the link is followed. Both look like a wrong password (and
+    // keep the attempt counted).
     if user.temporary_password_expires_at.is_some_and(|expires| now >= expires) {
-        throttle::record_failure(&state.db, &id_key, settings.max_failures_per_identifier, settings, now).await?;
         return Err(AppError::InvalidCredentials);
     }
     if user.locked_at.is_some() {
         return Err(AppError::UserLocked);
     }
-    throttle::clear(&state.db, &id_key).await?;
+    throttle::clear(&state.db, &by_identifier.key).await?;
+    throttle::give_back(&state.db, &by_address).await?;
 
     let user_id = UserId(user.id);
     let mut tx = state.db.begin_write().await?;
@@ -194,6 +200,12 @@ pub async fn change_password(
     if current.expose() == new.expose() {
         return Err(AppError::field("new_password", Problem::PasswordUnchanged));
     }
+    // A stolen session must not become a way to guess the password: the current-password
+    // check is throttled like a login.
+    let now = now();
+    let settings = &state.settings.throttle;
+    let guesses = throttle::Limit::new(format!("current-password:{}", actor.user_id), settings.max_failures_per_identifier);
+    throttle::reserve(&state.db, &[&guesses], settings, now).await?;
     let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(actor.user_id.0)
         .fetch_one(&state.db.pool)
@@ -202,8 +214,8 @@ pub async fn change_password(
     if !state.hasher.verify(current, stored).await? {
         return Err(AppError::Validation(vec![FieldError::new("current_password", Problem::WrongCurrentPassword)]));
     }
+    throttle::clear(&state.db, &guesses.key).await?;
     let hash = state.hasher.hash(new).await?;
-    let now = now();
     let mut tx = state.db.begin_write().await?;
     sqlx::query(
         "UPDATE users SET password_hash = $1, must_change_password = 0, temporary_password_expires_at = NULL WHERE id = $2",

@@ -76,21 +76,24 @@ pub async fn run(
 }
 
 async fn select(conn: &mut AnyConnection, conditions: &Conditions) -> Result<Vec<TargetRow>, AppError> {
-    let sql = format!("SELECT {TARGET_COLUMNS} FROM users u WHERE {} ORDER BY u.id", conditions.where_clause());
+    // Locked in id order, as a transfer of the primary administrator role locks its two rows.
+    let sql = format!("SELECT {TARGET_COLUMNS} FROM users u WHERE {} ORDER BY u.id{}", conditions.where_clause(), rules::lock_rows(conn));
     bind_all(sqlx::query_as(&sql), &conditions.binds).fetch_all(conn).await.map_err(db_error)
 }
 
-/// The change itself, for one chunk of users. Each statement repeats the I4 condition
-/// (`is_primary_admin = 0`), so a user made primary administrator concurrently is untouched.
+/// The change itself, for one chunk of users. Besides the row locks taken by `select`, each
+/// statement repeats the I4 condition (`is_primary_admin = 0`): the primary administrator is
+/// never touched, whatever ran concurrently.
 async fn apply(conn: &mut AnyConnection, action: BulkAction, targets: &[TargetRow], now: i64) -> Result<(), AppError> {
     let ids = targets.iter().map(|t| t.id.to_string()).collect::<Vec<_>>().join(",");
+    let not_primary = format!("SELECT id FROM users WHERE id IN ({ids}) AND is_primary_admin = 0");
     let statements: Vec<String> = match action {
-        BulkAction::ForceLogout => vec![format!("DELETE FROM sessions WHERE user_id IN ({ids})")],
+        BulkAction::ForceLogout => vec![format!("DELETE FROM sessions WHERE user_id IN ({not_primary})")],
         BulkAction::Lock => vec![
             format!("UPDATE users SET locked_at = {now} WHERE id IN ({ids}) AND locked_at IS NULL AND is_primary_admin = 0"),
-            format!("DELETE FROM sessions WHERE user_id IN ({ids})"),
+            format!("DELETE FROM sessions WHERE user_id IN ({not_primary})"),
         ],
-        BulkAction::Unlock => vec![format!("UPDATE users SET locked_at = NULL WHERE id IN ({ids})")],
+        BulkAction::Unlock => vec![format!("UPDATE users SET locked_at = NULL WHERE id IN ({ids}) AND is_primary_admin = 0")],
         // Roles, sessions and pending links go with the user (ON DELETE CASCADE).
         BulkAction::Delete => vec![format!("DELETE FROM users WHERE id IN ({ids}) AND is_primary_admin = 0")],
     };

@@ -155,8 +155,14 @@ pub async fn accept(
     password: Password,
     replaced_session: Option<&str>,
 ) -> Result<LoginGrant, AppError> {
-    let hash = state.hasher.hash(password).await?;
     let now = now();
+    // Only a live link earns a hash, and only with a place in the hashing queue (S8).
+    let admitted = state.hasher.admit_unauthenticated()?;
+    {
+        let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+        find(&mut conn, token, now).await?;
+    }
+    let hash = admitted.hash(password).await?;
     let mut tx = state.db.begin_write().await?;
     let row = find(&mut tx, token, now).await?;
     let user = UserId(row.user_id);

@@ -243,6 +243,9 @@ pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, 
     }
     let now = now();
     let mut tx = state.db.begin_write().await?;
+    // Both rows locked first, in id order, the order bulk actions lock theirs: no deadlock (I4).
+    let lock = format!("SELECT id FROM users WHERE id IN ($1, $2) ORDER BY id{}", rules::lock_rows(&tx));
+    sqlx::query(&lock).bind(actor.user_id.0).bind(id.0).fetch_all(&mut *tx).await.map_err(db_error)?;
     let target = rules::target(&mut tx, actor, id).await?;
     if target.locked == 1 || target.invited == 1 {
         return Err(AppError::Refused(Refusal::NotActive));

@@ -145,8 +145,10 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
     require_verified(actor, "account_key")?;
     let now = now();
     // Keys are long random secrets; the throttle still keeps anyone from trying many.
-    let guess_key = throttle::ip_key(&format!("key:{}", client.ip));
-    throttle::check(&state.db, &[&guess_key], now).await?;
+    let limits = &state.settings.throttle;
+    let by_user = throttle::Limit::new(format!("key-user:{}", actor.user_id), limits.max_failures_per_identifier);
+    let by_address = throttle::Limit::new(format!("key:{}", client.ip), limits.max_failures_per_identifier);
+    throttle::reserve(&state.db, &[&by_user, &by_address], limits, now).await?;
     let mut tx = state.db.begin_write().await?;
     let target: Option<KeyedAccount> = sqlx::query_as("SELECT id, name, partner_id FROM accounts WHERE account_key = $1")
         .bind(key.as_str())
@@ -154,9 +156,6 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
         .await
         .map_err(db_error)?;
     let Some(target) = target else {
-        drop(tx);
-        let limits = &state.settings.throttle;
-        throttle::record_failure(&state.db, &guess_key, limits.max_failures_per_identifier, limits, now).await?;
         return Err(AppError::field("account_key", Problem::UnknownAccountKey));
     };
     let target_id = AccountId(target.id);
@@ -200,6 +199,8 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
     let audience = Audience { account: target_id, permission: Permission::UsersManage, alerts_only: false };
     outbox::enqueue_to(&mut tx, audience, &Mail::AccountKeyUsed { account: &target.name, member: &member }, now).await?;
     tx.commit().await.map_err(db_error)?;
+    throttle::give_back(&state.db, &by_user).await?;
+    throttle::give_back(&state.db, &by_address).await?;
     Ok(AccountSummary { id: target_id, name: target.name, partner_id: target.partner_id })
 }
 

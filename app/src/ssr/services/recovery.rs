@@ -79,11 +79,9 @@ struct Known {
 pub async fn forgot(state: &AppState, client: &ClientInfo, email: &Email) -> Result<(), AppError> {
     let now = now();
     let limits = &state.settings.throttle;
-    let address_key = format!("forgot:{}", email.as_str());
-    let ip_key = format!("forgot-ip:{}", client.ip);
-    throttle::check(&state.db, &[&address_key, &ip_key], now).await?;
-    throttle::record_failure(&state.db, &address_key, 3, limits, now).await?;
-    throttle::record_failure(&state.db, &ip_key, limits.max_failures_per_ip, limits, now).await?;
+    let by_address = throttle::Limit::new(format!("forgot:{}", email.as_str()), 3);
+    let by_client = throttle::Limit::new(format!("forgot-ip:{}", client.ip), limits.max_failures_per_ip);
+    throttle::reserve(&state.db, &[&by_address, &by_client], limits, now).await?;
 
     let mut tx = state.db.begin_write().await?;
     let known: Option<Known> = sqlx::query_as(
@@ -114,6 +112,7 @@ pub async fn forgot(state: &AppState, client: &ClientInfo, email: &Email) -> Res
 /// and the link dies. The user then signs in with it.
 pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str, password: &str) -> Result<(), AppError> {
     let now = now();
+    let admitted = state.hasher.admit_unauthenticated()?;
     let user = {
         let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
         links::find(&mut conn, token, links::Purpose::PasswordReset, now).await?
@@ -125,7 +124,7 @@ pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str,
             .await
             .map_err(db_error)?;
     let password = Password::choose(password, &[&login_name, &email]).map_err(|p| AppError::field("new_password", p))?;
-    let hash = state.hasher.hash(password).await?;
+    let hash = admitted.hash(password).await?;
     let mut tx = state.db.begin_write().await?;
     // Checked again inside the transaction: two tabs using one link, only one succeeds.
     if links::find(&mut tx, token, links::Purpose::PasswordReset, now).await? != user {

@@ -33,10 +33,18 @@ pub fn account_of(actor: &Actor) -> Result<AccountId, AppError> {
     actor.account_id.ok_or(AppError::Forbidden)
 }
 
-/// The user `id` of the actor's account, or `NotFound`.
+/// `FOR UPDATE` on PostgreSQL, where a row read to decide a change must stay as read until
+/// the change commits (a concurrent transfer of the primary administrator role waits, I4).
+/// SQLite needs nothing: a write transaction there holds the one write lock from its start.
+pub fn lock_rows(conn: &AnyConnection) -> &'static str {
+    if conn.backend_name() == "PostgreSQL" { " FOR UPDATE" } else { "" }
+}
+
+/// The user `id` of the actor's account, or `NotFound`. The row stays locked until the
+/// caller's transaction ends.
 pub async fn target(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Result<TargetRow, AppError> {
     let account = account_of(actor)?;
-    let sql = format!("SELECT {TARGET_COLUMNS} FROM users u WHERE u.id = $1 AND u.account_id = $2");
+    let sql = format!("SELECT {TARGET_COLUMNS} FROM users u WHERE u.id = $1 AND u.account_id = $2{}", lock_rows(conn));
     sqlx::query_as(&sql)
         .bind(id.0)
         .bind(account.0)

@@ -28,9 +28,8 @@ pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor) -> Res
         return Ok(());
     }
     let now = now();
-    let key = format!("verify:{}", actor.user_id);
-    throttle::check(&state.db, &[&key], now).await?;
-    throttle::record_failure(&state.db, &key, RESENDS_PER_HOUR, &state.settings.throttle, now).await?;
+    let resends = throttle::Limit::new(format!("verify:{}", actor.user_id), RESENDS_PER_HOUR);
+    throttle::reserve(&state.db, &[&resends], &state.settings.throttle, now).await?;
     let mut tx = state.db.begin_write().await?;
     issue(&mut tx, state, actor.user_id, &actor.info.email, &actor.info.locale, now).await?;
     AuditEvent::about_self("user.verification_sent", &client.ip, actor).record(&mut tx, now).await?;
