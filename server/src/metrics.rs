@@ -57,7 +57,7 @@ pub async fn scrape(State((state, token)): State<(AppState, Option<String>)>, re
 async fn record_gauges(state: &AppState) {
     let pool = &state.db.pool;
     let gauges = [
-        ("portico_outbox_pending", "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"),
+        ("portico_outbox_pending", "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"),
         ("portico_sessions", "SELECT COUNT(*) FROM sessions"),
         ("portico_users", "SELECT COUNT(*) FROM users"),
         ("portico_accounts", "SELECT COUNT(*) FROM accounts"),

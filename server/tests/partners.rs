@@ -13,7 +13,90 @@ on_both_backends!(
     delegated_staff_act_for_the_customer_within_their_role,
     revoking_the_link_refuses_partner_staff_on_their_next_request,
     only_the_two_companies_see_or_change_a_link,
+    nothing_partner_staff_did_while_acting_lets_them_in_after_revocation,
+    acting_staff_see_no_other_partners_staff_addresses,
 );
+
+/// `by` invites `login` (an address of its own name) into the account acted on.
+async fn invite(app: &TestApp, by: &Client, login: &str) {
+    let email = format!("{login}@example.com");
+    let form = common::form(login, &email, &[], "");
+    let answer = app.call_json(by, "users/create", json!({ "form": form, "delivery": "Invitation" })).await;
+    assert!(answer.is_ok(), "invite {login}: {answer:?}");
+}
+
+async fn act_for_first_customer(app: &TestApp, staff: &Client) {
+    let customer = app.call_as(staff, "session/current", &[]).await.body["customers"][0]["account"]["id"].as_i64().unwrap().to_string();
+    assert!(app.call_as(staff, "partners/act_for", &[("account_id", &customer)]).await.is_ok());
+}
+
+async fn nothing_partner_staff_did_while_acting_lets_them_in_after_revocation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (cust, _part, sam, link) = delegation(&app, "user_manager").await;
+    let bob = create(&app, &cust, "bob", &[]).await;
+    act_for_first_customer(&app, &sam).await;
+    let refused = serde_json::json!({ "Refused": "WhileActingForCustomer" });
+
+    // No password of sam's choosing: not for a new user, not for an existing one.
+    let with_password = common::form("sams-friend", "friend@evil.example", &[], "a password sam knows");
+    let created = app.call_json(&sam, "users/create", json!({ "form": with_password, "delivery": "Password" })).await;
+    assert_eq!(created.body, refused);
+    let mut edit = common::form("bob", "bob@example.com", &[], "a password sam knows");
+    let set_password = app.call_json(&sam, "users/update", json!({ "id": bob, "form": edit })).await;
+    assert_eq!(set_password.body, refused);
+    edit["password"] = json!("");
+    edit["email"] = json!("sam-inbox@evil.example");
+    assert_eq!(app.call_json(&sam, "users/update", json!({ "id": bob, "form": edit })).await.body, refused, "e-mail");
+    edit["email"] = json!("bob@example.com");
+    edit["login_name"] = json!("bob2");
+    assert_eq!(app.call_json(&sam, "users/update", json!({ "id": bob, "form": edit })).await.body, refused, "login name");
+    assert_eq!(app.call_as(&sam, "users/reset_password", &[("id", &bob.to_string())]).await.body, refused, "reset");
+    // Names are theirs to fix.
+    edit["login_name"] = json!("bob");
+    edit["first_name"] = json!("Robert");
+    assert!(app.call_json(&sam, "users/update", json!({ "id": bob, "form": edit })).await.is_ok());
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE login_name = 'bob' AND email = 'bob@example.com' AND must_change_password = 1").await, 1);
+
+    // An invitation sam sends to a mailbox of his own...
+    invite(&app, &sam, "sams-alias").await;
+    let mail = app.mail_containing("sams-alias@example.com", "token=").await;
+    let token = common::token_in(&mail);
+    // ...and one the customer sends itself.
+    invite(&app, &cust, "carlos").await;
+
+    assert!(app.call_as(&cust, "partners/revoke", &[("link_id", &link.to_string())]).await.is_ok());
+    let accepted = app
+        .call_as(&common::new_client(), "invitation/accept", &[("token", token.as_str()), ("first_name", "Sam"), ("last_name", "Alias"), ("password", "sams own password")])
+        .await;
+    assert_eq!(accepted.body["Validation"][0]["problem"], "LinkInvalid", "sam's invitation died with the link: {accepted:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE login_name = 'sams-alias' AND password_hash IS NULL").await, 1);
+    let customers_own = app.count(
+        "SELECT COUNT(*) FROM user_tokens t JOIN users u ON u.id = t.user_id WHERE u.login_name = 'carlos' AND t.purpose = 'invitation'",
+    ).await;
+    assert_eq!(customers_own, 1, "the customer's own invitation stays");
+    app.finish().await;
+}
+
+async fn acting_staff_see_no_other_partners_staff_addresses(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (cust, _part, sam, _link) = delegation(&app, "auditor").await;
+    // A second partner, with staff of its own on the same customer.
+    let opal = app.admin("opal").await;
+    let link = active_link(&app, &cust, &opal).await;
+    create(&app, &opal, "tina", &[]).await;
+    let (tina, role) = (app.user_id("tina").await.to_string(), role_id(&app, "auditor").await.to_string());
+    assert!(app.call_as(&opal, "partners/grant", &[("link_id", &link.to_string()), ("user_id", &tina), ("role_id", &role)]).await.is_ok());
+
+    let grants = |links: Vec<Value>| links.iter().flat_map(|l| l["grants"].as_array().unwrap().clone()).collect::<Vec<_>>();
+    let email_of = |grants: &[Value], login: &str| grants.iter().find(|g| g["login_name"] == login).unwrap()["email"].clone();
+    let seen_by_customer = grants(links(&app, &cust).await);
+    assert_eq!((email_of(&seen_by_customer, "sam"), email_of(&seen_by_customer, "tina")), (json!("sam@example.com"), json!("tina@example.com")));
+    act_for_first_customer(&app, &sam).await;
+    let seen_by_sam = grants(links(&app, &sam).await);
+    assert_eq!(email_of(&seen_by_sam, "sam"), json!("sam@example.com"), "his own company's staff in full");
+    assert_eq!(email_of(&seen_by_sam, "tina"), json!(""), "another partner's staff by name only");
+    app.finish().await;
+}
 
 async fn partner_id(app: &TestApp, client: &Client) -> String {
     app.call_as(client, "session/current", &[]).await.body["account"]["partner_id"].as_str().unwrap().to_owned()
@@ -155,10 +238,10 @@ async fn delegated_staff_act_for_the_customer_within_their_role(backend: Backend
     assert_eq!((session["account"]["name"].as_str(), session["acting_for"]["customer"]["name"].as_str()), (Some("cara corp"), Some("cara corp")));
     assert_eq!(session["home_account"]["name"], "pete corp");
 
-    // Sam manages the customer's users as a user manager: he sees them and adds one.
+    // Sam manages the customer's users as a user manager: he sees them and invites one.
     let listed = app.call_as(&sam, "users/list", &[]).await;
     assert!(listed.body["rows"].as_array().unwrap().iter().any(|r| r["login_name"] == "cara"));
-    create(&app, &sam, "newbie", &[]).await;
+    invite(&app, &sam, "newbie").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.login_name = 'newbie' AND a.name = 'cara corp'").await, 1);
     let event: (i64, i64) = sqlx::query_as("SELECT account_id, actor_account_id FROM audit_events WHERE action = 'user.created' AND target_label = 'newbie'")
         .fetch_one(&app.state.db.pool).await.unwrap();

@@ -225,6 +225,8 @@ pub async fn change_password(
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+    // A reset link mailed before now would undo the change: it dies (S9).
+    super::links::delete_all(&mut tx, actor.user_id, super::links::Purpose::PasswordReset).await?;
     let ended = sessions::end_all_for_user(&mut tx, actor.user_id, Some(actor.session_id)).await?;
     AuditEvent::about_self("user.password_changed", &client.ip, actor)
         .details(json!({ "other_sessions_ended": ended, "was_required": actor.must_change_password }))

@@ -71,3 +71,13 @@ pub async fn delete_all(conn: &mut AnyConnection, user: UserId, purpose: Purpose
         .map_err(db_error)?;
     Ok(())
 }
+
+/// Every pending link of `user`, whatever its purpose (their e-mail address changed).
+pub async fn delete_all_for_user(conn: &mut AnyConnection, user: UserId) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM user_tokens WHERE user_id = $1")
+        .bind(user.0)
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}

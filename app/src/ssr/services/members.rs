@@ -1,7 +1,7 @@
 //! Adding and editing the people of an account (F3, F4 edit) and handing over the primary
 //! administrator role (F6).
 
-use super::{invitations, rules};
+use super::{invitations, links, rules};
 use crate::{
     auth::known_locale,
     domain::{BuiltInRole, Email, LoginName, Password, PersonName, UserId},
@@ -103,6 +103,10 @@ pub async fn create(
     delivery: Delivery,
 ) -> Result<UserId, AppError> {
     let account = rules::account_of(actor)?;
+    // Partner staff invite: a password they chose would outlive their access (S9).
+    if actor.is_acting() && delivery == Delivery::Password {
+        return Err(AppError::Refused(Refusal::WhileActingForCustomer));
+    }
     let parsed = parse(form, delivery == Delivery::Password)?;
     let hash = match &parsed.password {
         Some(password) if delivery == Delivery::Password => Some(state.hasher.hash(password.clone()).await?),
@@ -157,6 +161,9 @@ pub async fn create(
 pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId, form: &UserForm) -> Result<(), AppError> {
     let account = rules::account_of(actor)?;
     let parsed = parse(form, false)?;
+    if actor.is_acting() && parsed.password.is_some() {
+        return Err(AppError::Refused(Refusal::WhileActingForCustomer));
+    }
     let hash = match &parsed.password {
         Some(password) => Some(state.hasher.hash(password.clone()).await?),
         None => None,
@@ -172,6 +179,11 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
         after.push(rules::member_role(&mut tx).await?);
     }
     rules::check_role_change(actor, &before, &after)?;
+    let email_changed = target.email != parsed.email.as_str();
+    // Where sign-in links and passwords go stays the customer's own decision (S9).
+    if actor.is_acting() && (email_changed || target.login_name != parsed.login_name.as_str()) {
+        return Err(AppError::Refused(Refusal::WhileActingForCustomer));
+    }
     let administrator = BuiltInRole::Administrator.key();
     if target.is_primary_admin == 1 && !after.iter().any(|r| r.builtin_key.as_deref() == Some(administrator)) {
         return Err(AppError::Refused(Refusal::PrimaryKeepsAdministrator));
@@ -192,8 +204,19 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
     .execute(&mut *tx)
     .await
     .map_err(db_error)?;
+    if email_changed {
+        // Links mailed to the old address die with it, and the new one is not verified yet;
+        // the administrator resends what is still needed (S9).
+        links::delete_all_for_user(&mut tx, id).await?;
+        sqlx::query("UPDATE users SET email_verified_at = NULL WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+    }
     let password_set = hash.is_some();
     if let Some(hash) = hash {
+        links::delete_all(&mut tx, id, links::Purpose::PasswordReset).await?;
         let by_someone_else = id != actor.user_id;
         sqlx::query(
             "UPDATE users SET password_hash = $1, must_change_password = $2, temporary_password_expires_at = NULL

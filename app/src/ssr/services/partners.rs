@@ -127,10 +127,14 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<PartnerLink>, A
     .await
     .map_err(db_error)?;
     let now = now();
+    // Partner staff acting here see their own company's staff in full; another partner's
+    // staff by name only: their addresses are that partner's business (S9).
+    let staff_addresses_of = |partner: i64| !actor.is_acting() || actor.home_account_id == Some(AccountId(partner));
     Ok(rows
         .into_iter()
         .map(|row| {
             let side = if row.partner_account_id == account.0 { Side::Partner } else { Side::Customer };
+            let show_addresses = staff_addresses_of(row.partner_account_id);
             let other = match side {
                 Side::Customer => Some(AccountSummary { id: AccountId(row.partner_account_id), name: row.partner_name, partner_id: row.partner_code }),
                 Side::Partner => match (row.customer_account_id, row.customer_name, row.customer_code) {
@@ -157,7 +161,7 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<PartnerLink>, A
                         id: g.id,
                         user_name: format!("{} {}", g.first_name, g.last_name),
                         login_name: g.login_name.clone(),
-                        email: g.email.clone(),
+                        email: if show_addresses { g.email.clone() } else { String::new() },
                         role_name: g.role_name.clone(),
                         role_builtin_key: g.builtin_key.clone(),
                         granted_at: g.granted_at,
@@ -360,19 +364,40 @@ pub async fn revoke(state: &AppState, client: &ClientInfo, actor: &Actor, link: 
         .await
         .map_err(db_error)?
         .rows_affected();
-    let details = json!({ "link_id": link, "grants_ended": ended });
     if has_customer.is_none() {
         // A partner's own unused link: nobody else to tell.
+        let details = json!({ "link_id": link, "grants_ended": ended });
         AuditEvent::by("partner.revoked", &client.ip, actor).details(details).record(&mut tx, now).await?;
         return tx.commit().await.map_err(db_error);
     }
     let parties = Parties::of(&mut tx, link).await?;
+    let cancelled = cancel_invitations_sent_by_partner(&mut tx, parties.customer.0, parties.partner.0).await?;
+    let details = json!({ "link_id": link, "grants_ended": ended, "invitations_cancelled": cancelled });
     parties.record(&mut tx, "partner.revoked", client, actor, details, now).await?;
     let by = if parties.partner.0 == account { &parties.partner.1 } else { &parties.customer.1 };
     let other = if parties.partner.0 == account { parties.customer.0 } else { parties.partner.0 };
     let mail = Mail::PartnerRevoked { partner: &parties.partner.1, customer: &parties.customer.1, by };
     parties.mail(&mut tx, other, &mail, now).await?;
     tx.commit().await.map_err(db_error)
+}
+
+/// Invitations still pending in `customer` that the partner's staff sent or resent while
+/// acting: accepting one after the revocation would be a way back in (S9). The customer's
+/// administrators can send them again themselves.
+async fn cancel_invitations_sent_by_partner(conn: &mut AnyConnection, customer: AccountId, partner: AccountId) -> Result<u64, AppError> {
+    let cancelled = sqlx::query(
+        "DELETE FROM user_tokens WHERE purpose = 'invitation' AND user_id IN (
+             SELECT u.id FROM users u
+             WHERE u.account_id = $1 AND u.password_hash IS NULL AND EXISTS (
+                 SELECT 1 FROM audit_events e
+                 WHERE e.account_id = $1 AND e.actor_account_id = $2 AND e.target_type = 'user' AND e.target_id = u.id))",
+    )
+    .bind(customer.0)
+    .bind(partner.0)
+    .execute(conn)
+    .await
+    .map_err(db_error)?;
+    Ok(cancelled.rows_affected())
 }
 
 /// The partners page: the links and, for those who delegate, the staff and each active

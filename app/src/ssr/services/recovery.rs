@@ -20,6 +20,10 @@ pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor
     if id == actor.user_id {
         return Err(AppError::Refused(Refusal::Yourself));
     }
+    // Partner staff never deliver passwords to a customer's people (S9).
+    if actor.is_acting() {
+        return Err(AppError::Refused(Refusal::WhileActingForCustomer));
+    }
     let settings = &state.settings;
     let temporary = Password::generated(tokens::temporary_password());
     // In link mode the stored hash is of a password nobody knows, and it is already expired.
@@ -47,6 +51,8 @@ pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor
     let ended = sessions::end_all_for_user(&mut tx, id, None).await?;
     match settings.reset_delivery {
         ResetDelivery::TemporaryPassword => {
+            // An earlier reset link would let its holder replace the new password.
+            links::delete_all(&mut tx, id, links::Purpose::PasswordReset).await?;
             let mail = Mail::TemporaryPassword { password: temporary.expose(), valid_hours: (ttl + 3600 - 1) / 3600 };
             outbox::enqueue(&mut tx, &target.email, &target.locale, &mail, now).await?;
         }
