@@ -28,6 +28,8 @@ pub fn TextField(
     #[prop(optional)] validate: Option<fn(&str) -> Result<(), Problem>>,
     #[prop(optional, into)] hint: Option<ViewFn>,
     #[prop(optional)] autofocus: bool,
+    /// Shown but not editable (the caller says why nearby).
+    #[prop(optional)] readonly: bool,
     /// For forms sent by code rather than as an `ActionForm`: the field's value, two-way.
     #[prop(optional)] value: Option<RwSignal<String>>,
     children: Children,
@@ -69,6 +71,7 @@ pub fn TextField(
                 type=kind
                 autocomplete=autocomplete
                 autofocus=autofocus
+                readonly=readonly
                 aria-invalid=move || problem().is_some().to_string()
                 aria-describedby=described_by
                 on:blur=on_blur
@@ -80,7 +83,7 @@ pub fn TextField(
                         value.set(event_target_value(&ev));
                     }
                 }
-                class="block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 aria-[invalid=true]:ring-red-500 sm:text-sm"
+                class="block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 aria-[invalid=true]:ring-red-500 read-only:bg-slate-50 read-only:text-slate-600 sm:text-sm"
             />
             {hint.map(|hint| view! { <p id=hint_id class="text-xs text-slate-500">{hint.run()}</p> })}
             <p id=message_id class="text-sm text-red-600" role="alert">

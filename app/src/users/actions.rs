@@ -243,6 +243,8 @@ pub fn RowActions(row: UserRow) -> impl IntoView {
     let can_manage = me.as_ref().is_some_and(|u| u.permissions.contains(Permission::UsersManage));
     let is_me = me.as_ref().is_some_and(|u| u.user_id == row.id);
     let i_am_primary = me.as_ref().is_some_and(|u| u.is_primary_admin);
+    // Partner staff deliver no passwords to a customer's people (S9).
+    let acting = me.as_ref().is_some_and(|u| u.acting_for.is_some());
     if !can_manage || (row.is_primary_admin && !is_me) {
         return None;
     }
@@ -302,7 +304,7 @@ pub fn RowActions(row: UserRow) -> impl IntoView {
             </summary>
             <div class="absolute right-0 z-10 mt-1 w-60 rounded-md bg-white p-1 shadow-lg ring-1 ring-slate-200">
                 <a href=format!("/users/{}", id.0) class=MENU_ITEM>{t!(i18n, users.edit)}</a>
-                {(!is_me && !invited).then(|| view! {
+                {(!is_me && !invited && !acting).then(|| view! {
                     <button type="button" class=MENU_ITEM on:click=reset>{t!(i18n, users.reset_password)}</button>
                 })}
                 {(!is_me && !locked).then(|| view! {

@@ -63,6 +63,8 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
     let session = use_session();
     let my_permissions = session.user().map(|u| u.permissions).unwrap_or(PermissionSet::EMPTY);
     let editing = user.as_ref().map(|u| u.id);
+    // Partner staff invite, and leave passwords, e-mail and login name to the customer (S9).
+    let acting = session.user().is_some_and(|u| u.acting_for.is_some());
     let initial = user.clone().map_or_else(
         // A new user starts in the account's default language (F2 account details).
         || UserForm {
@@ -153,10 +155,15 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
             <div class="grid gap-5 sm:grid-cols-2">
                 <TextField name="first_name" error value=first_name autofocus=true>{t!(i18n, register.first_name)}</TextField>
                 <TextField name="last_name" error value=last_name>{t!(i18n, register.last_name)}</TextField>
-                <TextField name="login_name" error value=login_name validate=|s| LoginName::parse(s).map(drop)>{t!(i18n, register.login_name)}</TextField>
-                <TextField name="email" kind="email" error value=email validate=|s| Email::parse(s).map(drop)>{t!(i18n, register.email)}</TextField>
+                <TextField name="login_name" error value=login_name readonly=acting && editing.is_some() validate=|s| LoginName::parse(s).map(drop)>{t!(i18n, register.login_name)}</TextField>
+                <TextField name="email" kind="email" error value=email readonly=acting && editing.is_some() validate=|s| Email::parse(s).map(drop)>{t!(i18n, register.email)}</TextField>
             </div>
-            {editing.is_none().then(|| view! {
+            {acting.then(|| view! {
+                <p data-testid="acting-limits" class="rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-950 ring-1 ring-inset ring-amber-200">
+                    {t!(i18n, user_form.acting_limits)}
+                </p>
+            })}
+            {(editing.is_none() && !acting).then(|| view! {
                 <div class="max-w-xl">
                     <label for="user-delivery" class="block text-sm font-medium text-slate-700">{t!(i18n, user_form.delivery)}</label>
                     <select id="user-delivery"
@@ -167,7 +174,7 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
                     </select>
                 </div>
             })}
-            <Show when=move || editing.is_some() || delivery.get() == Delivery::Password>
+            <Show when=move || !acting && (editing.is_some() || delivery.get() == Delivery::Password)>
                 <TextField name="password" kind="password" autocomplete="new-password" error value=password
                     validate=|s| if s.is_empty() { Ok(()) } else { Password::choose(s, &[]).map(drop) }>
                     {if editing.is_some() { t!(i18n, user_form.new_password_optional).into_any() } else { t!(i18n, user_form.password).into_any() }}
