@@ -96,6 +96,17 @@ impl FieldError {
     }
 }
 
+/// An abuse limit (`ssr::quota`): what an account or a user may do per hour or per day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Quota {
+    /// Invitation mails, new or resent, per account per hour.
+    Invitations,
+    /// Partner invitations, by Partner ID or shareable link, per account per day.
+    PartnerInvitations,
+    /// Companies created per user per day.
+    AccountsCreated,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum AppError {
     #[error("not signed in")]
@@ -123,6 +134,8 @@ pub enum AppError {
     RegistrationClosed,
     #[error("too many attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    #[error("{quota:?} limit of {limit} reached; retry in {retry_after_secs} s")]
+    QuotaReached { quota: Quota, limit: u32, retry_after_secs: u64 },
     /// Too much expensive work (password hashing) is queued; try again shortly (S8).
     #[error("busy; retry in {retry_after_secs} s")]
     Overloaded { retry_after_secs: u64 },
@@ -157,7 +170,9 @@ impl AppError {
     /// Seconds a refused client should wait, for the `Retry-After` header.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Self::RateLimited { retry_after_secs } | Self::Overloaded { retry_after_secs } => Some(*retry_after_secs),
+            Self::RateLimited { retry_after_secs }
+            | Self::QuotaReached { retry_after_secs, .. }
+            | Self::Overloaded { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -171,7 +186,7 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::Validation(_) => 422,
             Self::InvalidCredentials => 401,
-            Self::RateLimited { .. } => 429,
+            Self::RateLimited { .. } | Self::QuotaReached { .. } => 429,
             Self::BadRequest => 400,
             Self::Internal { .. } => 500,
             Self::Unreachable | Self::Overloaded { .. } => 503,

@@ -1,6 +1,6 @@
 //! Configuration from flags or environment variables (`server --help` lists them all).
 
-use app::ssr::{ResetDelivery, Settings, client_address, throttle::ThrottleSettings};
+use app::ssr::{ResetDelivery, Settings, client_address, quota::QuotaSettings, throttle::ThrottleSettings};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -43,6 +43,18 @@ pub struct Config {
     /// Self-registrations per client IP within an hour (each costs a hash and a mail).
     #[arg(long, env = "PORTICO_REGISTRATIONS_PER_IP", default_value_t = 20, global = true)]
     pub registrations_per_ip: u32,
+
+    /// Invitation mails (new and resent) one account may send per hour.
+    #[arg(long, env = "PORTICO_INVITATIONS_PER_HOUR", default_value_t = 100, global = true)]
+    pub invitations_per_hour: u32,
+
+    /// Partner invitations (by Partner ID or shareable link) one account may create per day.
+    #[arg(long, env = "PORTICO_PARTNER_INVITATIONS_PER_DAY", default_value_t = 20, global = true)]
+    pub partner_invitations_per_day: u32,
+
+    /// Companies one user may create per day (each is announced to everyone subscribed to news).
+    #[arg(long, env = "PORTICO_ACCOUNTS_PER_USER_PER_DAY", default_value_t = 3, global = true)]
+    pub accounts_per_user_per_day: u32,
 
     /// Password hashes that may wait or run at once. Sign-ins and sign-ups beyond it are
     /// answered 503 with `Retry-After` instead of queueing without bound. Default: 16 per core.
@@ -158,6 +170,11 @@ impl Config {
                 max_failures_per_ip: i64::from(self.login_max_failures_per_ip),
                 max_registrations_per_ip: i64::from(self.registrations_per_ip),
                 ..ThrottleSettings::default()
+            },
+            quotas: QuotaSettings {
+                invitations_per_hour: self.invitations_per_hour,
+                partner_invitations_per_day: self.partner_invitations_per_day,
+                accounts_per_user_per_day: self.accounts_per_user_per_day,
             },
             hash_queue_len: self.hash_queue.map_or_else(app::ssr::passwords::default_queue_len, |n| n.max(1) as usize),
             public_url: self.link_base(),

@@ -117,6 +117,10 @@ async fn a_sweep_deletes_what_is_dead_and_keeps_what_is_alive_or_shown(backend: 
     throttle(&app, "id:spent", t - window - 1, 0).await;
     throttle(&app, "id:block-ended", t - window - 1, t - 1).await;
 
+    for (key, window_ends_at) in [("invitations:1", t + 10), ("accounts-created:1", t)] {
+        app.execute(&format!("INSERT INTO quotas (quota_key, used, window_ends_at) VALUES ('{key}', 3, {window_ends_at})")).await;
+    }
+
     mail(&app, "pending@example.com", t - 10 * DAY, "NULL", "NULL").await;
     mail(&app, "sent-recently@example.com", t - DAY, &(t - 100).to_string(), "NULL").await;
     mail(&app, "sent-long-ago@example.com", t - 2 * DAY, &(t - DAY - 1).to_string(), "NULL").await;
@@ -140,7 +144,7 @@ async fn a_sweep_deletes_what_is_dead_and_keeps_what_is_alive_or_shown(backend: 
     let swept = sweeper::sweep(db, settings, t).await.unwrap();
     assert_eq!(
         swept,
-        Swept { sessions: 2, user_tokens: 3, login_throttle: 2, delivered_mails: 1, failed_mails: 1 },
+        Swept { sessions: 2, user_tokens: 3, login_throttle: 2, delivered_mails: 1, failed_mails: 1, quotas: 1 },
         "each table's count"
     );
     for (table, column, value, kept) in [
@@ -163,6 +167,8 @@ async fn a_sweep_deletes_what_is_dead_and_keeps_what_is_alive_or_shown(backend: 
         ("outbox", "recipient", "failed-recently@example.com", true),
         ("outbox", "recipient", "failed-long-ago@example.com", false),
         ("partner_links", "token_hash", "partner-link", true),
+        ("quotas", "quota_key", "invitations:1", true),
+        ("quotas", "quota_key", "accounts-created:1", false),
     ] {
         assert_eq!(exists(&app, table, column, value).await, kept, "{table} {value}: kept {kept}");
     }

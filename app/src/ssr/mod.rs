@@ -12,6 +12,7 @@ pub mod guard;
 pub mod mail;
 pub mod outbox;
 pub mod passwords;
+pub mod quota;
 pub mod services;
 pub mod sessions;
 pub mod state;

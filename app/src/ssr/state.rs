@@ -1,6 +1,6 @@
 //! The state every request shares, provided to pages and server functions as Leptos context.
 
-use super::{Db, outbox::Transport, passwords::PasswordHasher, throttle::ThrottleSettings};
+use super::{Db, outbox::Transport, passwords::PasswordHasher, quota::QuotaSettings, throttle::ThrottleSettings};
 use std::{path::PathBuf, sync::Arc};
 
 /// How an administrator's password reset reaches the user (F4).
@@ -23,6 +23,8 @@ pub struct Settings {
     /// Cookies carry `Secure` (set when the public URL is https).
     pub secure_cookies: bool,
     pub throttle: ThrottleSettings,
+    /// Abuse limits: invitations per hour, partner invitations and companies per day.
+    pub quotas: QuotaSettings,
     /// Password hashes the queue holds (running or waiting); unauthenticated work beyond it
     /// is refused with 503 (S8).
     pub hash_queue_len: usize,
@@ -56,6 +58,7 @@ impl Default for Settings {
             session_absolute_secs: 12 * 60 * 60,
             secure_cookies: false,
             throttle: ThrottleSettings::default(),
+            quotas: QuotaSettings::default(),
             hash_queue_len: super::passwords::default_queue_len(),
             public_url: "http://127.0.0.1:3000".into(),
             mailbox_dir: PathBuf::from("data/mailbox"),

@@ -1,6 +1,6 @@
 //! Sweeping (SPEC S9, nothing outlives its purpose): deletes what can no longer be used, in
 //! bounded batches so no statement holds locks for long. Dead sessions, expired single-use
-//! links, spent login-throttle counters, delivered mails after a day and given-up mails after a
+//! links, spent login-throttle counters and quota windows, delivered mails after a day and given-up mails after a
 //! week go; anything still valid or still shown to someone stays (expired partner invitations
 //! are shown as *Expired* and are never swept; an expired user invitation's link stays while
 //! its user is still invited, since the pending list shows its expiry and offers to resend).
@@ -28,11 +28,12 @@ pub struct Swept {
     pub login_throttle: u64,
     pub delivered_mails: u64,
     pub failed_mails: u64,
+    pub quotas: u64,
 }
 
 impl Swept {
     pub fn total(&self) -> u64 {
-        self.sessions + self.user_tokens + self.login_throttle + self.delivered_mails + self.failed_mails
+        self.sessions + self.user_tokens + self.login_throttle + self.delivered_mails + self.failed_mails + self.quotas
     }
 }
 
@@ -69,6 +70,11 @@ const FAILED_MAILS: &str = "DELETE FROM outbox WHERE id IN (
         SELECT id FROM outbox WHERE failed_at < $1 LIMIT $2)
     AND failed_at < $1";
 
+/// Quota windows that ended before $1.
+const QUOTAS: &str = "DELETE FROM quotas WHERE quota_key IN (
+        SELECT quota_key FROM quotas WHERE window_ends_at <= $1 LIMIT $2)
+    AND window_ends_at <= $1";
+
 /// One sweep at `now` (`super::now()` outside tests), `BATCH` rows per statement.
 pub async fn sweep(db: &Db, settings: &Settings, now: i64) -> Result<Swept, AppError> {
     sweep_in_batches(db, settings, now, BATCH).await
@@ -84,6 +90,7 @@ pub async fn sweep_in_batches(db: &Db, settings: &Settings, now: i64, batch: i64
         login_throttle: drain(db, LOGIN_THROTTLE, &[now - settings.throttle.window_secs, now], batch).await?,
         delivered_mails: drain(db, DELIVERED_MAILS, &[now - DELIVERED_KEPT_SECS], batch).await?,
         failed_mails: drain(db, FAILED_MAILS, &[now - FAILED_KEPT_SECS], batch).await?,
+        quotas: drain(db, QUOTAS, &[now], batch).await?,
     };
     if swept.total() > 0 {
         tracing::info!(
@@ -92,6 +99,7 @@ pub async fn sweep_in_batches(db: &Db, settings: &Settings, now: i64, batch: i64
             login_throttle = swept.login_throttle,
             delivered_mails = swept.delivered_mails,
             failed_mails = swept.failed_mails,
+            quotas = swept.quotas,
             "swept expired rows"
         );
     }

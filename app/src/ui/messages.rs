@@ -2,7 +2,7 @@
 
 use crate::{
     domain::{Password, PermissionSet},
-    error::{AppError, Problem, Refusal},
+    error::{AppError, Problem, Quota, Refusal},
     i18n::*,
 };
 
@@ -68,12 +68,30 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
             let minutes = retry_after_secs.div_ceil(60).max(1);
             td_string!(locale, errors.rate_limited, minutes).to_string()
         }
+        AppError::QuotaReached { quota, limit, retry_after_secs } => {
+            let wait = wait_text(locale, *retry_after_secs);
+            match quota {
+                Quota::Invitations => td_string!(locale, errors.quota_invitations, limit, wait).to_string(),
+                Quota::PartnerInvitations => td_string!(locale, errors.quota_partner_invitations, limit, wait).to_string(),
+                Quota::AccountsCreated => td_string!(locale, errors.quota_accounts_created, limit, wait).to_string(),
+            }
+        }
         AppError::Overloaded { .. } => td_string!(locale, errors.overloaded).to_string(),
         AppError::BadRequest => td_string!(locale, errors.bad_request).to_string(),
         AppError::Internal { reference } => {
             td_string!(locale, errors.internal, reference = reference).to_string()
         }
         AppError::Unreachable => td_string!(locale, errors.unreachable).to_string(),
+    }
+}
+
+/// A wait in minutes, or in hours beyond two (a day's quota can be hours away).
+fn wait_text(locale: Locale, secs: u64) -> String {
+    let minutes = secs.div_ceil(60).max(1);
+    if minutes <= 120 {
+        td_string!(locale, errors.wait_minutes, n = minutes).to_string()
+    } else {
+        td_string!(locale, errors.wait_hours, n = minutes.div_ceil(60)).to_string()
     }
 }
 

@@ -3,9 +3,9 @@
 
 use crate::{
     domain::{AccountId, AccountName, BuiltInRole, Email, LoginName, PartnerId, Password, PersonName, UserId},
-    error::{AppError, Problem},
+    error::{AppError, Problem, Quota},
     session::AccountSummary,
-    ssr::{AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, sessions, tokens},
+    ssr::{AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, quota, sessions, tokens},
 };
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -23,6 +23,7 @@ pub async fn create_account(
     super::verification::require_verified(actor, "account_name")?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
+    quota::take(&mut tx, &state.settings.quotas, Quota::AccountsCreated, actor.user_id.0, now).await?;
     let account = insert_account(&mut tx, &name, now).await?;
     // The `account_id IS NULL` condition makes a concurrent second create a no-op (I3).
     let joined = sqlx::query(

@@ -5,9 +5,9 @@ use super::{links, rules};
 use crate::{
     auth::InvitationInfo,
     domain::{Password, PersonName, UserId},
-    error::{AppError, Refusal},
+    error::{AppError, Quota, Refusal},
     ssr::{
-        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, sessions,
+        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, quota, sessions,
         services::auth::LoginGrant,
     },
     users::PendingInvitation,
@@ -24,6 +24,8 @@ pub async fn issue(
     locale: &str,
     now: i64,
 ) -> Result<(), AppError> {
+    let account = rules::account_of(actor)?;
+    quota::take(conn, &state.settings.quotas, Quota::Invitations, account.0, now).await?;
     let ttl = state.settings.invitation_ttl_secs;
     let token = links::create(conn, user, links::Purpose::Invitation, now, ttl).await?;
     let link = format!("{}/invitation?token={token}", state.settings.public_url);

@@ -4,12 +4,12 @@
 
 use crate::{
     domain::{AccountId, PartnerId, Permission, PermissionSet},
-    error::{AppError, Problem},
+    error::{AppError, Problem, Quota},
     partners::{CustomerChoice, DelegableRole, Grant, InvitationPreview, LinkStatus, PartnerLink, PartnersOverview, Side, StaffMember},
     session::AccountSummary,
     ssr::{
         AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now,
-        outbox::{self, Audience}, sessions::delegable, tokens,
+        outbox::{self, Audience}, quota, sessions::delegable, tokens,
     },
 };
 use serde_json::json;
@@ -188,6 +188,7 @@ pub async fn invite(state: &AppState, client: &ClientInfo, actor: &Actor, partne
     if partner == customer.0 {
         return Err(AppError::field("partner_id", Problem::OwnAccount));
     }
+    quota::take(&mut tx, &state.settings.quotas, Quota::PartnerInvitations, customer.0, now).await?;
     let ttl = state.settings.partner_invitation_ttl_secs;
     let link: i64 = sqlx::query_scalar(
         "INSERT INTO partner_links (partner_account_id, customer_account_id, status, initiated_by, created_by_label, created_at, expires_at)
@@ -249,6 +250,7 @@ pub async fn create_link(state: &AppState, client: &ClientInfo, actor: &Actor) -
     let token = tokens::new_token();
     let now = now();
     let mut tx = state.db.begin_write().await?;
+    quota::take(&mut tx, &state.settings.quotas, Quota::PartnerInvitations, partner.0, now).await?;
     let link: i64 = sqlx::query_scalar(
         "INSERT INTO partner_links (partner_account_id, status, initiated_by, token_hash, created_by_label, created_at, expires_at)
          VALUES ($1, 'invited', 'partner', $2, $3, $4, $5) RETURNING id",
