@@ -48,6 +48,8 @@ pub struct PasswordHasher {
     /// A slot per job the queue may hold (running or waiting); beyond it, unauthenticated
     /// work is refused.
     slots: Arc<Semaphore>,
+    /// Sign-ups may hold at most half the slots, so a flood of them leaves room for sign-ins.
+    sign_up_slots: Arc<Semaphore>,
     jobs: mpsc::Sender<Job>,
     /// Jobs sent but not yet taken by a thread: a thread that finds none frees its memory.
     queued: Arc<AtomicUsize>,
@@ -85,13 +87,30 @@ impl PasswordHasher {
         }
         let dummy = hash_with(&mut Memory::default(), &Password::generated(super::tokens::new_token()))
             .expect("hashing a random password");
-        Self { slots: Arc::new(Semaphore::new(queue_len.max(1))), jobs, queued, dummy_hash: dummy.into() }
+        let queue_len = queue_len.max(1);
+        Self {
+            slots: Arc::new(Semaphore::new(queue_len)),
+            sign_up_slots: Arc::new(Semaphore::new(queue_len.div_ceil(2))),
+            jobs,
+            queued,
+            dummy_hash: dummy.into(),
+        }
+    }
+
+    /// A place in the queue for a sign-up: within the sign-ups' half of the queue, else
+    /// `Overloaded`.
+    pub fn admit_sign_up(&self) -> Result<Admitted, AppError> {
+        let overloaded = || AppError::Overloaded { retry_after_secs: RETRY_AFTER_SECS };
+        let share = self.sign_up_slots.clone().try_acquire_owned().map_err(|_| overloaded())?;
+        let mut admitted = self.admit_unauthenticated()?;
+        admitted._sign_up_share = Some(share);
+        Ok(admitted)
     }
 
     /// A place in the queue for unauthenticated work, or `Overloaded` when it is full.
     pub fn admit_unauthenticated(&self) -> Result<Admitted, AppError> {
         match self.slots.clone().try_acquire_owned() {
-            Ok(slot) => Ok(Admitted { hasher: self.clone(), _slot: slot }),
+            Ok(slot) => Ok(Admitted { hasher: self.clone(), _slot: slot, _sign_up_share: None }),
             Err(_) => Err(AppError::Overloaded { retry_after_secs: RETRY_AFTER_SECS }),
         }
     }
@@ -99,7 +118,7 @@ impl PasswordHasher {
     /// A place in the queue for a signed-in user's work, waiting for one if need be.
     pub async fn admit(&self) -> Result<Admitted, AppError> {
         let slot = self.slots.clone().acquire_owned().await.map_err(super::internal)?;
-        Ok(Admitted { hasher: self.clone(), _slot: slot })
+        Ok(Admitted { hasher: self.clone(), _slot: slot, _sign_up_share: None })
     }
 
     pub async fn hash(&self, password: Password) -> Result<String, AppError> {
@@ -125,6 +144,7 @@ impl PasswordHasher {
 pub struct Admitted {
     hasher: PasswordHasher,
     _slot: OwnedSemaphorePermit,
+    _sign_up_share: Option<OwnedSemaphorePermit>,
 }
 
 impl Admitted {
@@ -216,6 +236,20 @@ mod tests {
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(hasher.verify(Password::generated("right password".into()), Some(hash.clone())).await.unwrap());
         assert!(!hasher.verify(Password::generated("wrong password".into()), Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn sign_ups_hold_at_most_half_the_queue_so_sign_ins_still_get_in() {
+        let hasher = PasswordHasher::new(4);
+        let overloaded = |admitted: Result<Admitted, AppError>| matches!(admitted, Err(AppError::Overloaded { .. }));
+        let sign_ups: Vec<_> = (0..2).map(|_| hasher.admit_sign_up().unwrap()).collect();
+        assert!(overloaded(hasher.admit_sign_up()), "a third sign-up waits for its half");
+        let sign_ins: Vec<_> = (0..2).map(|_| hasher.admit_unauthenticated().unwrap()).collect();
+        assert!(overloaded(hasher.admit_unauthenticated()), "the queue is full");
+        drop(sign_ins);
+        assert!(overloaded(hasher.admit_sign_up()), "sign-ins' room is not the sign-ups'");
+        drop(sign_ups);
+        assert!(hasher.admit_sign_up().is_ok());
     }
 
     #[tokio::test]

@@ -36,7 +36,7 @@ pub async fn register(state: &AppState, client: &ClientInfo, new: NewUser) -> Re
         return Err(AppError::RegistrationClosed);
     }
     let now = now();
-    let admitted = state.hasher.admit_unauthenticated()?;
+    let admitted = state.hasher.admit_sign_up()?;
     let settings = &state.settings.throttle;
     let by_address = throttle::Limit::new(format!("register:{}", client.ip), settings.max_registrations_per_ip);
     throttle::reserve(&state.db, &[&by_address], settings, now).await?;
