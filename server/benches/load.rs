@@ -6,8 +6,12 @@
 //!   requests: logins per second against that capacity, the others' p99, the server's peak RSS;
 //! - S4: how long a login with an unknown identifier takes against a known one with a wrong
 //!   password (both must get the same answer after the same work);
-//! - soak: logins, users-list calls and edits from several clients for `--soak-secs`: requests,
-//!   errors (any unexpected status), RSS samples and their growth.
+//! - S8: `--sign-ups` registrations sent at once while one real user keeps signing in: how the
+//!   flood was answered (registered, 503) and whether every one of the real user's logins got in;
+//! - soak: logins, users-list calls and edits from several clients, and sign-ins from fresh
+//!   browsers that leave their sessions behind, for `--soak-secs`: requests, errors (any
+//!   unexpected status), RSS samples and their growth, and (with `--database`) the rows of the
+//!   tables the sweeper keeps flat.
 //!
 //!   cargo bench -p server --bench load -- --url http://127.0.0.1:3100 --pid <server pid> \
 //!       --login <administrator> [--storm-secs 10] [--soak-secs 60] [--results <file.tsv>]
@@ -70,9 +74,17 @@ struct Args {
     /// Failed logins timed per kind (unknown identifier, known with a wrong password).
     #[arg(long, default_value_t = 40)]
     timing_samples: usize,
-    /// Seconds of the mixed soak; 0 skips it.
-    #[arg(long, default_value_t = 60)]
+    /// Seconds of the mixed soak; 0 skips it. Long enough for sessions to outlive a short idle
+    /// timeout and be swept (the bench server runs with a one-minute one).
+    #[arg(long, default_value_t = 150)]
     soak_secs: u64,
+    /// Registrations sent at once against one real user's logins (S8); 0 skips it.
+    #[arg(long, default_value_t = 2000)]
+    sign_ups: usize,
+    /// The server's database, read only, to count the rows of swept tables during the soak,
+    /// e.g. `sqlite://target/bench-server/portico.db?mode=ro`.
+    #[arg(long)]
+    database: Option<String>,
     /// Seconds between two memory samples during the soak.
     #[arg(long, default_value_t = 5)]
     sample_secs: u64,
@@ -134,6 +146,9 @@ async fn main() -> Result {
     bench.s4_timing(&users[0]).await?;
     bench.print_rss("after the timed failed logins");
     bench.storm(&admin, &users, capacity, cores, idle_mb).await?;
+    if args.sign_ups > 0 {
+        bench.sign_up_flood(&users[0]).await?;
+    }
 
     if args.soak_secs > 0 {
         bench.soak(&admin, &users).await?;
@@ -541,11 +556,25 @@ impl Bench {
                 }
             }
         }));
-        let samples = Mutex::new(Vec::new());
-        let sampler = async {
-            if self.args.pid.is_none() {
-                return;
+        // A new browser each time: its session stays behind until the sweeper takes it.
+        let fresh_logins = async {
+            let user = &users[0];
+            while Instant::now() < deadline {
+                let outcome = self.call(&new_client(), "auth/login", &[("identifier", &user.login), ("password", USER_PASSWORD)]).await;
+                tally.record("auth/login (new browser)", &outcome);
+                tokio::time::sleep(pause * 5).await;
             }
+        };
+        let database = match &self.args.database {
+            Some(url) => {
+                sqlx::any::install_default_drivers();
+                Some(sqlx::AnyPool::connect(url).await?)
+            }
+            None => None,
+        };
+        let samples = Mutex::new(Vec::new());
+        let table_samples = Mutex::new(Vec::new());
+        let sampler = async {
             let every = Duration::from_secs(self.args.sample_secs.max(1));
             let mut next = started;
             while running.load(Ordering::Relaxed) {
@@ -553,13 +582,19 @@ impl Bench {
                     if let Some(mb) = self.rss_mb() {
                         samples.lock().unwrap().push((started.elapsed(), mb));
                     }
+                    if let Some(pool) = &database {
+                        match swept_rows(pool).await {
+                            Ok(rows) => table_samples.lock().unwrap().push((started.elapsed(), rows)),
+                            Err(error) => println!("  cannot count rows: {error}"),
+                        }
+                    }
                     next += every;
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         };
         let work = async {
-            futures::future::join3(logins, lists, edits).await;
+            futures::future::join4(logins, lists, edits, fresh_logins).await;
             running.store(false, Ordering::Relaxed);
         };
         futures::future::join(work, sampler).await;
@@ -580,6 +615,7 @@ impl Bench {
             "0 errors",
             verdict(errors == 0 && requests > 0),
         );
+        self.report_swept_tables(&table_samples.into_inner().unwrap());
         let samples = samples.into_inner().unwrap();
         if samples.is_empty() {
             return Ok(());
@@ -606,6 +642,124 @@ impl Bench {
             &format!("{:+.1} MB ({from:.1} -> {to:.1}, {:.0}-{:.0} s; {after:.1} idle after)", to - from, from_t.as_secs_f64(), to_t.as_secs_f64()),
             "info",
             "info",
+        );
+        Ok(())
+    }
+}
+
+/// The tables the sweeper keeps from growing (S9), in this order.
+const SWEPT_TABLES: [&str; 5] = ["sessions", "user_tokens", "login_throttle", "outbox", "quotas"];
+
+async fn swept_rows(pool: &sqlx::AnyPool) -> Result<Vec<i64>> {
+    let mut rows = Vec::new();
+    for table in SWEPT_TABLES {
+        rows.push(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(pool).await?);
+    }
+    Ok(rows)
+}
+
+impl Bench {
+    /// S9: the swept tables' rows over the soak. Flat: no table holds more rows in the soak's
+    /// last third than it held at most before (sessions of new browsers stop piling up once
+    /// they outlive the idle timeout and the sweeper takes them).
+    fn report_swept_tables(&self, samples: &[(Duration, Vec<i64>)]) {
+        let Some((last_t, _)) = samples.last() else { return };
+        println!("swept tables' rows (s: {}):", SWEPT_TABLES.join(" "));
+        for (t, rows) in samples {
+            println!("  {:>4.0}: {}", t.as_secs_f64(), rows.iter().map(i64::to_string).collect::<Vec<_>>().join(" "));
+        }
+        let cut = *last_t * 2 / 3;
+        let max_in = |keep: &dyn Fn(Duration) -> bool, table: usize| {
+            samples.iter().filter(|(t, _)| keep(*t)).map(|(_, rows)| rows[table]).max().unwrap_or(0)
+        };
+        let (mut flat, mut summary) = (true, Vec::new());
+        for (i, table) in SWEPT_TABLES.iter().enumerate() {
+            let (before, after) = (max_in(&|t| t < cut, i), max_in(&|t| t >= cut, i));
+            flat &= after <= before;
+            summary.push(format!("{table} {before}->{after}"));
+        }
+        self.record(
+            "S9 swept tables during the soak (most rows before its last third -> in it)",
+            &summary.join(", "),
+            "no growth in the last third",
+            verdict(flat),
+        );
+    }
+
+    /// S8: `--sign-ups` registrations at once (each its own new user, as from many addresses:
+    /// the bench server lifts the per-address limit) while one real user signs in again and
+    /// again. The flood may be turned away (503); the real user must always get in.
+    async fn sign_up_flood(&self, real: &BenchUser) -> Result {
+        let count = self.args.sign_ups;
+        println!("\nS8 sign-up flood: {count} registrations at once while {} keeps signing in", real.login);
+        let run = format!("{:06x}", rand::random::<u32>() & 0xff_ffff);
+        let flood_client = Client::builder().build()?;
+        let flooding = AtomicBool::new(true);
+        let started = Instant::now();
+        let flood = async {
+            let answers = futures::future::join_all((0..count).map(|i| {
+                let (client, login) = (&flood_client, format!("flood{run}x{i}"));
+                async move {
+                    let email = format!("{login}@flood.example");
+                    let form = [
+                        ("first_name", "Flood"), ("last_name", "Bench"), ("email", email.as_str()),
+                        ("login_name", login.as_str()), ("password", "flood Bench secret 3"), ("locale", "en"),
+                    ];
+                    self.call(client, "auth/register", &form).await.map(|(status, _)| status)
+                }
+            }))
+            .await;
+            flooding.store(false, Ordering::Relaxed);
+            answers
+        };
+        let real_logins = async {
+            let client = new_client();
+            let (mut times, mut refused) = (Vec::new(), Vec::new());
+            while flooding.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                let outcome = self.call(&client, "auth/login", &[("identifier", &real.login), ("password", USER_PASSWORD)]).await;
+                times.push(t.elapsed());
+                match outcome {
+                    Ok((status, _)) if status.is_success() => {}
+                    Ok((status, body)) => refused.push(format!("{status} {body}")),
+                    Err(error) => refused.push(error.to_string()),
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            (times, refused)
+        };
+        let (answers, (mut times, refused)) = futures::future::join(flood, real_logins).await;
+        let elapsed = started.elapsed();
+        let with = |wanted: StatusCode| answers.iter().filter(|a| matches!(a, Ok(s) if *s == wanted)).count();
+        let (registered, busy) = (with(StatusCode::OK), with(StatusCode::SERVICE_UNAVAILABLE));
+        let other = answers.len() - registered - busy;
+        times.sort();
+        println!(
+            "flood: {registered} registered, {busy} turned away with 503, {other} other, in {:.1} s",
+            elapsed.as_secs_f64()
+        );
+        println!(
+            "real user: {} of {} logins got in; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            times.len() - refused.len(),
+            times.len(),
+            ms(percentile(&times, 50)),
+            ms(percentile(&times, 99)),
+            ms(times.last().copied().unwrap_or_default())
+        );
+        for problem in refused.iter().take(5) {
+            println!("  refused: {problem}");
+        }
+        self.record(
+            &format!("S8 {count} sign-ups at once vs one real user's logins"),
+            &format!(
+                "real user {}/{} in (p99 {:.0} ms); flood {registered} registered, {busy} 503, {other} other in {:.1} s",
+                times.len() - refused.len(),
+                times.len(),
+                ms(percentile(&times, 99)),
+                elapsed.as_secs_f64()
+            ),
+            "every real login gets in",
+            verdict(refused.is_empty() && !times.is_empty()),
         );
         Ok(())
     }

@@ -88,6 +88,10 @@ pub struct Config {
     #[arg(long, env = "PORTICO_MAIL_GIVE_UP_HOURS", default_value_t = 72, global = true)]
     pub mail_give_up_hours: u32,
 
+    /// Seconds between two sweeps of expired sessions, links, counters and old mails.
+    #[arg(long, env = "PORTICO_SWEEP_SECONDS", default_value_t = 300, global = true)]
+    pub sweep_seconds: u32,
+
     /// Deliver mail through this SMTP server instead of the mailbox folder, e.g.
     /// `smtp://user:password@mail.example.com:587?tls=required` or `smtps://mail.example.com`.
     #[arg(long, env = "PORTICO_SMTP_URL", global = true, hide_env_values = true)]
@@ -180,6 +184,7 @@ impl Config {
             public_url: self.link_base(),
             mailbox_dir: self.mailbox_dir(),
             mail_give_up_secs: i64::from(self.mail_give_up_hours) * 3600,
+            sweep_interval_secs: u64::from(self.sweep_seconds),
             reset_delivery: match self.reset_delivery {
                 ResetDeliveryArg::TemporaryPassword => ResetDelivery::TemporaryPassword,
                 ResetDeliveryArg::Link => ResetDelivery::Link,

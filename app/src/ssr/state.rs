@@ -35,6 +35,8 @@ pub struct Settings {
     /// A mail still undelivered this long after it was queued is given up: marked failed and
     /// its body erased (S9).
     pub mail_give_up_secs: i64,
+    /// How often expired rows are swept (S9).
+    pub sweep_interval_secs: u64,
     pub reset_delivery: ResetDelivery,
     pub invitation_ttl_secs: i64,
     pub temporary_password_ttl_secs: i64,
@@ -63,6 +65,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:3000".into(),
             mailbox_dir: PathBuf::from("data/mailbox"),
             mail_give_up_secs: 72 * 3600,
+            sweep_interval_secs: 5 * 60,
             reset_delivery: ResetDelivery::TemporaryPassword,
             invitation_ttl_secs: 7 * 24 * 3600,
             temporary_password_ttl_secs: 24 * 3600,

@@ -8,8 +8,7 @@ use std::time::Duration;
 
 /// How often the expiry alerts are looked for.
 const ALERT_INTERVAL_SECS: i64 = 60;
-/// How often expired rows are swept (S9), and how long after start the first sweep waits.
-const SWEEP_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// How long after start the first sweep waits (then every `Settings::sweep_interval_secs`).
 const FIRST_SWEEP_AFTER: Duration = Duration::from_secs(30);
 
 /// Runs until the process ends. `from` was checked at start-up.
@@ -32,9 +31,11 @@ pub async fn run(state: AppState, from: Mailbox, interval: Duration) {
     }
 }
 
-/// Sweeps expired rows shortly after start, then every `SWEEP_INTERVAL`, until the process ends.
+/// Sweeps expired rows shortly after start, then at the configured interval, until the process
+/// ends.
 async fn sweep(state: AppState) {
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_SWEEP_AFTER, SWEEP_INTERVAL);
+    let every = Duration::from_secs(state.settings.sweep_interval_secs.max(1));
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_SWEEP_AFTER.min(every), every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;

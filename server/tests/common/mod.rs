@@ -106,6 +106,7 @@ pub fn test_config() -> Config {
         reset_link_minutes: 60,
         mailbox_dir: None,
         mail_give_up_hours: 72,
+        sweep_seconds: 300,
         smtp_url: None,
         mail_from: "Portico <no-reply@portico.invalid>".into(),
         verification_hours: 48,
