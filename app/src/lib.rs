@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod domain;
 pub mod error;
+pub mod links;
 pub mod me;
 pub mod partners;
 pub mod roles;

@@ -72,8 +72,14 @@ test("an invitation read from the mailbox lets the invitee join; pending invitat
   expect(second).toContain(admin.company);
   const invitee = await (await browser.newContext()).newPage();
   await invitee.goto(linkIn(first));
+  await expect(invitee).not.toHaveURL(/token=/);
   await expect(invitee.getByRole("alert")).toContainText("invalid, already used or expired");
   await invitee.goto(linkIn(second));
+  await expect(invitee).not.toHaveURL(/token=/);
+  await expect(invitee).toHaveURL(/\/invitation$/);
+  await expect(invitee.getByRole("heading", { name: `Join ${admin.company}` })).toBeVisible();
+  // The token waits in a cookie, so the page survives a reload.
+  await invitee.reload();
   await expect(invitee.getByRole("heading", { name: `Join ${admin.company}` })).toBeVisible();
   await hydrated(invitee);
   await invitee.getByLabel("Password", { exact: true }).fill(PASSWORD);
@@ -187,6 +193,8 @@ test("forgot password: the link from the mailbox sets a new password", async ({ 
 
   const mail = await mailContaining(person.email, "password/reset");
   await page.goto(linkIn(mail));
+  await expect(page).not.toHaveURL(/token=/);
+  await expect(page).toHaveURL(/\/password\/reset$/);
   await hydrated(page);
   await page.getByLabel("New password").fill("remembered at last");
   await page.getByRole("button", { name: "Save the new password" }).click();

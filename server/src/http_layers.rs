@@ -1,4 +1,5 @@
-//! HTTP layers around every route: request ids and traces, compression, security headers, and
+//! HTTP layers around every route: request ids and traces, compression, security headers,
+//! `no-store` on everything but static files and link tokens moved out of the URL (S7), and
 //! the refusal of state-changing requests from other origins (SPEC S5).
 
 use axum::{
@@ -35,6 +36,8 @@ pub fn apply(router: Router, public_origin: Option<String>) -> Router {
         router
     };
     router
+        .layer(middleware::from_fn(no_store))
+        .layer(middleware::from_fn_with_state(https, crate::link_tokens::move_to_cookie))
         .layer(middleware::from_fn_with_state(public_origin, refuse_cross_origin))
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
         // Pages set their own policy, with their script nonce (`app::ssr::csp`).
@@ -56,6 +59,31 @@ pub fn apply(router: Router, public_origin: Option<String>) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::from_fn(crate::metrics::record))
+}
+
+/// Pages and server function answers hold someone's data, and a link page its token: no
+/// browser or proxy keeps them (S7). Static files (the `/pkg/` bundle, the favicon…) stay
+/// cacheable; a handler that chose its own `Cache-Control` keeps it.
+async fn no_store(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let mut response = next.run(req).await;
+    if !response.headers().contains_key(header::CACHE_CONTROL) && !is_static_file(&path, &response) {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// A file the fallback served from the site root: a file name, not a page or `/api/`, and
+/// found (or not modified).
+fn is_static_file(path: &str, response: &Response) -> bool {
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    let file_name = path.starts_with("/pkg/") || path.rsplit('/').next().is_some_and(|name| name.contains('.'));
+    let found = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+    file_name && found && !html && !path.starts_with("/api/")
 }
 
 /// Refuses a state-changing request whose browser says it comes from another site. Browsers
@@ -99,6 +127,23 @@ mod tests {
             builder = builder.header(*name, *value);
         }
         builder.body(Body::empty()).unwrap()
+    }
+
+    fn answer(status: StatusCode, content_type: &'static str) -> Response {
+        Response::builder().status(status).header(header::CONTENT_TYPE, content_type).body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn only_files_found_in_the_site_root_are_static() {
+        let js = answer(StatusCode::OK, "text/javascript");
+        assert!(is_static_file("/pkg/portico.js", &js));
+        assert!(is_static_file("/favicon.ico", &answer(StatusCode::OK, "image/x-icon")));
+        assert!(is_static_file("/pkg/portico.wasm", &answer(StatusCode::NOT_MODIFIED, "application/wasm")));
+        assert!(!is_static_file("/users", &answer(StatusCode::OK, "text/html; charset=utf-8")));
+        assert!(!is_static_file("/api/session/current", &answer(StatusCode::OK, "application/json")));
+        assert!(!is_static_file("/api/users/x.y", &answer(StatusCode::OK, "application/json")));
+        assert!(!is_static_file("/missing.png", &answer(StatusCode::NOT_FOUND, "text/html; charset=utf-8")));
+        assert!(!is_static_file("/healthz", &answer(StatusCode::OK, "text/plain")));
     }
 
     #[test]

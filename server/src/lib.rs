@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod http_layers;
+mod link_tokens;
 mod metrics;
 pub mod startup;
 pub mod telemetry;

@@ -129,12 +129,15 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
 }
 
 /// Sets a new password through a reset link (forgot password, or an administrator's reset in
-/// link mode). The token comes in the body, never in a URL the server logs.
+/// link mode). The token comes in the body, never in a URL the server logs; once it is spent
+/// its cookie goes too (`crate::links`).
 #[server(prefix = "/api", endpoint = "auth/reset_password_with_link")]
 pub async fn reset_password_with_link(token: String, new_password: String) -> Result<(), AppError> {
-    use crate::ssr::{guard, services::recovery};
+    use crate::{links::LinkPage, ssr::{cookies, guard, services::recovery}};
     let caller = guard::public().await?;
-    recovery::reset_with_link(&caller.state, &caller.client, &token, &new_password).await
+    recovery::reset_with_link(&caller.state, &caller.client, &token, &new_password).await?;
+    cookies::clear_link(LinkPage::PasswordReset, caller.state.settings.secure_cookies);
+    Ok(())
 }
 
 /// Who an invitation is for, shown before it is accepted.
@@ -157,7 +160,7 @@ pub async fn show_invitation(token: String) -> Result<InvitationInfo, AppError> 
 /// Accepting signs the invitee in; a session the browser held before ends.
 #[server(prefix = "/api", endpoint = "invitation/accept")]
 pub async fn accept_invitation(token: String, first_name: String, last_name: String, password: String) -> Result<SignedIn, AppError> {
-    use crate::ssr::{cookies, guard, services::invitations};
+    use crate::{links::LinkPage, ssr::{cookies, guard, services::invitations}};
     let caller = guard::public().await?;
     let info = invitations::show(&caller.state, &token).await?;
     let mut errors = FieldErrors::default();
@@ -172,15 +175,18 @@ pub async fn accept_invitation(token: String, first_name: String, last_name: Str
     let settings = &caller.state.settings;
     cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
     cookies::set_locale(&grant.locale, settings.secure_cookies);
+    cookies::clear_link(LinkPage::Invitation, settings.secure_cookies);
     Ok(SignedIn { locale: grant.locale, must_change_password: false })
 }
 
 /// Confirms the e-mail address behind a verification link (F1). The token proves it.
 #[server(prefix = "/api", endpoint = "auth/verify_email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
-    use crate::ssr::{guard, services::verification};
+    use crate::{links::LinkPage, ssr::{cookies, guard, services::verification}};
     let caller = guard::public().await?;
-    verification::verify(&caller.state, &caller.client, &token).await
+    verification::verify(&caller.state, &caller.client, &token).await?;
+    cookies::clear_link(LinkPage::EmailVerification, caller.state.settings.secure_cookies);
+    Ok(())
 }
 
 /// Mails a new verification link to the signed-in user (at most five an hour).

@@ -3,26 +3,29 @@
 use super::{AcceptInvitation, show_invitation};
 use crate::{
     domain::{Password, PersonName},
+    error::AppError,
     i18n::*,
+    links::{LinkPage, link_token},
     session::use_session,
     ui::{AuthCard, FormError, SubmitButton, TextField, error_of, error_summary},
 };
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_navigate;
 
+/// Opened from a mail: `/invitation?token=…`, which the server turns into `/invitation` and a
+/// cookie (S7). The token travels on in the form's body.
 #[component]
 pub fn AcceptInvitationPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_query_map();
-    let token = params.with_untracked(|p| p.get("token").unwrap_or_default());
-    let invitation = Resource::new({
-        let token = token.clone();
-        move || token.clone()
-    }, show_invitation);
+    let invitation = Resource::new(|| (), |()| async move {
+        let token = link_token(LinkPage::Invitation).await?;
+        let info = show_invitation(token.clone()).await?;
+        Ok::<_, AppError>((info, token))
+    });
     view! {
         <Suspense>
             {move || invitation.get().map(|answer| match answer {
-                Ok(info) => view! { <AcceptForm info token=token.clone() /> }.into_any(),
+                Ok((info, token)) => view! { <AcceptForm info token /> }.into_any(),
                 Err(error) => view! {
                     <AuthCard title=move || t!(i18n, invitation.invalid_title)>
                         <p role="alert" class="text-sm text-red-800">{

@@ -4,10 +4,10 @@ use super::{ForgotPassword, ResetPasswordWithLink};
 use crate::{
     domain::{Email, Password},
     i18n::*,
+    links::{LinkPage, link_token},
     ui::{AuthCard, FormError, Gate, Need, SubmitButton, TextField, error_of, problem_text},
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
@@ -43,35 +43,34 @@ fn ForgotPasswordForm() -> impl IntoView {
     }
 }
 
-/// Opened from a mail: `/password/reset?token=…`. The token travels on in the form's body.
+/// Opened from a mail: `/password/reset?token=…`, which the server turns into
+/// `/password/reset` and a cookie (S7). The token travels on in the form's body.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_query_map();
-    let token = params.with_untracked(|p| p.get("token").unwrap_or_default());
+    let token = Resource::new(|| (), |()| link_token(LinkPage::PasswordReset));
     let reset = ServerAction::<ResetPasswordWithLink>::new();
     let error = error_of(reset);
     let done = move || matches!(reset.value().get(), Some(Ok(())));
     let link_problem = move || error.get().and_then(|e| e.problem_for("token")).map(|p| problem_text(i18n.get_locale(), p));
     view! {
         <AuthCard title=move || t!(i18n, reset.title)>
-            <Show when=done fallback=move || {
-                let token = token.clone();
-                view! {
-                    <Show when=move || link_problem().is_some()>
-                        <p role="alert" class="mb-5 rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{link_problem}</p>
-                    </Show>
-                    <ActionForm action=reset attr:class="space-y-5">
-                        <input type="hidden" name="token" value=token.clone() />
-                        <FormError error />
-                        <TextField name="new_password" kind="password" autocomplete="new-password" error autofocus=true
-                            validate=|s| Password::choose(s, &[]).map(drop)
-                            hint=move || t!(i18n, register.password_hint, min = Password::MIN_CHARS)>
-                            {t!(i18n, password.new)}
-                        </TextField>
-                        <SubmitButton pending=reset.pending()>{t!(i18n, reset.submit)}</SubmitButton>
-                    </ActionForm>
-                }
+            <Show when=done fallback=move || view! {
+                <Show when=move || link_problem().is_some()>
+                    <p role="alert" class="mb-5 rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{link_problem}</p>
+                </Show>
+                <ActionForm action=reset attr:class="space-y-5">
+                    <Suspense>
+                        {move || token.get().map(|token| view! { <input type="hidden" name="token" value=token.unwrap_or_default() /> })}
+                    </Suspense>
+                    <FormError error />
+                    <TextField name="new_password" kind="password" autocomplete="new-password" error autofocus=true
+                        validate=|s| Password::choose(s, &[]).map(drop)
+                        hint=move || t!(i18n, register.password_hint, min = Password::MIN_CHARS)>
+                        {t!(i18n, password.new)}
+                    </TextField>
+                    <SubmitButton pending=reset.pending()>{t!(i18n, reset.submit)}</SubmitButton>
+                </ActionForm>
             }>
                 <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">
                     {t!(i18n, reset.done)} " "

@@ -1,19 +1,25 @@
-//! The page an e-mail verification link opens (F1): it confirms the address on load.
+//! The page an e-mail verification link opens (F1): it confirms the address when asked.
 
 use super::VerifyEmail;
-use crate::{i18n::*, session::use_session, ui::{AuthCard, error_summary}};
+use crate::{
+    i18n::*,
+    links::{LinkPage, link_token},
+    session::use_session,
+    ui::{AuthCard, error_summary},
+};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
+/// Opened from a mail: `/verify-email?token=…`, which the server turns into `/verify-email`
+/// and a cookie (S7).
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let params = use_query_map();
+    let token = Resource::new(|| (), |()| link_token(LinkPage::EmailVerification));
     let verify = ServerAction::<VerifyEmail>::new();
     // Confirmed by a click, not on load: mail scanners that open links must not spend them.
     let confirm = move |_| {
-        let token = params.with_untracked(|p| p.get("token")).unwrap_or_default();
+        let token = token.get_untracked().and_then(Result::ok).unwrap_or_default();
         verify.dispatch(VerifyEmail { token });
     };
     Effect::new(move || {
@@ -41,10 +47,15 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 Some(view) => view,
                 None => view! {
                     <p class="mb-6 text-sm text-slate-600">{t!(i18n, verify.intro)}</p>
-                    <button type="button" on:click=confirm disabled=move || verify.pending().get()
-                        class="flex w-full justify-center rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60">
-                        {t!(i18n, verify.submit)}
-                    </button>
+                    // The button comes once the token is read: a click sends the one the browser holds.
+                    <Suspense>
+                        {move || token.get().map(|_| view! {
+                            <button type="button" on:click=confirm disabled=move || verify.pending().get()
+                                class="flex w-full justify-center rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60">
+                                {t!(i18n, verify.submit)}
+                            </button>
+                        })}
+                    </Suspense>
                 }.into_any(),
             }}
         </AuthCard>

@@ -1,13 +1,15 @@
 //! The page a partner's invitation link opens (F7): the customer admin, signed in (the gate
-//! sends them to sign in and back), sees who asks for what and confirms.
+//! sends them to sign in and back), sees who asks for what and confirms. The link's token
+//! waits in a cookie meanwhile, out of the address bar and of the sign-in's `next=` (S7).
 
 use super::{ConfirmPartnerLink, InvitationPreview, preview_partner_link};
 use crate::{
+    error::AppError,
     i18n::*,
+    links::{LinkPage, link_token},
     ui::{AuthCard, Gate, Need, error_summary, format_time, leave_if_signed_out},
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AcceptPartnerPage() -> impl IntoView {
@@ -17,14 +19,16 @@ pub fn AcceptPartnerPage() -> impl IntoView {
 #[component]
 fn AcceptPartner() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_query_map();
-    let token = move || params.with(|p| p.get("token")).unwrap_or_default();
-    let preview = Resource::new(token, preview_partner_link);
+    let preview = Resource::new(|| (), |()| async move {
+        let token = link_token(LinkPage::PartnerLink).await?;
+        let preview = preview_partner_link(token.clone()).await?;
+        Ok::<_, AppError>((preview, token))
+    });
     view! {
         <AuthCard title=move || t!(i18n, partner_accept.title)>
             <Suspense fallback=|| view! { <p class="text-slate-500">"…"</p> }>
                 {move || preview.get().map(|answer| match answer {
-                    Ok(preview) => view! { <Confirm preview token=token() /> }.into_any(),
+                    Ok((preview, token)) => view! { <Confirm preview token /> }.into_any(),
                     Err(error) => {
                         leave_if_signed_out(&error);
                         let text = error_summary(i18n.get_locale_untracked(), &error);

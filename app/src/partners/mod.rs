@@ -154,9 +154,11 @@ pub async fn preview_partner_link(token: String) -> Result<InvitationPreview, Ap
 /// The customer admin confirms a partner's link: the link becomes active.
 #[server(prefix = "/api", endpoint = "partners/confirm")]
 pub async fn confirm_partner_link(token: String) -> Result<(), AppError> {
-    use crate::ssr::{guard, services::partners};
+    use crate::{links::LinkPage, ssr::{cookies, guard, services::partners}};
     let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
-    partners::confirm(&caller.state, &caller.client, &actor, &token).await
+    partners::confirm(&caller.state, &caller.client, &actor, &token).await?;
+    cookies::clear_link(LinkPage::PartnerLink, caller.state.settings.secure_cookies);
+    Ok(())
 }
 
 /// Either side ends a link (an invitation or an active one); delegated access ends with it.

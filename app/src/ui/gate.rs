@@ -40,6 +40,19 @@ pub fn safe_next(next: Option<String>) -> Option<String> {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()))
 }
 
+/// The sign-in page, told to come back to `path?search` afterwards. A `token` parameter is
+/// left out: a link's secret never rides along in `next=` (S7). The server has already moved
+/// it into a cookie before any page renders; this holds even if it had not.
+fn login_path(path: &str, search: &str) -> String {
+    let search: Vec<&str> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next().map(Url::unescape).as_deref() != Some("token"))
+        .collect();
+    let here = if search.is_empty() { path.to_owned() } else { format!("{path}?{}", search.join("&")) };
+    if here == "/" { "/login".to_owned() } else { format!("/login?next={}", Url::escape(&here)) }
+}
+
 #[component]
 pub fn Gate(need: Need, children: ChildrenFn) -> impl IntoView {
     let session = use_session();
@@ -53,10 +66,7 @@ pub fn Gate(need: Need, children: ChildrenFn) -> impl IntoView {
                 match (destination(need, user.as_ref()), ended) {
                     // Signed-out visitors come back here after signing in.
                     (Some("/login"), _) => {
-                        let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
-                        let search = search.trim_start_matches('?');
-                        let here = if search.is_empty() { path } else { format!("{path}?{search}") };
-                        let path = if here == "/" { "/login".to_owned() } else { format!("/login?next={}", Url::escape(&here)) };
+                        let path = login_path(&location.pathname.get_untracked(), &location.search.get_untracked());
                         view! { <Redirect path=path /> }.into_any()
                     }
                     (Some(path), _) => view! { <Redirect path=path /> }.into_any(),
@@ -99,11 +109,22 @@ mod tests {
 
     #[test]
     fn only_paths_of_this_site_are_followed_after_login() {
-        assert_eq!(safe_next(Some("/partners/accept?token=x".into())).as_deref(), Some("/partners/accept?token=x"));
+        assert_eq!(safe_next(Some("/users?page=2".into())).as_deref(), Some("/users?page=2"));
         assert_eq!(safe_next(Some("//evil.example".into())), None);
         assert_eq!(safe_next(Some("https://evil.example".into())), None);
         assert_eq!(safe_next(Some("/\\evil.example".into())), None);
         assert_eq!(safe_next(Some("/\t/evil.example".into())), None);
+    }
+
+    #[test]
+    fn a_token_never_travels_inside_next() {
+        assert_eq!(login_path("/partners/accept", "?token=secret"), "/login?next=%2Fpartners%2Faccept");
+        assert_eq!(login_path("/partners/accept", "?a=1&token=secret&b=2"), "/login?next=%2Fpartners%2Faccept%3Fa%3D1%26b%3D2");
+        assert_eq!(login_path("/partners/accept", "?token"), "/login?next=%2Fpartners%2Faccept");
+        assert_eq!(login_path("/partners/accept", "?%74oken=secret"), "/login?next=%2Fpartners%2Faccept");
+        assert_eq!(login_path("/users", "?tokens=1"), "/login?next=%2Fusers%3Ftokens%3D1");
+        assert_eq!(login_path("/", ""), "/login");
+        assert_eq!(login_path("/", "?token=secret"), "/login");
     }
 
     #[test]

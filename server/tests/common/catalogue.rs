@@ -75,6 +75,7 @@ const UNKNOWN_ID: Body = Form(&[("id", "999999999")]);
 pub const ENDPOINTS: &[Endpoint] = &[
     ep("session/current", Public, NONE),
     ep("invitation/show", Public, Form(&[("token", "not-a-real-token")])),
+    ep("links/token", Public, Form(&[("page", "PartnerLink")])),
     ep("partners/preview", SignedIn, Form(&[("token", "{partner_link}")])),
     ep("me/profile", SignedIn, NONE),
     ep("me/sessions", SignedIn, NONE),
