@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
 fn AppRoutes() -> impl IntoView {
     let i18n = use_i18n();
     provide_session();
+    crate::users::provide_carried_notice();
     // Pages wait for the session before sending anything (SsrMode::Async), so a redirect is a
     // real HTTP redirect and the first HTML is complete.
     view! {

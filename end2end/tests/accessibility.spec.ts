@@ -97,7 +97,7 @@ test("an administrator signs in, filters, selects and force-logs-out a user with
   await expect(page.getByTestId("user-row")).toHaveCount(1);
   await tabUntil(page, page.getByLabel(`Select ${login}`));
   await page.keyboard.press("Space");
-  await expect(page.getByTestId("bulk-bar")).toContainText("1 selected");
+  await expect(page.getByTestId("bulk-bar")).toContainText("1 user selected");
   await tabUntil(page, page.getByTestId("bulk-bar").getByRole("button", { name: "Force logout", exact: true }));
   await page.keyboard.press("Enter");
   const dialog = page.getByRole("alertdialog");
@@ -110,7 +110,7 @@ test("an administrator signs in, filters, selects and force-logs-out a user with
   await expect(dialog).toBeVisible();
   await tabUntil(page, dialog.getByRole("button", { name: "Force logout", exact: true }));
   await page.keyboard.press("Enter");
-  await expect(page.getByTestId("notice")).toContainText("1 user(s) signed out.");
+  await expect(page.getByTestId("notice")).toContainText("1 user signed out.");
 });
 
 /** Presses Tab until `target` has the focus; fails if it is not reached within 60 stops. */

@@ -6,7 +6,7 @@ use crate::{
     i18n::*,
     partners::{LinkStatus, PartnerLink, Side},
     session::use_session,
-    ui::{Gate, Need, format_time, leave_if_signed_out, permission_names},
+    ui::{CopyButton, Gate, Need, format_time, leave_if_signed_out, permission_names},
 };
 use leptos::prelude::*;
 
@@ -25,6 +25,7 @@ fn Home() -> impl IntoView {
     let user = move || session.user();
     let first_name = move || user().map(|u| u.first_name).unwrap_or_default();
     let account = move || user().and_then(|u| u.account);
+    let acting = move || user().is_some_and(|u| u.acting_for.is_some());
     let permissions = move || user().map(|u| permission_names(i18n.get_locale(), u.permissions)).unwrap_or_default();
     let summary = Resource::new(|| (), |_| get_dashboard());
     view! {
@@ -33,11 +34,16 @@ fn Home() -> impl IntoView {
         </h1>
         <div class="mt-8 grid gap-6 md:grid-cols-2">
             <section class=CARD aria-labelledby="account-heading">
-                <h2 id="account-heading" class=CARD_TITLE>{t!(i18n, home.account)}</h2>
+                <h2 id="account-heading" class=CARD_TITLE>
+                    {move || if acting() { t_string!(i18n, home.acting_for) } else { t_string!(i18n, home.account) }}
+                </h2>
                 <p class="mt-3 text-lg font-medium text-slate-900" data-testid="account-name">{move || account().map(|a| a.name)}</p>
                 <dl class="mt-2 text-sm text-slate-600">
-                    <dt class="inline">{t!(i18n, account.partner_id)} ": "</dt>
+                    <dt class="inline">{t!(i18n, account.partner_id)} {t!(i18n, users.colon)} " "</dt>
                     <dd class="inline font-mono" data-testid="partner-id">{move || account().map(|a| a.partner_id)}</dd>
+                    <dd class="ml-2 inline">
+                        <CopyButton value=Signal::derive(move || account().map(|a| a.partner_id).unwrap_or_default()) what=|l| td_string!(l, account.partner_id) />
+                    </dd>
                 </dl>
                 <Show when=move || user().is_some_and(|u| u.is_primary_admin)>
                     <p class="mt-4 inline-flex rounded-full bg-indigo-50 px-3 py-1 text-xs font-medium text-indigo-700 ring-1 ring-inset ring-indigo-200">
@@ -52,7 +58,11 @@ fn Home() -> impl IntoView {
                 </ul>
             </section>
             <Transition fallback=|| view! { <p class="text-slate-500">"…"</p> }>
-                {move || summary.get().and_then(|answer| answer.inspect_err(leave_if_signed_out).ok()).map(|d| view! { <Panels summary=d /> })}
+                // Reads the language too: the panels are drawn again when the header switches it.
+                {move || {
+                    let _ = i18n.get_locale();
+                    summary.get().and_then(|answer| answer.inspect_err(leave_if_signed_out).ok()).map(|d| view! { <Panels summary=d /> })
+                }}
             </Transition>
         </div>
     }

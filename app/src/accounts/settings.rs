@@ -9,8 +9,9 @@ use crate::{
     domain::{AccountKey, AccountName, Permission},
     i18n::*,
     session::use_session,
+    error::AppError,
     ui::{
-        ConfirmDialog, Confirmation, FormError, Gate, LanguageChoice, Need, SubmitButton, TextField, error_text,
+        ConfirmDialog, Confirmation, CopyButton, FormError, Gate, LanguageChoice, Need, SubmitButton, TextField, error_text,
         leave_if_signed_out, leave_when_signed_out, load_page,
     },
 };
@@ -33,12 +34,15 @@ fn AccountSettings() -> impl IntoView {
     view! {
         <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, account_page.title)}</h1>
         <Suspense>
-            {move || details.get().and_then(|answer| answer.inspect_err(leave_if_signed_out).ok()).map(|details| view! {
-                <DetailsForm details editable=manages() />
+            {move || details.get().and_then(|answer| answer.inspect_err(leave_if_signed_out).ok()).map(|details| {
+                let others = details.members - 1;
+                view! {
+                    <DetailsForm details editable=manages() />
+                    <Show when=move || manages() && !acting()><KeySection /></Show>
+                    <Show when=move || !acting()><MembershipSection others /></Show>
+                }
             })}
         </Suspense>
-        <Show when=move || manages() && !acting()><KeySection /></Show>
-        <Show when=move || !acting()><MembershipSection /></Show>
     }
 }
 
@@ -70,8 +74,9 @@ fn DetailsForm(details: AccountDetails, editable: bool) -> impl IntoView {
         <form on:submit=submit novalidate class=SECTION aria-labelledby="details-heading">
             <h2 id="details-heading" class="text-lg font-semibold text-slate-900">{t!(i18n, account_page.details)}</h2>
             <p class="text-sm text-slate-600">
-                {t!(i18n, account.partner_id)} ": " <span class="font-mono" data-testid="partner-id">{details.partner_id.clone()}</span>
-                " · " {t!(i18n, account_page.members, count = details.members)}
+                {t!(i18n, account.partner_id)} {t!(i18n, users.colon)} " " <span class="font-mono" data-testid="partner-id">{details.partner_id.clone()}</span>
+                " " <CopyButton value=Signal::stored(details.partner_id.clone()) what=|l| td_string!(l, account.partner_id) />
+                " · " {t!(i18n, account_page.members, count = move || details.members)}
             </p>
             <FormError error />
             <Show when=saved>
@@ -93,12 +98,12 @@ fn KeySection() -> impl IntoView {
     let key = RwSignal::new(None::<String>);
     let regenerate = ServerAction::<RegenerateAccountKey>::new();
     let confirm = RwSignal::new(None::<Confirmation>);
-    let failure = RwSignal::new(None::<String>);
+    let failure = RwSignal::new(None::<AppError>);
     Effect::new(move || match regenerate.value().get() {
         Some(Ok(new_key)) => key.set(Some(new_key)),
         Some(Err(error)) => {
             leave_if_signed_out(&error);
-            failure.set(Some(error_text(i18n.get_locale_untracked(), &error)));
+            failure.set(Some(error));
         }
         None => {}
     });
@@ -108,7 +113,7 @@ fn KeySection() -> impl IntoView {
                 Ok(found) => key.set(Some(found)),
                 Err(error) => {
                     leave_if_signed_out(&error);
-                    failure.set(Some(error_text(i18n.get_locale_untracked(), &error)));
+                    failure.set(Some(error));
                 }
             }
         });
@@ -127,10 +132,13 @@ fn KeySection() -> impl IntoView {
             <ConfirmDialog pending=confirm />
             <h2 id="key-heading" class="text-lg font-semibold text-slate-900">{t!(i18n, account_page.key)}</h2>
             <p class="text-sm text-slate-600">{t!(i18n, account_page.key_intro)}</p>
-            {move || failure.get().map(|text| view! { <p role="alert" class="text-sm text-red-700">{text}</p> })}
+            {move || failure.get().map(|error| view! { <p role="alert" class="text-sm text-red-700">{error_text(i18n.get_locale(), &error)}</p> })}
             {move || match key.get() {
                 Some(value) => view! {
-                    <p class="select-all rounded-md bg-slate-100 px-4 py-3 font-mono text-sm tracking-wide text-slate-900" data-testid="account-key">{value}</p>
+                    <div class="flex flex-wrap items-center gap-3">
+                        <p class="select-all rounded-md bg-slate-100 px-4 py-3 font-mono text-sm tracking-wide text-slate-900" data-testid="account-key">{value.clone()}</p>
+                        <CopyButton value=Signal::stored(value) what=|l| td_string!(l, account_page.key) />
+                    </div>
                 }.into_any(),
                 None => view! {
                     <button type="button" on:click=show class="rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-900 ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
@@ -153,7 +161,11 @@ fn KeySection() -> impl IntoView {
 
 /// Change account by key, leave, or close: what a member does about belonging here.
 #[component]
-fn MembershipSection() -> impl IntoView {
+fn MembershipSection(
+    /// Members besides the caller: the primary administrator cannot close the account while
+    /// there are any.
+    others: i64,
+) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let join = ServerAction::<JoinAccount>::new();
@@ -220,7 +232,15 @@ fn MembershipSection() -> impl IntoView {
             {move || if is_primary() {
                 view! {
                     <p class="text-sm text-slate-600">{t!(i18n, account_page.primary_note)}</p>
-                    <button type="button" on:click=ask_close class="rounded-md bg-red-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-red-500">
+                    // With other members the refusal is known beforehand: say it, offer nothing.
+                    {(others > 0).then(|| view! {
+                        <p id="close-unavailable" data-testid="close-unavailable" class="rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-950 ring-1 ring-inset ring-amber-200">
+                            {move || td_string!(i18n.get_locale(), account_page.close_unavailable, count = others).to_string()}
+                        </p>
+                    })}
+                    <button type="button" on:click=ask_close disabled=others > 0
+                        aria-describedby=(others > 0).then_some("close-unavailable")
+                        class="rounded-md bg-red-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-red-500 disabled:cursor-not-allowed disabled:bg-red-300">
                         {t!(i18n, account_page.close)}
                     </button>
                 }.into_any()

@@ -134,7 +134,7 @@ fn AuditLog() -> impl IntoView {
                     let last = (total - 1).max(0) / PAGE_SIZE;
                     let (at_start, at_end) = (current == 0, current >= last);
                     view! {
-                        <p class="mt-6 text-sm text-slate-600" data-testid="audit-total">{t!(i18n, audit.total, count = total)}</p>
+                        <p class="mt-6 text-sm text-slate-600" data-testid="audit-total">{t!(i18n, audit.total, count = move || total)}</p>
                         <div class="mt-2 overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
                             <table class="min-w-full divide-y divide-slate-200 text-sm">
                                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">

@@ -29,7 +29,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
                 Err(error) => view! {
                     <AuthCard title=move || t!(i18n, invitation.invalid_title)>
                         <p role="alert" class="text-sm text-red-800">{
-                            error_summary(i18n.get_locale_untracked(), &error)
+                            move || error_summary(i18n.get_locale(), &error)
                         }</p>
                     </AuthCard>
                 }.into_any(),
@@ -57,7 +57,10 @@ fn AcceptForm(info: super::InvitationInfo, token: String) -> impl IntoView {
     view! {
         <AuthCard title=move || t!(i18n, invitation.title, account = account.clone())>
             <p class="mb-5 text-sm text-slate-600">
-                {td_string!(i18n.get_locale_untracked(), invitation.intro, login = info.login_name.clone(), email = info.email.clone()).to_string()}
+                {
+                    let (login, email) = (info.login_name.clone(), info.email.clone());
+                    move || td_string!(i18n.get_locale(), invitation.intro, login = login.clone(), email = email.clone()).to_string()
+                }
             </p>
             <ActionForm action=accept attr:class="space-y-5">
                 <input type="hidden" name="token" value=token />

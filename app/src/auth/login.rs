@@ -28,10 +28,12 @@ fn LoginForm() -> impl IntoView {
                 i18n.set_locale(*locale);
             }
             session.refresh();
-            let next = if signed_in.must_change_password {
-                "/password/change".to_owned()
-            } else {
-                safe_next(params.with_untracked(|p| p.get("next"))).unwrap_or_else(|| "/".to_owned())
+            let next = safe_next(params.with_untracked(|p| p.get("next")));
+            // A forced password change comes first; the user then continues to `next`.
+            let next = match (signed_in.must_change_password, next) {
+                (true, Some(next)) => format!("/password/change?next={}", leptos_router::location::Url::escape(&next)),
+                (true, None) => "/password/change".to_owned(),
+                (false, next) => next.unwrap_or_else(|| "/".to_owned()),
             };
             navigate(&next, Default::default());
         }

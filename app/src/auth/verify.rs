@@ -36,8 +36,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 <a href="/" class="mt-4 inline-block font-semibold text-indigo-600 hover:text-indigo-500">{t!(i18n, verify.next)}</a>
             }.into_any(),
             Err(error) => {
-                let text = error_summary(i18n.get_locale_untracked(), &error);
-                view! { <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{text}</p> }.into_any()
+                view! { <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{move || error_summary(i18n.get_locale(), &error)}</p> }.into_any()
             }
         })
     };

@@ -31,8 +31,7 @@ fn AcceptPartner() -> impl IntoView {
                     Ok((preview, token)) => view! { <Confirm preview token /> }.into_any(),
                     Err(error) => {
                         leave_if_signed_out(&error);
-                        let text = error_summary(i18n.get_locale_untracked(), &error);
-                        view! { <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{text}</p> }.into_any()
+                        view! { <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{move || error_summary(i18n.get_locale(), &error)}</p> }.into_any()
                     }
                 })}
             </Suspense>
@@ -44,7 +43,6 @@ fn AcceptPartner() -> impl IntoView {
 fn Confirm(preview: InvitationPreview, token: String) -> impl IntoView {
     let i18n = use_i18n();
     let confirm = ServerAction::<ConfirmPartnerLink>::new();
-    let locale = i18n.get_locale_untracked();
     let failure = move || {
         confirm.value().get().and_then(Result::err).map(|e| {
             leave_if_signed_out(&e);
@@ -53,10 +51,16 @@ fn Confirm(preview: InvitationPreview, token: String) -> impl IntoView {
     };
     let done = move || matches!(confirm.value().get(), Some(Ok(())));
     let account = preview.your_account.clone().unwrap_or_default();
+    let (partner, partner_id, by, until) =
+        (preview.partner_name.clone(), preview.partner_id.clone(), preview.created_by.clone(), format_time(preview.expires_at));
+    let asks = move || {
+        td_string!(i18n.get_locale(), partner_accept.asks, partner = partner.clone(), partner_id = partner_id.clone(), account = account.clone()).to_string()
+    };
+    let sent_by = move || td_string!(i18n.get_locale(), partner_accept.sent_by, by = by.clone(), until = until.clone()).to_string();
     view! {
         <div class="space-y-4 text-sm text-slate-700">
             <p data-testid="partner-ask">
-                {td_string!(locale, partner_accept.asks, partner = preview.partner_name.clone(), partner_id = preview.partner_id.clone(), account = account.clone()).to_string()}
+                {asks}
             </p>
             <ul class="list-disc space-y-1 pl-5 text-slate-600">
                 <li>{t!(i18n, partner_accept.scope_roles)}</li>
@@ -64,7 +68,7 @@ fn Confirm(preview: InvitationPreview, token: String) -> impl IntoView {
                 <li>{t!(i18n, partner_accept.scope_revoke)}</li>
             </ul>
             <p class="text-xs text-slate-500">
-                {td_string!(locale, partner_accept.sent_by, by = preview.created_by.clone(), until = format_time(preview.expires_at)).to_string()}
+                {sent_by}
             </p>
             {move || failure().map(|text| view! { <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-red-800 ring-1 ring-inset ring-red-200">{text}</p> })}
             {move || if done() {

@@ -10,7 +10,7 @@ use crate::{
     domain::{Permission, PartnerId},
     i18n::*,
     session::use_session,
-    ui::{ConfirmDialog, Confirmation, FormError, Gate, Need, SubmitButton, TextField, error_text, format_time, leave_if_signed_out, leave_when_signed_out},
+    ui::{ConfirmDialog, Confirmation, CopyButton, FormError, Gate, Need, SubmitButton, TextField, error_text, format_time, leave_if_signed_out, leave_when_signed_out},
     users::builtin_role_name,
 };
 use leptos::prelude::*;
@@ -85,6 +85,7 @@ fn Partners() -> impl IntoView {
         <p class="mt-2 max-w-3xl text-sm text-slate-600">
             {t!(i18n, partners.intro)} " "
             {t!(i18n, partners.your_id)} " " <span class="font-mono font-semibold text-slate-900" data-testid="own-partner-id">{own_partner_id}</span>
+            " " <CopyButton value=Signal::derive(own_partner_id) what=|l| td_string!(l, account.partner_id) />
         </p>
         {move || action_error().map(|text| view! {
             <p role="alert" class="mt-4 rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">{text}</p>
@@ -107,8 +108,11 @@ fn Partners() -> impl IntoView {
                     {move || create_link.value().get().and_then(Result::ok).map(|url| view! {
                         <div role="status" class="space-y-2">
                             <p class="text-sm text-emerald-900">{t!(i18n, partners.link_created)}</p>
-                            <input readonly value=url aria-label=move || t_string!(i18n, partners.link_label) data-testid="partner-link-url"
-                                class="block w-full rounded-md border-0 bg-slate-100 px-3 py-2 font-mono text-xs text-slate-900 ring-1 ring-inset ring-slate-300" />
+                            <div class="flex items-center gap-2">
+                                <input readonly value=url.clone() aria-label=move || t_string!(i18n, partners.link_label) data-testid="partner-link-url"
+                                    class="block w-full rounded-md border-0 bg-slate-100 px-3 py-2 font-mono text-xs text-slate-900 ring-1 ring-inset ring-slate-300" />
+                                <CopyButton value=Signal::stored(url) what=|l| td_string!(l, partners.link_label) />
+                            </div>
                         </div>
                     })}
                     <button type="button" on:click=move |_| { create_link.dispatch(CreatePartnerLink {}); } disabled=move || create_link.pending().get()
@@ -121,10 +125,12 @@ fn Partners() -> impl IntoView {
         <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"…"</p> }>
             {move || links.get().and_then(|answer| answer.inspect_err(leave_if_signed_out).ok()).map(|overview| {
                 provide_context(StoredValue::new(overview.staff));
+                // Read reactively: the cards are drawn again in the language the header switches to.
+                let locale = i18n.get_locale();
                 let (mine, theirs): (Vec<_>, Vec<_>) = overview.links.into_iter().partition(|l| l.side == Side::Customer);
                 view! {
-                    <LinkList heading=td_string!(i18n.get_locale_untracked(), partners.our_partners) empty=td_string!(i18n.get_locale_untracked(), partners.no_partners) links=mine testid="customer-side" />
-                    <LinkList heading=td_string!(i18n.get_locale_untracked(), partners.our_customers) empty=td_string!(i18n.get_locale_untracked(), partners.no_customers) links=theirs testid="partner-side" />
+                    <LinkList heading=td_string!(locale, partners.our_partners) empty=td_string!(locale, partners.no_partners) links=mine testid="customer-side" />
+                    <LinkList heading=td_string!(locale, partners.our_customers) empty=td_string!(locale, partners.no_customers) links=theirs testid="partner-side" />
                 }
             })}
         </Transition>
@@ -137,7 +143,7 @@ fn LinkList(heading: &'static str, empty: &'static str, links: Vec<PartnerLink>,
         <section class="mt-10" data-testid=testid>
             <h2 class="text-lg font-semibold text-slate-900">{heading}</h2>
             {if links.is_empty() {
-                view! { <p class="mt-2 text-sm text-slate-500">{empty}</p> }.into_any()
+                view! { <p class="mt-2 text-sm text-slate-600" data-testid="empty">{empty}</p> }.into_any()
             } else {
                 view! { <ul class="mt-3 space-y-4">{links.into_iter().map(|link| view! { <LinkCard link /> }).collect_view()}</ul> }.into_any()
             }}

@@ -50,14 +50,12 @@ fn Roles() -> impl IntoView {
     let ask_delete = move |role: RoleInfo| {
         let locale = i18n.get_locale_untracked();
         let id = role.id;
-        confirm.set(Some(Confirmation {
-            title: td_string!(locale, roles_page.confirm_delete_title, name = role.name.clone()).to_string(),
-            detail: td_string!(locale, roles_page.confirm_delete_detail, count = role.holders).to_string(),
-            confirm_label: td_string!(locale, roles_page.delete).to_owned(),
-            on_confirm: Callback::new(move |()| {
-                delete.dispatch(DeleteRole { id });
-            }),
-        }));
+        confirm.set(Some(Confirmation::new(
+            td_string!(locale, roles_page.confirm_delete_title, name = role.name.clone()).to_string(),
+            td_string!(locale, roles_page.confirm_delete_detail, count = role.holders).to_string(),
+            td_string!(locale, roles_page.delete),
+            move || drop(delete.dispatch(DeleteRole { id })),
+        )));
     };
     view! {
         <div class="flex flex-wrap items-center justify-between gap-4">
@@ -83,7 +81,8 @@ fn Roles() -> impl IntoView {
         <ul class="mt-6 grid gap-4 md:grid-cols-2">
             <Transition>
                 {move || roles.get().and_then(|answer| answer.inspect_err(leave_if_signed_out).ok()).map(|roles| roles.into_iter().map(|role| {
-                    let locale = i18n.get_locale_untracked();
+                    // Read reactively: the list follows the header's language switch.
+                    let locale = i18n.get_locale();
                     let builtin = role.builtin_key.is_some();
                     let name = role.builtin_key.as_deref().map_or_else(|| role.name.clone(), |key| builtin_role_name(locale, key));
                     let description = role.builtin_key.as_deref().map_or_else(|| role.description.clone(), |key| builtin_role_description(locale, key));
@@ -158,7 +157,7 @@ fn RoleEditor(editing: Editing, save: ServerAction<SaveRole>, on_cancel: Callbac
                 <div class="mt-2 grid gap-2 sm:grid-cols-2">
                     {Permission::ALL.into_iter().map(|permission| {
                         let holds = mine.contains(permission);
-                        let label = permission_names(i18n.get_locale_untracked(), PermissionSet::of(&[permission])).remove(0);
+                        let label = move || permission_names(i18n.get_locale(), PermissionSet::of(&[permission])).remove(0);
                         view! {
                             <label class="flex gap-2 text-sm text-slate-700">
                                 <input type="checkbox" prop:checked=move || chosen.get().contains(permission) disabled=!holds
@@ -173,7 +172,7 @@ fn RoleEditor(editing: Editing, save: ServerAction<SaveRole>, on_cancel: Callbac
                                     class="mt-0.5 h-4 w-4 rounded border-slate-300" />
                                 <span>
                                     <span class="font-medium">{label}</span>
-                                    <span class="block text-xs text-slate-500">{permission_help(i18n.get_locale_untracked(), permission)}</span>
+                                    <span class="block text-xs text-slate-500">{move || permission_help(i18n.get_locale(), permission)}</span>
                                 </span>
                             </label>
                         }

@@ -83,17 +83,16 @@ pub fn AccountPicker() -> impl IntoView {
                 let account_id = event_target_value(&ev).parse::<i64>().ok();
                 action.dispatch(ActFor { account_id });
             }
-            class="max-w-[14rem] rounded-md border-0 bg-white py-1 pl-2 pr-7 text-sm text-slate-700 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600">
+            class="w-auto max-w-xs rounded-md border-0 bg-white py-1 pl-2 pr-8 text-sm text-slate-700 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600">
             <option value="" selected=move || current().is_none()>{home}</option>
             {choices.into_iter().map(|choice| {
                 let id = choice.account.id.0;
-                let role = choice.role_builtin_key.as_deref()
-                    .map_or_else(|| choice.role_name.clone(), |key| builtin_role_name(i18n.get_locale_untracked(), key));
-                view! {
-                    <option value=id.to_string() selected=move || current() == Some(id)>
-                        {format!("{} ({role})", choice.account.name)}
-                    </option>
-                }
+                let label = move || {
+                    let role = choice.role_builtin_key.as_deref()
+                        .map_or_else(|| choice.role_name.clone(), |key| builtin_role_name(i18n.get_locale(), key));
+                    format!("{} ({role})", choice.account.name)
+                };
+                view! { <option value=id.to_string() selected=move || current() == Some(id)>{label}</option> }
             }).collect_view()}
         </select>
     })

@@ -40,17 +40,23 @@ pub fn safe_next(next: Option<String>) -> Option<String> {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()))
 }
 
-/// The sign-in page, told to come back to `path?search` afterwards. A `token` parameter is
-/// left out: a link's secret never rides along in `next=` (S7). The server has already moved
-/// it into a cookie before any page renders; this holds even if it had not.
+/// The sign-in page, told to come back to `path?search` afterwards.
 fn login_path(path: &str, search: &str) -> String {
+    back_here("/login", path, search)
+}
+
+/// `target` (sign-in, forced password change), told to come back to `path?search` afterwards.
+/// A `token` parameter is left out: a link's secret never rides along in `next=` (S7). The
+/// server has already moved it into a cookie before any page renders; this holds even if it
+/// had not.
+fn back_here(target: &str, path: &str, search: &str) -> String {
     let search: Vec<&str> = search
         .trim_start_matches('?')
         .split('&')
         .filter(|pair| !pair.is_empty() && pair.split('=').next().map(Url::unescape).as_deref() != Some("token"))
         .collect();
     let here = if search.is_empty() { path.to_owned() } else { format!("{path}?{}", search.join("&")) };
-    if here == "/" { "/login".to_owned() } else { format!("/login?next={}", Url::escape(&here)) }
+    if here == "/" { target.to_owned() } else { format!("{target}?next={}", Url::escape(&here)) }
 }
 
 #[component]
@@ -67,6 +73,11 @@ pub fn Gate(need: Need, children: ChildrenFn) -> impl IntoView {
                     // Signed-out visitors come back here after signing in.
                     (Some("/login"), _) => {
                         let path = login_path(&location.pathname.get_untracked(), &location.search.get_untracked());
+                        view! { <Redirect path=path /> }.into_any()
+                    }
+                    // The user continues where they were going once the password is changed.
+                    (Some("/password/change"), _) => {
+                        let path = back_here("/password/change", &location.pathname.get_untracked(), &location.search.get_untracked());
                         view! { <Redirect path=path /> }.into_any()
                     }
                     (Some(path), _) => view! { <Redirect path=path /> }.into_any(),
@@ -125,6 +136,7 @@ mod tests {
         assert_eq!(login_path("/users", "?tokens=1"), "/login?next=%2Fusers%3Ftokens%3D1");
         assert_eq!(login_path("/", ""), "/login");
         assert_eq!(login_path("/", "?token=secret"), "/login");
+        assert_eq!(back_here("/password/change", "/users", "?page=2"), "/password/change?next=%2Fusers%3Fpage%3D2");
     }
 
     #[test]

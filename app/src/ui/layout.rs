@@ -1,6 +1,6 @@
 //! The page frame: header with the account, language switcher and user menu.
 
-use super::{AccountPicker, ActingBanner};
+use super::{AccountPicker, ActingBanner, menu};
 use crate::{
     auth::{Logout, SetLanguage},
     domain::Permission,
@@ -9,7 +9,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -20,11 +20,13 @@ pub fn Layout(children: Children) -> impl IntoView {
         session.user().is_some_and(|u| !u.must_change_password && u.account.is_some() && u.permissions.contains(permission))
     };
     let member = move || session.user().is_some_and(|u| !u.must_change_password && u.account.is_some());
+    Effect::new(|| menu::close_menus_on_outside_events());
+    let refresh_if_here = refresh_if_here();
     view! {
         <div class="min-h-screen bg-slate-50">
             <header class="border-b border-slate-200 bg-white">
                 <div class="mx-auto flex h-14 max-w-6xl items-center gap-4 px-4">
-                    <a href="/" class="flex items-center gap-2 font-semibold text-indigo-700">
+                    <a href="/" on:click=move |_| refresh_if_here("/") class="flex items-center gap-2 font-semibold text-indigo-700">
                         <span aria-hidden="true" class="grid h-7 w-7 place-items-center rounded-md bg-indigo-600 text-sm text-white">"P"</span>
                         {t!(i18n, app.name)}
                     </a>
@@ -36,19 +38,19 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <Transition>
                         <nav class="flex text-sm font-medium">
                             {move || can(Permission::UsersView).then(|| view! {
-                                <a href="/users" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.users)}</a>
+                                <NavLink href="/users">{t!(i18n, nav.users)}</NavLink>
                             })}
                             {move || (can(Permission::UsersView) || can(Permission::RolesManage)).then(|| view! {
-                                <a href="/roles" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.roles)}</a>
+                                <NavLink href="/roles">{t!(i18n, nav.roles)}</NavLink>
                             })}
                             {move || can(Permission::PartnersView).then(|| view! {
-                                <a href="/partners" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.partners)}</a>
+                                <NavLink href="/partners">{t!(i18n, nav.partners)}</NavLink>
                             })}
                             {move || can(Permission::AuditView).then(|| view! {
-                                <a href="/audit" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.audit)}</a>
+                                <NavLink href="/audit">{t!(i18n, nav.audit)}</NavLink>
                             })}
                             {move || member().then(|| view! {
-                                <a href="/account" class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100">{t!(i18n, nav.account)}</a>
+                                <NavLink href="/account">{t!(i18n, nav.account)}</NavLink>
                             })}
                         </nav>
                     </Transition>
@@ -66,6 +68,34 @@ pub fn Layout(children: Children) -> impl IntoView {
             <ActingBanner />
             <main class="mx-auto max-w-6xl px-4 py-10">{children()}</main>
         </div>
+    }
+}
+
+/// A link of the header. Following it to the page already shown loads that page again: the
+/// session is read anew, and the page (whose gate waits on it) is drawn again with fresh data;
+/// a session or customer access that ended meanwhile shows at once (sign-in page, or the
+/// access-ended panel).
+#[component]
+fn NavLink(href: &'static str, children: Children) -> impl IntoView {
+    let pathname = use_location().pathname;
+    let refresh_if_here = refresh_if_here();
+    let current = move || (pathname.get() == href).then_some("page");
+    view! {
+        <a href=href on:click=move |_| refresh_if_here(href) aria-current=current
+            class="rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-slate-100 aria-[current=page]:text-slate-900">
+            {children()}
+        </a>
+    }
+}
+
+/// Reads the session again when `href` is the page shown (see `NavLink`).
+fn refresh_if_here() -> impl Fn(&str) + Copy + 'static {
+    let pathname = use_location().pathname;
+    let session = use_session();
+    move |href: &str| {
+        if pathname.get_untracked() == href {
+            session.refresh();
+        }
     }
 }
 
@@ -120,7 +150,7 @@ fn UserMenu() -> impl IntoView {
         }
     };
     view! {
-        <details class="relative" node_ref=menu>
+        <details class="relative" data-menu node_ref=menu>
             <summary
                 class="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1 text-sm text-slate-700 hover:bg-slate-100"
                 aria-label=move || t_string!(i18n, nav.user_menu)

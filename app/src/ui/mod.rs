@@ -2,15 +2,18 @@
 
 mod acting;
 mod confirm;
+mod copy;
 mod form;
 mod gate;
 mod layout;
 mod messages;
+pub mod menu;
 mod preferences;
 mod signed_out;
 mod time;
 
 pub use confirm::{ConfirmDialog, Confirmation};
+pub use copy::CopyButton;
 pub use form::{FormError, SubmitButton, TextField, error_of};
 pub use acting::{AccountPicker, ActingBanner};
 pub use gate::{Gate, Need, safe_next};

@@ -2,24 +2,57 @@
 //! rows or on every user matching the filter, and the notice that reports the outcome.
 
 use super::{
-    BulkAction, BulkOutcome, MakePrimary, ResetPassword, RunBulkAction, Selection, UserQuery, UserRow, UserStatus,
+    BulkAction, BulkOutcome, MakePrimary, PreviewBulkAction, ResetPassword, RunBulkAction, Selection, UserQuery, UserRow,
+    UserStatus,
 };
 use crate::{
     domain::{Permission, UserId},
     error::AppError,
     i18n::*,
     session::use_session,
-    ui::{Confirmation, error_text, refusal_text},
+    ui::{Confirmation, error_text, menu, refusal_text},
 };
 use leptos::prelude::*;
 use std::collections::HashSet;
 
-/// What the last action did, shown above the table.
+/// What the last action did, shown above the table (in the language of the moment).
 #[derive(Debug, Clone)]
 pub enum Notice {
     Bulk(BulkOutcome),
-    Done(String),
+    Done(Done),
     Failed(AppError),
+}
+
+/// A single action that succeeded.
+#[derive(Debug, Clone)]
+pub enum Done {
+    PasswordReset,
+    InvitationResent,
+    InvitationCancelled,
+    /// "Add user" brought the administrator back here.
+    UserAdded { name: String, email: String, invited: bool },
+}
+
+impl Done {
+    fn text(&self, locale: Locale) -> String {
+        match self {
+            Self::PasswordReset => td_string!(locale, users.reset_done).to_owned(),
+            Self::InvitationResent => td_string!(locale, invitations.resent).to_owned(),
+            Self::InvitationCancelled => td_string!(locale, invitations.cancelled).to_owned(),
+            Self::UserAdded { name, email, invited: true } => {
+                td_string!(locale, users.added_invitation, name = name.clone(), email = email.clone()).to_string()
+            }
+            Self::UserAdded { name, invited: false, .. } => td_string!(locale, users.added_password, name = name.clone()).to_string(),
+        }
+    }
+}
+
+/// A notice another page leaves for the table: "Add user" returns to it and names the user.
+#[derive(Clone, Copy)]
+pub struct CarriedNotice(pub RwSignal<Option<Done>>);
+
+pub fn provide_carried_notice() {
+    provide_context(CarriedNotice(RwSignal::new(None)));
 }
 
 /// State shared by the table, its rows and the bulk bar.
@@ -33,6 +66,10 @@ pub struct TableState {
     /// Bumped after every action so the page reads the list again.
     pub version: RwSignal<u64>,
     pub bulk: ServerAction<RunBulkAction>,
+    /// Asks the server what a bulk action would do, to say it before confirming.
+    pub preview: ServerAction<PreviewBulkAction>,
+    /// The selection the last preview was asked for: what the confirmed action acts on.
+    previewed: StoredValue<Option<Selection>>,
     pub reset: ServerAction<ResetPassword>,
     pub make_primary: ServerAction<MakePrimary>,
 }
@@ -46,18 +83,32 @@ impl TableState {
             notice: RwSignal::new(None),
             version: RwSignal::new(0),
             bulk: ServerAction::new(),
+            preview: ServerAction::new(),
+            previewed: StoredValue::new(None),
             reset: ServerAction::new(),
             make_primary: ServerAction::new(),
         };
+        if let Some(done) = use_context::<CarriedNotice>().and_then(|carried| carried.0.try_update(Option::take).flatten()) {
+            state.notice.set(Some(Notice::Done(done)));
+        }
         let i18n = use_i18n();
         Effect::new(move || {
             if let Some(result) = state.bulk.value().get() {
                 state.finish(result.map(Notice::Bulk));
             }
         });
+        Effect::new(move || match state.preview.value().get() {
+            Some(Ok(outcome)) => {
+                if let Some(selection) = state.previewed.get_value() {
+                    state.confirm.set(Some(bulk_confirmation(i18n.get_locale_untracked(), outcome, selection, state.bulk)));
+                }
+            }
+            Some(Err(error)) => state.finish(Err(error)),
+            None => {}
+        });
         Effect::new(move || {
             if let Some(result) = state.reset.value().get() {
-                state.finish(result.map(|()| Notice::Done(t_string!(i18n, users.reset_done).to_owned())));
+                state.finish(result.map(|()| Notice::Done(Done::PasswordReset)));
             }
         });
         let session = use_session();
@@ -90,46 +141,52 @@ impl TableState {
         self.all_matching.set(false);
     }
 
-    /// Asks, then runs `action` on `selection`.
-    fn confirm_bulk(&self, action: BulkAction, selection: Selection, count: i64) {
-        let i18n = use_i18n();
-        let locale = i18n.get_locale_untracked();
-        let (title, detail, label) = bulk_texts(locale, action, count);
-        let bulk = self.bulk;
-        self.confirm.set(Some(Confirmation {
-            title,
-            detail,
-            confirm_label: label,
-            on_confirm: Callback::new(move |()| {
-                bulk.dispatch(RunBulkAction { action, selection: selection.clone() });
-            }),
-        }));
+    /// Asks the server what `action` would do to `selection`, then asks the administrator.
+    fn ask_bulk(&self, action: BulkAction, selection: Selection) {
+        self.previewed.set_value(Some(selection.clone()));
+        self.preview.dispatch(PreviewBulkAction { action, selection });
     }
 }
 
-fn bulk_texts(locale: Locale, action: BulkAction, count: i64) -> (String, String, String) {
-    match action {
+/// "Delete 2 users?" with who will be skipped and why, or why nothing can be done.
+fn bulk_confirmation(locale: Locale, outcome: BulkOutcome, selection: Selection, bulk: ServerAction<RunBulkAction>) -> Confirmation {
+    let action = outcome.action;
+    let count = outcome.done;
+    let (title, detail, label) = match action {
         BulkAction::Lock => (
             td_string!(locale, users.confirm_lock_title, count).to_string(),
-            td_string!(locale, users.confirm_lock_detail).to_owned(),
-            td_string!(locale, users.lock).to_owned(),
+            td_string!(locale, users.confirm_lock_detail),
+            td_string!(locale, users.lock),
         ),
         BulkAction::Unlock => (
             td_string!(locale, users.confirm_unlock_title, count).to_string(),
-            td_string!(locale, users.confirm_unlock_detail).to_owned(),
-            td_string!(locale, users.unlock).to_owned(),
+            td_string!(locale, users.confirm_unlock_detail),
+            td_string!(locale, users.unlock),
         ),
         BulkAction::ForceLogout => (
             td_string!(locale, users.confirm_force_logout_title, count).to_string(),
-            td_string!(locale, users.confirm_force_logout_detail).to_owned(),
-            td_string!(locale, users.force_logout).to_owned(),
+            td_string!(locale, users.confirm_force_logout_detail),
+            td_string!(locale, users.force_logout),
         ),
         BulkAction::Delete => (
             td_string!(locale, users.confirm_delete_title, count).to_string(),
-            td_string!(locale, users.confirm_delete_detail).to_owned(),
-            td_string!(locale, users.delete).to_owned(),
+            td_string!(locale, users.confirm_delete_detail),
+            td_string!(locale, users.delete),
         ),
+    };
+    let skipped = skipped_lines(locale, &outcome);
+    let heading = td_string!(locale, users.will_skip, count = outcome.skipped.len()).to_string();
+    if count == 0 {
+        return Confirmation::new(td_string!(locale, users.nothing_to_do), "", label, || ())
+            .with_list(heading, skipped)
+            .nothing_to_do();
     }
+    Confirmation::new(title, detail, label, move || drop(bulk.dispatch(RunBulkAction { action, selection: selection.clone() })))
+        .with_list(heading, skipped)
+}
+
+fn skipped_lines(locale: Locale, outcome: &BulkOutcome) -> Vec<String> {
+    outcome.skipped.iter().map(|s| format!("{}{} {}", s.login_name, td_string!(locale, users.colon), refusal_text(locale, s.reason))).collect()
 }
 
 fn outcome_text(locale: Locale, outcome: &BulkOutcome) -> String {
@@ -150,24 +207,22 @@ pub fn NoticeBanner() -> impl IntoView {
         let locale = i18n.get_locale();
         state.notice.get().map(|notice| match notice {
             Notice::Bulk(outcome) => {
-                let skipped = outcome.skipped.clone();
+                let skipped = skipped_lines(locale, &outcome);
                 view! {
                     <div role="status" data-testid="notice" class="mt-4 rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">
                         <p class="font-medium">{outcome_text(locale, &outcome)}</p>
                         {(!skipped.is_empty()).then(|| view! {
                             <p class="mt-2">{td_string!(locale, users.skipped, count = skipped.len())}</p>
                             <ul class="mt-1 list-disc pl-5">
-                                {skipped.into_iter().map(|s| view! {
-                                    <li><span class="font-mono">{s.login_name}</span>": "{refusal_text(locale, s.reason)}</li>
-                                }).collect_view()}
+                                {skipped.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
                             </ul>
                         })}
                     </div>
                 }
                 .into_any()
             }
-            Notice::Done(text) => view! {
-                <div role="status" data-testid="notice" class="mt-4 rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">{text}</div>
+            Notice::Done(done) => view! {
+                <div role="status" data-testid="notice" class="mt-4 rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">{done.text(locale)}</div>
             }
             .into_any(),
             Notice::Failed(error) => view! {
@@ -178,9 +233,10 @@ pub fn NoticeBanner() -> impl IntoView {
     }
 }
 
-const BAR_BUTTON: &str = "rounded-md bg-white px-3 py-1.5 text-sm font-semibold text-slate-900 ring-1 ring-inset ring-slate-300 hover:bg-slate-50";
+const BAR_BUTTON: &str = "rounded-md bg-white px-3 py-1.5 text-sm font-semibold text-slate-900 ring-1 ring-inset ring-slate-300 hover:bg-slate-50 disabled:opacity-50";
 
-/// Appears when rows are checked: how many, "select all N matching", and the bulk actions.
+/// Appears when users are checked (on any page, under any filter): how many, how many of them
+/// the current page does not show, "select all N matching", and the bulk actions.
 #[component]
 pub fn BulkBar(query: UserQuery, total: i64, page_ids: Vec<i64>) -> impl IntoView {
     let i18n = use_i18n();
@@ -192,6 +248,12 @@ pub fn BulkBar(query: UserQuery, total: i64, page_ids: Vec<i64>) -> impl IntoVie
     let page_selected = move || {
         page_ids.with_value(|ids| !ids.is_empty() && state.selection.with(|s| ids.iter().all(|id| s.contains(id))))
     };
+    let elsewhere = move || {
+        if state.all_matching.get() {
+            return 0;
+        }
+        page_ids.with_value(|ids| state.selection.with(|s| s.iter().filter(|id| !ids.contains(id)).count()))
+    };
     let on_page = page_ids.with_value(Vec::len) as i64;
     let offer_all = move || page_selected() && !state.all_matching.get() && total > on_page;
     let filter = query.filter.clone();
@@ -201,28 +263,34 @@ pub fn BulkBar(query: UserQuery, total: i64, page_ids: Vec<i64>) -> impl IntoVie
         } else {
             Selection::Users(state.selection.with_untracked(|s| s.iter().copied().map(UserId).collect()))
         };
-        state.confirm_bulk(action, selection, count());
+        state.ask_bulk(action, selection);
     };
     let run = StoredValue::new(run);
-    let button = move |action: BulkAction, label: String| view! {
-        <button type="button" class=BAR_BUTTON on:click=move |_| run.with_value(|run| run(action))>{label}</button>
+    let button = move |action: BulkAction, label: fn(Locale) -> &'static str| view! {
+        <button type="button" class=BAR_BUTTON disabled=move || state.preview.pending().get()
+            on:click=move |_| run.with_value(|run| run(action))>
+            {move || label(i18n.get_locale())}
+        </button>
     };
     view! {
         <Show when=move || count() != 0>
             <div data-testid="bulk-bar" class="mt-4 flex flex-wrap items-center gap-3 rounded-md bg-indigo-50 px-4 py-2 text-sm text-indigo-900 ring-1 ring-inset ring-indigo-200">
-                <span class="font-medium">{move || td_string!(i18n.get_locale(), users.selected, count = count()).to_string()}</span>
+                <span class="font-medium" data-testid="selected-count">
+                    {move || td_string!(i18n.get_locale(), users.selected, count = count()).to_string()}
+                    {move || (elsewhere() > 0).then(|| format!(" ({})", td_string!(i18n.get_locale(), users.selected_elsewhere, count = elsewhere())))}
+                </span>
                 <Show when=offer_all>
                     <button type="button" class="font-semibold underline" on:click=move |_| state.all_matching.set(true)>
-                        {move || td_string!(i18n.get_locale(), users.select_all_matching, total).to_string()}
+                        {move || td_string!(i18n.get_locale(), users.select_all_matching, count = total).to_string()}
                     </button>
                 </Show>
                 <button type="button" class="underline" on:click=move |_| state.clear_selection()>{t!(i18n, users.clear_selection)}</button>
                 <Show when=can_manage>
                     <div class="ml-auto flex flex-wrap gap-2">
-                        {button(BulkAction::Lock, t_string!(i18n, users.lock).to_owned())}
-                        {button(BulkAction::Unlock, t_string!(i18n, users.unlock).to_owned())}
-                        {button(BulkAction::ForceLogout, t_string!(i18n, users.force_logout).to_owned())}
-                        {button(BulkAction::Delete, t_string!(i18n, users.delete).to_owned())}
+                        {button(BulkAction::Lock, |l| td_string!(l, users.lock))}
+                        {button(BulkAction::Unlock, |l| td_string!(l, users.unlock))}
+                        {button(BulkAction::ForceLogout, |l| td_string!(l, users.force_logout))}
+                        {button(BulkAction::Delete, |l| td_string!(l, users.delete))}
                     </div>
                 </Show>
             </div>
@@ -250,59 +318,58 @@ pub fn RowActions(row: UserRow) -> impl IntoView {
     }
     let id = row.id;
     let login = row.login_name.clone();
-    let locale = i18n.get_locale_untracked();
-    let menu = NodeRef::<leptos::html::Details>::new();
+    let menu_ref = NodeRef::<leptos::html::Details>::new();
+    let panel = NodeRef::<leptos::html::Div>::new();
     let close = move || {
-        if let Some(menu) = menu.get() {
+        if let Some(menu) = menu_ref.get() {
             let _ = menu.remove_attribute("open");
         }
     };
     let bulk_one = move |action: BulkAction| {
         close();
-        state.confirm_bulk(action, Selection::Users(vec![id]), 1);
+        state.ask_bulk(action, Selection::Users(vec![id]));
     };
     let reset = {
         let login = login.clone();
         move |_| {
             close();
+            let locale = i18n.get_locale_untracked();
             let action = state.reset;
-            state.confirm.set(Some(Confirmation {
-                title: td_string!(locale, users.confirm_reset_title, login = login.clone()).to_string(),
-                detail: td_string!(locale, users.confirm_reset_detail).to_owned(),
-                confirm_label: td_string!(locale, users.reset_password).to_owned(),
-                on_confirm: Callback::new(move |()| {
-                    action.dispatch(ResetPassword { id });
-                }),
-            }));
+            state.confirm.set(Some(Confirmation::new(
+                td_string!(locale, users.confirm_reset_title, login = login.clone()).to_string(),
+                td_string!(locale, users.confirm_reset_detail),
+                td_string!(locale, users.reset_password),
+                move || drop(action.dispatch(ResetPassword { id })),
+            )));
         }
     };
     let make_primary = {
         let login = login.clone();
         move |_| {
             close();
+            let locale = i18n.get_locale_untracked();
             let action = state.make_primary;
-            state.confirm.set(Some(Confirmation {
-                title: td_string!(locale, users.confirm_primary_title, login = login.clone()).to_string(),
-                detail: td_string!(locale, users.confirm_primary_detail).to_owned(),
-                confirm_label: td_string!(locale, users.make_primary).to_owned(),
-                on_confirm: Callback::new(move |()| {
-                    action.dispatch(MakePrimary { id });
-                }),
-            }));
+            state.confirm.set(Some(Confirmation::new(
+                td_string!(locale, users.confirm_primary_title, login = login.clone()).to_string(),
+                td_string!(locale, users.confirm_primary_detail),
+                td_string!(locale, users.make_primary),
+                move || drop(action.dispatch(MakePrimary { id })),
+            )));
         }
     };
     let active = matches!(row.status, UserStatus::Active | UserStatus::MustChangePassword);
     let locked = row.status == UserStatus::Locked;
     let invited = row.status == UserStatus::Invited;
+    let label = move || td_string!(i18n.get_locale(), users.actions_for, login = login.clone()).to_string();
     Some(view! {
-        <details class="relative inline-block text-left" node_ref=menu>
+        <details class="inline-block text-left" data-menu node_ref=menu_ref on:toggle=move |_| menu::on_toggle(menu_ref.get(), panel.get())>
             <summary
-                class="cursor-pointer list-none rounded-md px-2 py-1 text-sm font-medium text-slate-600 hover:bg-slate-100"
-                aria-label=td_string!(locale, users.actions_for, login = login.clone()).to_string()
+                class="cursor-pointer list-none whitespace-nowrap rounded-md px-2 py-1 text-sm font-medium text-slate-600 hover:bg-slate-100"
+                aria-label=label
             >
                 {t!(i18n, users.actions)} <span aria-hidden="true">"▾"</span>
             </summary>
-            <div class="absolute right-0 z-10 mt-1 w-60 rounded-md bg-white p-1 shadow-lg ring-1 ring-slate-200">
+            <div node_ref=panel data-testid="row-menu" class="absolute right-0 z-40 mt-1 w-60 rounded-md bg-white p-1 shadow-lg ring-1 ring-slate-200">
                 <a href=format!("/users/{}", id.0) class=MENU_ITEM>{t!(i18n, users.edit)}</a>
                 {(!is_me && !invited && !acting).then(|| view! {
                     <button type="button" class=MENU_ITEM on:click=reset>{t!(i18n, users.reset_password)}</button>

@@ -117,6 +117,14 @@ pub async fn run_bulk_action(action: BulkAction, selection: Selection) -> Result
     bulk::run(&caller.state, &caller.client, &actor, action, &selection).await
 }
 
+/// What `users/bulk` would do with this selection now, without doing it (the confirmation).
+#[server(prefix = "/api", endpoint = "users/bulk_preview", input = server_fn::codec::Json)]
+pub async fn preview_bulk_action(action: BulkAction, selection: Selection) -> Result<BulkOutcome, AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::bulk}};
+    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
+    bulk::preview(&caller.state, &actor, action, &selection).await
+}
+
 #[server(prefix = "/api", endpoint = "users/reset_password")]
 pub async fn reset_password(id: UserId) -> Result<(), AppError> {
     use crate::{domain::Permission, ssr::{guard, services::recovery}};

@@ -1,7 +1,7 @@
 //! The add-user form (F3) and the edit form (F4): names, login, e-mail, password, roles with
 //! their descriptions, subscriptions and language.
 
-use super::{CreateUser, Delivery, UpdateUser, UserDetails, UserForm, get_user, list::builtin_role_name};
+use super::{CarriedNotice, CreateUser, Delivery, Done, UpdateUser, UserDetails, UserForm, get_user, list::builtin_role_name};
 use crate::{
     domain::{Email, LoginName, Password, PermissionSet, UserId},
     error::AppError,
@@ -11,7 +11,7 @@ use crate::{
     ui::{FormError, Gate, LanguageChoice, Need, SubmitButton, SubscriptionChoices, TextField, leave_if_signed_out, leave_when_signed_out, permission_names},
 };
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::{NavigateOptions, hooks::{use_navigate, use_params_map}};
 use std::collections::HashSet;
 
 #[component]
@@ -49,7 +49,7 @@ fn UserEditor(id: Option<UserId>) -> impl IntoView {
                 Err(error) => {
                     leave_if_signed_out(&error);
                     view! {
-                        <p role="alert" class="mt-6 text-sm text-red-700">{crate::ui::error_text(i18n.get_locale_untracked(), &error)}</p>
+                        <p role="alert" class="mt-6 text-sm text-red-700">{move || crate::ui::error_text(i18n.get_locale(), &error)}</p>
                     }.into_any()
                 }
             })}
@@ -109,9 +109,19 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
     let pending = Signal::derive(move || create.pending().get() || update.pending().get());
     let saved = move || matches!(update.value().get(), Some(Ok(())));
     let navigate = use_navigate();
+    let carried = use_context::<CarriedNotice>();
+    // Back to the table, which names the new user; replacing this page's history entry, so
+    // the browser's Back from the table does not reopen a spent form.
     Effect::new(move || {
         if let Some(Ok(_)) = create.value().get() {
-            navigate("/users", Default::default());
+            if let Some(carried) = carried {
+                carried.0.set(Some(Done::UserAdded {
+                    name: format!("{} {}", first_name.get_untracked(), last_name.get_untracked()).trim().to_owned(),
+                    email: email.get_untracked(),
+                    invited: delivery.get_untracked() == Delivery::Invitation,
+                }));
+            }
+            navigate("/users", NavigateOptions { replace: true, ..Default::default() });
         }
     });
     let form = move || UserForm {
@@ -136,8 +146,9 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
             }
         }
     };
-    let title = match &user {
-        Some(u) => td_string!(i18n.get_locale_untracked(), user_form.title_edit, name = format!("{} {}", u.first_name, u.last_name)).to_string(),
+    let full_name = user.as_ref().map(|u| format!("{} {}", u.first_name, u.last_name));
+    let title = move || match &full_name {
+        Some(name) => td_string!(i18n.get_locale(), user_form.title_edit, name = name.clone()).to_string(),
         None => t_string!(i18n, user_form.title_new).to_owned(),
     };
     let role_error = move || {
@@ -186,9 +197,11 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
                     {roles.into_iter().map(|role| {
                         let id = role.id;
                         let grantable = role.permissions.is_subset_of(my_permissions);
-                        let name = role.builtin_key.as_deref().map_or_else(|| role.name.clone(), |key| builtin_role_name(i18n.get_locale_untracked(), key));
-                        let description = role.builtin_key.as_deref().map_or_else(|| role.description.clone(), |key| builtin_role_description(i18n.get_locale_untracked(), key));
-                        let permissions = permission_names(i18n.get_locale_untracked(), role.permissions).join(", ");
+                        let texts = role.clone();
+                        let name = move || texts.builtin_key.as_deref().map_or_else(|| texts.name.clone(), |key| builtin_role_name(i18n.get_locale(), key));
+                        let texts = role.clone();
+                        let description = move || texts.builtin_key.as_deref().map_or_else(|| texts.description.clone(), |key| builtin_role_description(i18n.get_locale(), key));
+                        let permissions = move || permission_names(i18n.get_locale(), role.permissions).join(", ");
                         view! {
                             <label class="flex gap-3 rounded-md p-3 ring-1 ring-inset ring-slate-200 has-[:checked]:ring-indigo-400">
                                 <input type="checkbox" name="role" value=id.to_string()

@@ -1,6 +1,6 @@
 //! Pending invitations under the users table (F3): resend or cancel each.
 
-use super::{CancelInvitation, PendingInvitation, ResendInvitation, actions::{Notice, TableState}, pending_invitations};
+use super::{CancelInvitation, PendingInvitation, ResendInvitation, actions::{Done, Notice, TableState}, pending_invitations};
 use crate::{
     domain::Permission,
     i18n::*,
@@ -21,27 +21,30 @@ pub fn PendingInvitations() -> impl IntoView {
     );
     Effect::new(move || {
         if let Some(result) = resend.value().get() {
-            state.notice.set(Some(result.map_or_else(Notice::Failed, |()| Notice::Done(t_string!(i18n, invitations.resent).to_owned()))));
+            state.notice.set(Some(result.map_or_else(Notice::Failed, |()| Notice::Done(Done::InvitationResent))));
         }
     });
     Effect::new(move || {
         if let Some(result) = cancel.value().get() {
-            state.notice.set(Some(result.map_or_else(Notice::Failed, |()| Notice::Done(t_string!(i18n, invitations.cancelled).to_owned()))));
+            state.notice.set(Some(result.map_or_else(Notice::Failed, |()| Notice::Done(Done::InvitationCancelled))));
             state.version.update(|v| *v += 1);
         }
     });
-    let rows = move || invitations.get().and_then(Result::ok).unwrap_or_default();
     view! {
-        <Transition>
-            {move || (!rows().is_empty()).then(|| view! {
-                <section class="mt-10" aria-labelledby="invitations-title">
-                    <h2 id="invitations-title" class="text-lg font-semibold text-slate-900">{t!(i18n, invitations.title)}</h2>
-                    <ul class="mt-3 divide-y divide-slate-100 rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-                        {rows().into_iter().map(|invitation| view! { <InvitationRow invitation resend cancel /> }).collect_view()}
-                    </ul>
-                </section>
-            })}
-        </Transition>
+        <section class="mt-10" aria-labelledby="invitations-title">
+            <h2 id="invitations-title" class="text-lg font-semibold text-slate-900">{t!(i18n, invitations.title)}</h2>
+            <Transition>
+                {move || invitations.get().and_then(Result::ok).map(|rows| if rows.is_empty() {
+                    view! { <p data-testid="no-invitations" class="mt-3 text-sm text-slate-600">{t!(i18n, invitations.none)}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="mt-3 divide-y divide-slate-100 rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+                            {rows.into_iter().map(|invitation| view! { <InvitationRow invitation resend cancel /> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </Transition>
+        </section>
     }
 }
 
@@ -60,14 +63,12 @@ fn InvitationRow(
     let expired = invitation.expired;
     let ask_cancel = move |_| {
         let locale = i18n.get_locale_untracked();
-        state.confirm.set(Some(Confirmation {
-            title: td_string!(locale, invitations.confirm_cancel_title, email = email.clone()).to_string(),
-            detail: td_string!(locale, invitations.confirm_cancel_detail).to_owned(),
-            confirm_label: td_string!(locale, invitations.cancel).to_owned(),
-            on_confirm: Callback::new(move |()| {
-                cancel.dispatch(CancelInvitation { id });
-            }),
-        }));
+        state.confirm.set(Some(Confirmation::new(
+            td_string!(locale, invitations.confirm_cancel_title, email = email.clone()).to_string(),
+            td_string!(locale, invitations.confirm_cancel_detail),
+            td_string!(locale, invitations.cancel),
+            move || drop(cancel.dispatch(CancelInvitation { id })),
+        )));
     };
     view! {
         <li data-testid="invitation" class="flex flex-wrap items-center gap-4 px-4 py-3 text-sm">
@@ -75,7 +76,7 @@ fn InvitationRow(
             <span class="font-mono text-slate-600">{invitation.login_name}</span>
             <span class="text-slate-500">{t!(i18n, invitations.invited)} " " {format_time(invitation.invited_at)}</span>
             <span class=if expired { "text-red-700" } else { "text-slate-500" }>
-                {if expired { t_string!(i18n, invitations.expired).to_owned() } else {
+                {move || if expired { t_string!(i18n, invitations.expired).to_owned() } else {
                     format!("{} {}", t_string!(i18n, invitations.expires), format_time(invitation.expires_at))
                 }}
             </span>

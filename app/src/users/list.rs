@@ -1,7 +1,7 @@
 //! The users table: filters that update as you type, sortable columns, paging, all in the URL.
 
 use super::{
-    PAGE_SIZE, SortColumn, UserQuery, UserRow, UserStatus,
+    PAGE_SIZE, SortColumn, UserFilter, UserQuery, UserRow, UserStatus,
     actions::{BulkBar, NoticeBanner, RowActions, TableState},
     invitations::PendingInvitations,
     list_users,
@@ -31,11 +31,11 @@ fn UsersTable() -> impl IntoView {
     provide_context(state);
     let page = Resource::new(move || (query.get(), state.version.get()), |(query, _)| list_users(query));
     let roles = Resource::new(|| (), |_| list_roles());
-    // A new filter or page is a new selection.
+    // Checked users stay checked across filters and pages; "all matching" meant the old filter.
     Effect::new(move |previous: Option<UserQuery>| {
         let current = query.get();
-        if previous.is_some_and(|p| p != current) {
-            state.clear_selection();
+        if previous.is_some_and(|p| p.filter != current.filter) {
+            state.all_matching.set(false);
         }
         current
     });
@@ -55,7 +55,7 @@ fn UsersTable() -> impl IntoView {
         go.with_value(|go| go(next, replace));
     };
     let update = StoredValue::new(update);
-    let filter_input = move |key: &'static str, label: String| {
+    let filter_input = move |key: &'static str, label: fn(Locale) -> &'static str| {
         let initial = query.with_untracked(|q| match key {
             "first_name" => q.filter.first_name.clone(),
             "last_name" => q.filter.last_name.clone(),
@@ -65,7 +65,7 @@ fn UsersTable() -> impl IntoView {
         let id = format!("filter-{key}");
         view! {
             <div>
-                <label for=id.clone() class="block text-xs font-medium text-slate-600">{label}</label>
+                <label for=id.clone() class="block text-xs font-medium text-slate-600">{move || label(i18n.get_locale())}</label>
                 <input
                     id=id
                     type="search"
@@ -88,7 +88,7 @@ fn UsersTable() -> impl IntoView {
             </div>
         }
     };
-    let sort_header = move |column: SortColumn, label: String| {
+    let sort_header = move |column: SortColumn, label: fn(Locale) -> &'static str| {
         let active = move || query.with(|q| q.sort == column);
         let aria_sort = move || match (active(), query.with(|q| q.descending)) {
             (false, _) => "none",
@@ -111,7 +111,7 @@ fn UsersTable() -> impl IntoView {
                         q.page = 0;
                     }, false))
                 >
-                    {label}
+                    {move || label(i18n.get_locale())}
                     <span aria-hidden="true">{arrow}</span>
                 </button>
             </th>
@@ -139,6 +139,14 @@ fn UsersTable() -> impl IntoView {
     };
     let has_next = move || total().is_some_and(|t| (query.with(|q| q.page) + 1) * PAGE_SIZE < t);
     let has_previous = move || query.with(|q| q.page) > 0;
+    let cleared = Trigger::new();
+    let clear_filters = Callback::new(move |()| {
+        cleared.notify();
+        update.with_value(|update| update(&|q: &mut UserQuery| {
+            q.filter = UserFilter::default();
+            q.page = 0;
+        }, false));
+    });
     view! {
         <div class="flex flex-wrap items-center justify-between gap-4">
             <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, users.title)}</h1>
@@ -152,10 +160,16 @@ fn UsersTable() -> impl IntoView {
         </div>
         <ConfirmDialog pending=state.confirm />
         <div role="search" class="mt-6 grid grid-cols-2 gap-4 md:grid-cols-6">
-            {filter_input("first_name", t_string!(i18n, users.first_name).to_owned())}
-            {filter_input("last_name", t_string!(i18n, users.last_name).to_owned())}
-            {filter_input("login_name", t_string!(i18n, users.login_name).to_owned())}
-            {filter_input("email", t_string!(i18n, users.email).to_owned())}
+            // Drawn again (from the URL) when "Clear the filters" empties them; typing never redraws.
+            {move || {
+                cleared.track();
+                view! {
+                    {filter_input("first_name", |l| td_string!(l, users.first_name))}
+                    {filter_input("last_name", |l| td_string!(l, users.last_name))}
+                    {filter_input("login_name", |l| td_string!(l, users.login_name))}
+                    {filter_input("email", |l| td_string!(l, users.email))}
+                }
+            }}
             <div>
                 <label for="filter-status" class="block text-xs font-medium text-slate-600">{t!(i18n, users.status)}</label>
                 <select
@@ -247,20 +261,24 @@ fn UsersTable() -> impl IntoView {
                                 })}
                             </Transition>
                         </th>
-                        {sort_header(SortColumn::FirstName, t_string!(i18n, users.first_name).to_owned())}
-                        {sort_header(SortColumn::LastName, t_string!(i18n, users.last_name).to_owned())}
-                        {sort_header(SortColumn::LoginName, t_string!(i18n, users.login_name).to_owned())}
-                        {sort_header(SortColumn::Email, t_string!(i18n, users.email).to_owned())}
+                        {sort_header(SortColumn::FirstName, |l| td_string!(l, users.first_name))}
+                        {sort_header(SortColumn::LastName, |l| td_string!(l, users.last_name))}
+                        {sort_header(SortColumn::LoginName, |l| td_string!(l, users.login_name))}
+                        {sort_header(SortColumn::Email, |l| td_string!(l, users.email))}
                         <th scope="col" class="px-4 py-3 font-semibold uppercase tracking-wide">{t!(i18n, users.roles)}</th>
                         <th scope="col" class="px-4 py-3 font-semibold uppercase tracking-wide">{t!(i18n, users.status)}</th>
-                        {sort_header(SortColumn::LastLogin, t_string!(i18n, users.last_login).to_owned())}
+                        {sort_header(SortColumn::LastLogin, |l| td_string!(l, users.last_login))}
                         <th scope="col" class="px-4 py-3"><span class="sr-only">{t!(i18n, users.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100">
                     <Transition>
                         {move || page.get().and_then(Result::ok).map(|page| {
-                            page.rows.into_iter().map(|row| view! { <UserRowView row /> }).collect_view()
+                            if page.rows.is_empty() {
+                                view! { <NoMatch filtered=query.with(|q| q.filter != UserFilter::default()) clear=clear_filters /> }.into_any()
+                            } else {
+                                page.rows.into_iter().map(|row| view! { <UserRowView row /> }).collect_view().into_any()
+                            }
                         })}
                     </Transition>
                 </tbody>
@@ -301,12 +319,15 @@ fn UserRowView(row: UserRow) -> impl IntoView {
     let id = row.id.0;
     let login = row.login_name.clone();
     let checked = move || state.all_matching.get() || state.selection.with(|s| s.contains(&id));
-    let roles = row
-        .roles
-        .iter()
-        .map(|role| role.builtin_key.clone().map_or_else(|| role.name.clone(), |key| builtin_role_name(i18n.get_locale_untracked(), &key)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let role_list = row.roles.clone();
+    let roles = move || {
+        let locale = i18n.get_locale();
+        role_list
+            .iter()
+            .map(|role| role.builtin_key.as_deref().map_or_else(|| role.name.clone(), |key| builtin_role_name(locale, key)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     view! {
         <tr data-testid="user-row" data-login=row.login_name.clone()>
             <td class="px-4 py-3">
@@ -322,8 +343,10 @@ fn UserRowView(row: UserRow) -> impl IntoView {
             </td>
             <td class="px-4 py-3 text-slate-900">
                 {row.first_name.clone()}
+                // The comma keeps a name such as "Admin" apart from the badge for screen readers.
                 {row.is_primary_admin.then(|| view! {
-                    <span class="ml-2 rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700">{t!(i18n, users.primary_badge)}</span>
+                    <span class="sr-only">", "</span>
+                    <span class="ml-2 whitespace-nowrap rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700">{t!(i18n, users.primary_badge)}</span>
                 })}
             </td>
             <td class="px-4 py-3 text-slate-900">{row.last_name.clone()}</td>
@@ -331,12 +354,31 @@ fn UserRowView(row: UserRow) -> impl IntoView {
             <td class="px-4 py-3 text-slate-700">{row.email.clone()}</td>
             <td class="px-4 py-3 text-slate-700">{roles}</td>
             <td class="px-4 py-3">
-                <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
+                <span class="whitespace-nowrap rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
                     {move || status_text(i18n.get_locale(), status)}
                 </span>
             </td>
             <td class="px-4 py-3 text-slate-600">{row.last_login_at.map(crate::ui::format_time)}</td>
             <td class="px-4 py-3 text-right"><RowActions row=row.clone() /></td>
+        </tr>
+    }
+}
+
+/// The table's only row when nothing matches: says so, and offers to clear the filters.
+#[component]
+fn NoMatch(filtered: bool, clear: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <tr data-testid="no-match">
+            <td colspan="9" class="px-4 py-10 text-center text-sm text-slate-600">
+                <p>{t!(i18n, users.no_match)}</p>
+                {filtered.then(|| view! {
+                    <button type="button" on:click=move |_| clear.run(())
+                        class="mt-3 rounded-md bg-white px-3 py-1.5 font-semibold text-slate-900 ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+                        {t!(i18n, users.clear_filters)}
+                    </button>
+                })}
+            </td>
         </tr>
     }
 }

@@ -7,6 +7,7 @@ mod invitations;
 mod list;
 mod query;
 
+pub use actions::{CarriedNotice, Done, provide_carried_notice};
 pub use api::*;
 pub use edit::{EditUserPage, NewUserPage, builtin_role_description};
 pub use list::{UsersPage, builtin_role_name};

@@ -111,6 +111,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Json(r#"{"id":999999999,"form":{"first_name":"Hacked","last_name":"Hacked","login_name":"nobody","email":"nobody@example.com","locale":"en","subscribe_news":false,"subscribe_alerts":false,"role_ids":[],"password":""}}"#)),
     guarded("users/reset_password", Any(USERS_MANAGE), Form(&[("id", "{vic}")]), UNKNOWN_ID),
     guarded("users/bulk", Any(USERS_MANAGE), Json(r#"{"action":"Delete","selection":{"Users":[{vic}]}}"#), Json(r#"{"action":"Lock","selection":{"Users":[999999999]}}"#)),
+    ep("users/bulk_preview", Any(USERS_MANAGE), Json(r#"{"action":"Delete","selection":{"Users":[{vic}]}}"#)),
     guarded("users/make_primary", Any(USERS_MANAGE), Form(&[("id", "{vic}")]), UNKNOWN_ID),
     guarded("invitations/resend", Any(USERS_MANAGE), Form(&[("id", "{ivy}")]), UNKNOWN_ID),
     guarded("invitations/cancel", Any(USERS_MANAGE), Form(&[("id", "{ivy}")]), UNKNOWN_ID),

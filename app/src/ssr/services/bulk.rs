@@ -26,39 +26,10 @@ pub async fn run(
     action: BulkAction,
     selection: &Selection,
 ) -> Result<BulkOutcome, AppError> {
-    let account = rules::account_of(actor)?;
-    let conditions = match selection {
-        Selection::Users(ids) if ids.len() > MAX_EXPLICIT_SELECTION => {
-            return Err(AppError::field("selection", Problem::TooMany));
-        }
-        Selection::Users(ids) => {
-            let mut conditions = matching(state.db.backend, account, &Default::default());
-            let list = ids.iter().map(|id| id.0.to_string()).collect::<Vec<_>>().join(",");
-            // Ids are integers from typed values: safe to inline, and it keeps the bind list short.
-            conditions.push_plain(&format!("u.id IN ({})", if list.is_empty() { "NULL" } else { &list }));
-            conditions
-        }
-        Selection::Matching(filter) => matching(state.db.backend, account, filter),
-    };
+    let conditions = conditions_of(state, actor, selection)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
-    let candidates = select(&mut tx, &conditions).await?;
-    let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
-    let held = rules::permissions_of(&mut tx, &ids).await?;
-
-    let mut skipped = Vec::new();
-    let mut chosen = Vec::new();
-    for target in candidates {
-        let refusal = if target.id == actor.user_id.0 {
-            Some(Refusal::Yourself)
-        } else {
-            rules::may_manage(actor, &target, held.get(&target.id).copied().unwrap_or_default()).err()
-        };
-        match refusal {
-            Some(reason) => skipped.push(Skipped { login_name: target.login_name, reason }),
-            None => chosen.push(target),
-        }
-    }
+    let (chosen, skipped) = plan(&mut tx, actor, &conditions).await?;
     for chunk in chosen.chunks(CHUNK) {
         apply(&mut tx, action, chunk, now).await?;
         let events: Vec<AuditEvent> = chunk
@@ -73,6 +44,54 @@ pub async fn run(
     }
     tx.commit().await.map_err(db_error)?;
     Ok(BulkOutcome { action, done: chosen.len() as u64, skipped })
+}
+
+/// What `run` would do now, changing nothing: the confirmation dialog says it before the
+/// administrator agrees (who would be changed, who skipped and why). `run` decides again.
+pub async fn preview(state: &AppState, actor: &Actor, action: BulkAction, selection: &Selection) -> Result<BulkOutcome, AppError> {
+    let conditions = conditions_of(state, actor, selection)?;
+    let mut tx = state.db.begin_write().await?;
+    let (chosen, skipped) = plan(&mut tx, actor, &conditions).await?;
+    tx.rollback().await.map_err(db_error)?;
+    Ok(BulkOutcome { action, done: chosen.len() as u64, skipped })
+}
+
+fn conditions_of(state: &AppState, actor: &Actor, selection: &Selection) -> Result<Conditions, AppError> {
+    let account = rules::account_of(actor)?;
+    Ok(match selection {
+        Selection::Users(ids) if ids.len() > MAX_EXPLICIT_SELECTION => {
+            return Err(AppError::field("selection", Problem::TooMany));
+        }
+        Selection::Users(ids) => {
+            let mut conditions = matching(state.db.backend, account, &Default::default());
+            let list = ids.iter().map(|id| id.0.to_string()).collect::<Vec<_>>().join(",");
+            // Ids are integers from typed values: safe to inline, and it keeps the bind list short.
+            conditions.push_plain(&format!("u.id IN ({})", if list.is_empty() { "NULL" } else { &list }));
+            conditions
+        }
+        Selection::Matching(filter) => matching(state.db.backend, account, filter),
+    })
+}
+
+/// The selected users split into those the actor may change and those skipped, with why.
+async fn plan(tx: &mut AnyConnection, actor: &Actor, conditions: &Conditions) -> Result<(Vec<TargetRow>, Vec<Skipped>), AppError> {
+    let candidates = select(tx, conditions).await?;
+    let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
+    let held = rules::permissions_of(tx, &ids).await?;
+    let mut skipped = Vec::new();
+    let mut chosen = Vec::new();
+    for target in candidates {
+        let refusal = if target.id == actor.user_id.0 {
+            Some(Refusal::Yourself)
+        } else {
+            rules::may_manage(actor, &target, held.get(&target.id).copied().unwrap_or_default()).err()
+        };
+        match refusal {
+            Some(reason) => skipped.push(Skipped { login_name: target.login_name, reason }),
+            None => chosen.push(target),
+        }
+    }
+    Ok((chosen, skipped))
 }
 
 async fn select(conn: &mut AnyConnection, conditions: &Conditions) -> Result<Vec<TargetRow>, AppError> {
