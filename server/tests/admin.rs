@@ -198,6 +198,13 @@ async fn bulk_actions_skip_what_they_must_and_take_effect_on_the_next_request(ba
     // A user manager cannot lock an administrator: that would be escalation.
     let mut all = ids.clone();
     all.push(boss);
+    // The confirmation asks first: the same answer, and nothing changes.
+    let preview = app.call_json(&manager, "users/bulk_preview", json!({ "action": "Lock", "selection": { "Users": all } })).await;
+    assert_eq!(preview.body["done"], 3, "{preview:?}");
+    assert_eq!(skipped(&preview), [("boss".to_owned(), "OutranksYou".to_owned())]);
+    assert!(!signed_in_user(&app, &u1).await.is_null(), "a preview locks nobody");
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE locked_at IS NOT NULL").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.locked'").await, 0);
     let locked = bulk(&app, &manager, "Lock", &all).await;
     assert_eq!(locked.body["done"], 3);
     assert_eq!(skipped(&locked), [("boss".to_owned(), "OutranksYou".to_owned())]);
@@ -217,6 +224,8 @@ async fn bulk_actions_skip_what_they_must_and_take_effect_on_the_next_request(ba
     // A member may not act at all.
     assert!(app.call_as(&u1, "auth/login", &[("identifier", "usr1"), ("password", NEW)]).await.is_ok());
     assert_eq!(bulk(&app, &u1, "Delete", &ids).await.status, StatusCode::FORBIDDEN);
+    let preview = app.call_json(&u1, "users/bulk_preview", json!({ "action": "Delete", "selection": { "Users": ids } })).await;
+    assert_eq!(preview.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 6);
     app.finish().await;
 }
