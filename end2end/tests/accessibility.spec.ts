@@ -61,6 +61,19 @@ test("every page passes an axe-core audit without serious or critical violations
   await expect(page.getByRole("alertdialog")).toBeVisible();
   await audit(page, "/users with the delete dialog open");
 
+  // A filter without match, with its way out.
+  await page.keyboard.press("Escape");
+  await page.goto("/users?email=nobody-matches-this");
+  await hydrated(page);
+  await expect(page.getByTestId("no-match")).toBeVisible();
+  await audit(page, "/users with no match");
+  // A row's open menu.
+  await page.goto(`/users?login_name=${login}`);
+  await hydrated(page);
+  await page.getByLabel(`Actions for ${login}`).click();
+  await expect(page.getByTestId("row-menu")).toBeVisible();
+  await audit(page, "/users with a row menu open");
+
   // The same pages in French.
   await page.keyboard.press("Escape");
   await page.getByLabel("Language").selectOption("fr");

@@ -114,6 +114,9 @@ test("partner staff act for a customer within their role; the customer sees it i
   await hydrated(sam);
   await sam.getByLabel("Account to act for").selectOption({ label: `${customer.company} (User manager)` });
   await expect(sam.getByTestId("acting-banner")).toContainText(`You are acting for ${customer.company}`);
+  // The dashboard names the customer as the account acted for, not as Sam's own.
+  await expect(sam.getByRole("heading", { name: "Acting for" })).toBeVisible();
+  await expect(sam.getByTestId("account-name")).toHaveText(customer.company);
   await hydrated(sam);
   await sam.getByRole("link", { name: "Users" }).click();
   await expect(sam.getByTestId("user-row").filter({ hasText: customer.email })).toBeVisible();
@@ -154,8 +157,12 @@ test("partner staff act for a customer within their role; the customer sees it i
   await linkCard(page, partner.company).getByRole("button", { name: "Revoke" }).click();
   await page.getByRole("alertdialog").getByRole("button", { name: "Revoke" }).click();
   await expect(linkCard(page, partner.company).getByTestId("status")).toHaveText("Revoked");
-  await sam.getByLabel("Last name").first().fill("Added");
+  // Sam, still on the users page, clicks "Users": the page is fetched again and says the
+  // access ended, instead of showing the customer's users.
+  await expect(sam).toHaveURL(/\/users$/);
+  await sam.getByRole("link", { name: "Users" }).click();
   await expect(sam.getByTestId("access-ended")).toContainText(customer.company);
+  await expect(sam.getByTestId("user-row")).toHaveCount(0);
   await hydrated(sam);
   await sam.getByRole("button", { name: "Back to my account" }).click();
   await expect(sam.getByRole("heading", { name: "Welcome, Sam" })).toBeVisible();
