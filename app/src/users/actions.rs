@@ -362,7 +362,7 @@ pub fn RowActions(row: UserRow) -> impl IntoView {
     let invited = row.status == UserStatus::Invited;
     let label = move || td_string!(i18n.get_locale(), users.actions_for, login = login.clone()).to_string();
     Some(view! {
-        <details class="inline-block text-left" data-menu node_ref=menu_ref on:toggle=move |_| menu::on_toggle(menu_ref.get(), panel.get())>
+        <details class="relative inline-block text-left" data-menu node_ref=menu_ref on:toggle=move |_| menu::on_toggle(menu_ref.get(), panel.get())>
             <summary
                 class="cursor-pointer list-none whitespace-nowrap rounded-md px-2 py-1 text-sm font-medium text-slate-600 hover:bg-slate-100"
                 aria-label=label
