@@ -143,7 +143,7 @@ pub struct AuditEntry {
     pub action: String,
     /// The target's login or account name as recorded (what the target filter searches).
     pub target: String,
-    /// The recorded details, as pretty-printed JSON.
+    /// The recorded details as JSON (pretty-printed for the page and the dashboard).
     pub details: String,
     pub client_ip: String,
     /// What the event's sentence names, resolved when the page was loaded.

@@ -165,7 +165,7 @@ fn AuditLog() -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody class="divide-y divide-slate-100">
-                                    {page.rows.into_iter().map(|entry| view! { <Row entry /> }).collect_view()}
+                                    {page.rows.into_iter().map(|entry| view! { <Row entry=entry /> }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -192,12 +192,12 @@ fn AuditLog() -> impl IntoView {
 #[component]
 fn Row(entry: AuditEntry) -> impl IntoView {
     let i18n = use_i18n();
-    let action = entry.action.clone();
+    let (action, code) = (entry.action.clone(), entry.action.clone());
     let (occurred_at, client_ip, details) = (entry.occurred_at, entry.client_ip.clone(), entry.details.clone());
     let (actor, target) = (entry.actor.clone(), entry.target.clone());
     let entry = StoredValue::new(entry);
     view! {
-        <tr data-testid="audit-row" data-action=action.clone()>
+        <tr data-testid="audit-row" data-action=action>
             <td class="whitespace-nowrap px-4 py-2 align-top text-slate-500">{format_time(occurred_at)}</td>
             <td class="px-4 py-2 align-top text-slate-900">
                 <p data-testid="audit-sentence">{move || entry.with_value(|e| sentence(i18n.get_locale(), e))}</p>
@@ -205,7 +205,7 @@ fn Row(entry: AuditEntry) -> impl IntoView {
                     <summary class="cursor-pointer text-xs font-medium text-indigo-600 hover:text-indigo-500">{t!(i18n, audit_sentence.show_details)}</summary>
                     <dl class="mt-2 grid grid-cols-[auto_1fr] gap-x-3 text-xs text-slate-600">
                         <dt class="font-medium">{t!(i18n, audit.action)}</dt>
-                        <dd class="font-mono">{action}</dd>
+                        <dd class="font-mono">{code}</dd>
                         <dt class="font-medium">{t!(i18n, audit.actor)}</dt>
                         <dd>{actor}</dd>
                         <dt class="font-medium">{t!(i18n, audit.target)}</dt>

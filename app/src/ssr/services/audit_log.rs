@@ -168,8 +168,8 @@ pub async fn export_csv(state: &AppState, actor: &Actor, filter: &ParsedAuditFil
             .ok()
             .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
             .unwrap_or_default();
-        let sentence = sentence(locale, &row);
-        let record = [time, row.actor, row.actor_company.unwrap_or_default(), row.action, row.target, row.details, row.client_ip, sentence];
+        let readable = sentence(locale, &row);
+        let record = [time, row.actor, row.actor_company.unwrap_or_default(), row.action, row.target, row.details, row.client_ip, readable];
         writer.write_record(record.iter().map(|cell| spreadsheet_safe(cell))).map_err(crate::ssr::internal)?;
     }
     writer.into_inner().map_err(crate::ssr::internal)
