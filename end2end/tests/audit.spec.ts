@@ -47,7 +47,7 @@ test("the audit log reads as sentences in the reader's language, with the record
   await expect(row).toBeVisible();
   await expect(page.getByTestId("audit-sentence").filter({ hasText: `${adminName} a créé l’utilisateur ${userName}` })).toBeVisible();
   await expect(page.getByRole("option", { name: "Utilisateur verrouillé" })).toHaveCount(1);
-  await expect(page.getByText("Auteur", { exact: true })).toBeVisible();
+  await expect(page.locator("label[for=audit-actor]")).toHaveText("Auteur");
   expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
 
   // The recorded details, pretty-printed, open with the keyboard.
