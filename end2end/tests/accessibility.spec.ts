@@ -45,6 +45,12 @@ test("every page passes an axe-core audit without serious or critical violations
   for (const path of ["/users", "/users/new", "/roles", "/sessions", "/profile", "/account", "/partners", "/audit", "/password/change", "/partners/accept?token=unknown"]) {
     await visit(page, path);
   }
+  // The audit log with an event's recorded details open.
+  await page.goto("/audit");
+  await hydrated(page);
+  await page.getByTestId("audit-details").first().locator("summary").click();
+  await expect(page.getByTestId("audit-json").first()).toBeVisible();
+  await audit(page, "/audit with an event's details open");
   await page.goto(`/users?login_name=${login}`);
   await hydrated(page);
   await page.getByLabel(`Actions for ${login}`).click();
@@ -79,6 +85,7 @@ test("every page passes an axe-core audit without serious or critical violations
   await page.getByLabel("Language").selectOption("fr");
   await expect(page.locator("html")).toHaveAttribute("lang", "fr");
   await visit(page, "/users");
+  await visit(page, "/audit");
 });
 
 test("an administrator signs in, filters, selects and force-logs-out a user with the keyboard alone", async ({ page }) => {

@@ -13,6 +13,7 @@ on_both_backends!(
     every_state_changing_function_writes_its_event,
     a_failure_rolls_back_the_change_its_event_and_its_mail,
     the_log_is_scoped_filtered_and_exported,
+    events_name_people_and_roles_even_once_they_are_gone,
 );
 
 async fn events(app: &TestApp, action: &str) -> i64 {
@@ -210,7 +211,7 @@ async fn the_log_is_scoped_filtered_and_exported(backend: Backend) {
     assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
     let text = csv.text().await.unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "time,actor,actor_company,action,target,details,client_ip");
+    assert_eq!(lines[0], "time,actor,actor_company,action,target,details,client_ip,sentence");
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[1].contains("\"'=HYPERLINK("), "{}", lines[1]);
 
@@ -224,5 +225,62 @@ async fn the_log_is_scoped_filtered_and_exported(backend: Backend) {
     create(&app, &ada, "aud", &[auditor]).await;
     let aud = signed_in(&app, "aud").await;
     assert!(app.call_json(&aud, "audit/list", json!({ "filter": { "page": 0 } })).await.is_ok());
+    app.finish().await;
+}
+
+/// The story of the newest event with this action in ada's log.
+async fn story(app: &TestApp, ada: &reqwest::Client, action: &str) -> serde_json::Value {
+    let answer = app.call_json(ada, "audit/list", json!({ "filter": { "action": action } })).await;
+    assert!(answer.is_ok(), "{answer:?}");
+    answer.body["rows"][0]["story"].clone()
+}
+
+async fn events_name_people_and_roles_even_once_they_are_gone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ada = app.admin("ada").await;
+    let user_manager = role_id(&app, "user_manager").await;
+    let bob = create(&app, &ada, "bob", &[user_manager]).await;
+    let created = story(&app, &ada, "user.created").await;
+    assert_eq!(created["actor"], json!({ "Text": "Jane Doe" }), "display names, not logins: {created}");
+    assert_eq!(created["target"], json!({ "Text": "Bob Stone" }));
+    assert_eq!(created["roles"], json!([{ "BuiltinRole": "user_manager" }]), "built-in roles are translated by the reader");
+
+    // Bob moves from User manager to a custom role, which is then deleted.
+    let role = json!({ "id": null, "form": { "name": "Night shift", "description": "", "permissions": ["UsersView"] } });
+    let night = app.call_json(&ada, "roles/save", role).await.body.as_i64().unwrap();
+    assert_eq!(story(&app, &ada, "role.created").await["roles"], json!([{ "Text": "Night shift" }]));
+    let moved = json!({ "id": bob, "form": form("bob", "bob@example.com", &[night], "") });
+    assert!(app.call_json(&ada, "users/update", moved).await.is_ok());
+    assert!(app.call_as(&ada, "roles/delete", &[("id", &night.to_string())]).await.is_ok());
+    let updated = story(&app, &ada, "user.updated").await;
+    assert_eq!(updated["roles"], json!(["DeletedRole"]), "a deleted role without a recorded name: {updated}");
+    assert_eq!(updated["roles_removed"], json!([{ "BuiltinRole": "user_manager" }]));
+    let deleted_role = story(&app, &ada, "role.deleted").await;
+    assert_eq!((&deleted_role["roles"], &deleted_role["count"]), (&json!([{ "Text": "Night shift" }]), &json!(1)), "the name its details recorded");
+    assert_eq!(story(&app, &ada, "role.created").await["roles"], json!([{ "Text": "Night shift" }]));
+
+    // Bob is locked, then deleted: his deletion kept his name, the lock did not.
+    for action in ["Lock", "Delete"] {
+        let bulk = json!({ "action": action, "selection": { "Users": [bob] } });
+        assert!(app.call_json(&ada, "users/bulk", bulk).await.is_ok());
+    }
+    assert_eq!(story(&app, &ada, "user.deleted").await["target"], json!({ "Text": "Bob Stone" }));
+    let locked = story(&app, &ada, "user.locked").await;
+    assert_eq!((&locked["actor"], &locked["target"]), (&json!({ "Text": "Jane Doe" }), &json!("DeletedUser")));
+
+    // The CSV keeps its machine columns and adds the sentence in the requester's language.
+    let export = |action: &'static str| {
+        let url = format!("{}/audit/export.csv?action={action}", app.url);
+        let ada = ada.clone();
+        async move { ada.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let text = export("user.locked").await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "time,actor,actor_company,action,target,details,client_ip,sentence");
+    assert!(lines[1].contains(",ada,,user.locked,bob,{},"), "{text}");
+    assert!(lines[1].ends_with(",Jane Doe locked a deleted user"), "{text}");
+    assert!(app.call_as(&ada, "auth/set_language", &[("locale", "fr")]).await.is_ok());
+    let text = export("role.deleted").await;
+    assert!(text.lines().nth(1).unwrap().ends_with("Jane Doe a supprimé le rôle Night shift (utilisateurs qui l’avaient\u{a0}: 1)"), "{text}");
     app.finish().await;
 }

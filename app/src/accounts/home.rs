@@ -1,8 +1,9 @@
 //! The dashboard (F11): who you are and where, the account's counts, pending partner
-//! invitations, news and alerts, and recent audit events.
+//! invitations, news and alerts, and recent audit events (as sentences, like the audit page).
 
 use super::{Alert, Dashboard, get_dashboard};
 use crate::{
+    audit::sentence,
     i18n::*,
     partners::{LinkStatus, PartnerLink, Side},
     session::use_session,
@@ -122,17 +123,24 @@ fn Panels(summary: Dashboard) -> impl IntoView {
     let recent = summary.recent_events.map(|events| view! {
         <section class=format!("{CARD} md:col-span-2") aria-labelledby="recent-heading">
             <h2 id="recent-heading" class=CARD_TITLE>{t!(i18n, dashboard.recent)}</h2>
-            <ul class="mt-3 divide-y divide-slate-100 text-sm">
-                {events.into_iter().map(|e| view! {
-                    <li class="flex flex-wrap gap-x-3 py-2" data-testid="recent-event">
-                        <span class="text-slate-500">{format_time(e.occurred_at)}</span>
-                        <span class="font-medium text-slate-900">{e.actor}</span>
-                        {e.actor_company.map(|c| view! { <span class="text-slate-500">{format!("({c})")}</span> })}
-                        <span class="font-mono text-xs text-indigo-700">{e.action}</span>
-                        <span class="text-slate-700">{e.target}</span>
-                    </li>
-                }).collect_view()}
-            </ul>
+            {if events.is_empty() {
+                view! { <p class="mt-3 text-sm text-slate-500" data-testid="recent-empty">{t!(i18n, audit_sentence.dashboard_empty)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mt-3 divide-y divide-slate-100 text-sm">
+                        {events.into_iter().map(|e| {
+                            let occurred_at = e.occurred_at;
+                            let event = StoredValue::new(e);
+                            view! {
+                                <li class="flex flex-wrap gap-x-3 py-2" data-testid="recent-event">
+                                    <span class="text-slate-500">{format_time(occurred_at)}</span>
+                                    <span class="text-slate-900">{move || event.with_value(|e| sentence(i18n.get_locale(), e))}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
             <a href="/audit" class="mt-3 inline-block text-sm font-medium text-indigo-600 hover:text-indigo-500">{t!(i18n, dashboard.to_audit)}</a>
         </section>
     });

@@ -2,8 +2,10 @@
 //! its page, and exported as CSV (`/audit/export.csv` with the same filter).
 
 mod page;
+mod sentence;
 
 pub use page::AuditPage;
+pub use sentence::{action_name, sentence};
 
 use crate::error::{AppError, FieldErrors, Problem};
 use leptos::prelude::*;
@@ -134,13 +136,59 @@ fn day_start(text: &str) -> Result<Option<i64>, Problem> {
 pub struct AuditEntry {
     pub id: i64,
     pub occurred_at: i64,
+    /// The actor's login name as recorded (what the actor filter searches).
     pub actor: String,
     /// The actor's own company when it is not the account acted on (partner staff).
     pub actor_company: Option<String>,
     pub action: String,
+    /// The target's login or account name as recorded (what the target filter searches).
     pub target: String,
+    /// The recorded details as JSON (pretty-printed for the page and the dashboard).
     pub details: String,
     pub client_ip: String,
+    /// What the event's sentence names, resolved when the page was loaded.
+    pub story: Story,
+}
+
+/// A person, company or role an event names, as the server found it. The browser turns it
+/// into words in the reader's language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Name {
+    /// Its current name, or, when it no longer exists, the name recorded at the time.
+    Text(String),
+    /// A built-in role, by key: its name depends on the reader's language.
+    BuiltinRole(String),
+    DeletedUser,
+    DeletedRole,
+    DeletedAccount,
+    /// An operator at the command line (`server create-account`, `server reset-password`).
+    Operator,
+    /// Nobody signed in (a "forgot password" request).
+    #[default]
+    Nobody,
+}
+
+/// Everything an event's sentence needs besides its action code, with ids already turned into
+/// names. Built by the server from the recorded details (old rows included).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Story {
+    pub actor: Name,
+    /// The user or account acted on; `None` when the event has none.
+    pub target: Option<Name>,
+    /// Roles given (or the role concerned by a role or partner event).
+    pub roles: Vec<Name>,
+    /// Roles taken away.
+    pub roles_removed: Vec<Name>,
+    /// Another person the details name: the partner staff member of a grant.
+    pub person: Option<Name>,
+    /// A number the sentence says: holders of a deleted role, sessions ended.
+    pub count: Option<i64>,
+    /// `user.updated`: fields other than the roles changed too.
+    pub other_changes: bool,
+    /// `user.created`: the user was sent an invitation rather than given a password.
+    pub invited: bool,
+    /// A language code (`user.language_changed`).
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -94,6 +94,11 @@ pub fn clear_link(page: LinkPage, secure: bool) {
     }
 }
 
+/// The language the browser shows (the header's switch writes this cookie), if it sent one.
+pub fn locale(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, LOCALE_COOKIE)
+}
+
 /// Remembers the user's language for the next page rendered (per-user preference, F12).
 pub fn set_locale(locale: &str, secure: bool) {
     let cookie = Cookie::build((LOCALE_COOKIE, locale.to_owned()))

@@ -1,7 +1,7 @@
 //! Files the browser downloads with a plain link (no server function can answer with a file):
 //! the audit log as CSV. The same guard decides, from the request itself.
 
-use super::{AppState, guard::Caller, services::audit_log};
+use super::{AppState, cookies, guard::Caller, mail::locale_of, services::audit_log};
 use crate::{audit::AuditFilter, domain::Permission, error::AppError};
 use axum::{
     extract::{Query, State},
@@ -30,5 +30,8 @@ pub async fn audit_csv(State(state): State<AppState>, Query(filter): Query<Audit
 async fn export(state: AppState, filter: &AuditFilter, parts: &Parts) -> Result<Vec<u8>, AppError> {
     let (caller, actor) = Caller::from_parts(parts, state).require(&[Permission::AuditView]).await?;
     let filter = filter.parse()?;
-    audit_log::export_csv(&caller.state, &actor, &filter).await
+    // The sentences are in the language the requester reads: the page's (its cookie), else
+    // their saved preference.
+    let locale = locale_of(&cookies::locale(&parts.headers).unwrap_or_else(|| actor.info.locale.clone()));
+    audit_log::export_csv(&caller.state, &actor, &filter, locale).await
 }

@@ -1,10 +1,13 @@
 //! Reading the audit log (F8): one account's events, filtered and paged, or all of them (up to
 //! a bound) as CSV. Filters are bound parameters; `%`, `_` and `\` in terms match literally.
+//! Each event comes with its story (the names its sentence needs, see `audit_story`).
 
+use super::audit_story::{self, Recorded};
 use crate::{
-    audit::{AuditEntries, AuditEntry, PAGE_SIZE, ParsedAuditFilter},
+    audit::{AuditEntries, AuditEntry, PAGE_SIZE, ParsedAuditFilter, sentence},
     domain::AccountId,
     error::AppError,
+    i18n::Locale,
     ssr::{db::db_error, guard::Actor, AppState},
 };
 
@@ -15,17 +18,39 @@ pub const EXPORT_LIMIT: i64 = 100_000;
 struct Row {
     id: i64,
     occurred_at: i64,
+    actor_user_id: Option<i64>,
     actor_label: String,
     actor_company: Option<String>,
     action: String,
+    target_type: String,
+    target_id: Option<i64>,
     target_label: String,
     details: String,
     client_ip: String,
 }
 
-impl From<Row> for AuditEntry {
-    fn from(r: Row) -> Self {
-        Self {
+/// The rows as entries, their names resolved for the whole batch at once; `details` stays as
+/// recorded (compact JSON).
+async fn entries(state: &AppState, rows: Vec<Row>) -> Result<Vec<AuditEntry>, AppError> {
+    let details: Vec<serde_json::Value> =
+        rows.iter().map(|r| serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null)).collect();
+    let recorded: Vec<Recorded<'_>> = rows
+        .iter()
+        .zip(&details)
+        .map(|(r, details)| Recorded {
+            action: &r.action,
+            actor_user_id: r.actor_user_id,
+            target_type: &r.target_type,
+            target_id: r.target_id,
+            details,
+            client_ip: &r.client_ip,
+        })
+        .collect();
+    let stories = audit_story::stories(&state.db.pool, &recorded).await?;
+    Ok(rows
+        .into_iter()
+        .zip(stories)
+        .map(|(r, story)| AuditEntry {
             id: r.id,
             occurred_at: r.occurred_at,
             actor: r.actor_label,
@@ -34,8 +59,17 @@ impl From<Row> for AuditEntry {
             target: r.target_label,
             details: r.details,
             client_ip: r.client_ip,
-        }
+            story,
+        })
+        .collect())
+}
+
+/// For reading on a page: the details pretty-printed.
+fn pretty(mut entry: AuditEntry) -> AuditEntry {
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&entry.details) {
+        entry.details = serde_json::to_string_pretty(&value).unwrap_or(entry.details);
     }
+    entry
 }
 
 /// `LIKE` pattern for a literal substring.
@@ -75,7 +109,8 @@ enum Arg {
     Int(i64),
 }
 
-const SELECT: &str = "SELECT e.id, e.occurred_at, e.actor_label, a.name AS actor_company, e.action, e.target_label, e.details, e.client_ip
+const SELECT: &str = "SELECT e.id, e.occurred_at, e.actor_user_id, e.actor_label, a.name AS actor_company, e.action,
+            e.target_type, e.target_id, e.target_label, e.details, e.client_ip
      FROM audit_events e
      LEFT JOIN accounts a ON a.id = e.actor_account_id AND e.actor_account_id <> e.account_id";
 
@@ -90,8 +125,8 @@ async fn fetch(state: &AppState, account: AccountId, filter: &ParsedAuditFilter,
             Arg::Int(int) => query.bind(int),
         };
     }
-    let rows = query.bind(limit).bind(offset).fetch_all(&state.db.pool).await.map_err(db_error)?;
-    Ok(rows.into_iter().map(AuditEntry::from).collect())
+    let rows: Vec<Row> = query.bind(limit).bind(offset).fetch_all(&state.db.pool).await.map_err(db_error)?;
+    entries(state, rows).await
 }
 
 async fn count(state: &AppState, account: AccountId, filter: &ParsedAuditFilter) -> Result<i64, AppError> {
@@ -110,29 +145,31 @@ async fn count(state: &AppState, account: AccountId, filter: &ParsedAuditFilter)
 /// One page of the account's events, newest first, and how many match.
 pub async fn list(state: &AppState, actor: &Actor, filter: &ParsedAuditFilter) -> Result<AuditEntries, AppError> {
     let account = actor.account_id.ok_or(AppError::Forbidden)?;
-    let rows = fetch(state, account, filter, PAGE_SIZE, filter.page * PAGE_SIZE).await?;
+    let rows = fetch(state, account, filter, PAGE_SIZE, filter.page * PAGE_SIZE).await?.into_iter().map(pretty).collect();
     let total = count(state, account, filter).await?;
     Ok(AuditEntries { rows, total })
 }
 
 /// The newest events of the account (the dashboard).
 pub async fn recent(state: &AppState, account: AccountId, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
-    fetch(state, account, &ParsedAuditFilter::default(), limit, 0).await
+    Ok(fetch(state, account, &ParsedAuditFilter::default(), limit, 0).await?.into_iter().map(pretty).collect())
 }
 
-/// Every matching event (up to `EXPORT_LIMIT`) as CSV.
-pub async fn export_csv(state: &AppState, actor: &Actor, filter: &ParsedAuditFilter) -> Result<Vec<u8>, AppError> {
+/// Every matching event (up to `EXPORT_LIMIT`) as CSV: stable machine columns (the action
+/// code, the recorded labels, the details as recorded), then each event's sentence in `locale`.
+pub async fn export_csv(state: &AppState, actor: &Actor, filter: &ParsedAuditFilter, locale: Locale) -> Result<Vec<u8>, AppError> {
     let account = actor.account_id.ok_or(AppError::Forbidden)?;
     let rows = fetch(state, account, filter, EXPORT_LIMIT, 0).await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let header = ["time", "actor", "actor_company", "action", "target", "details", "client_ip"];
+    let header = ["time", "actor", "actor_company", "action", "target", "details", "client_ip", "sentence"];
     writer.write_record(header).map_err(crate::ssr::internal)?;
     for row in rows {
         let time = time::OffsetDateTime::from_unix_timestamp(row.occurred_at)
             .ok()
             .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
             .unwrap_or_default();
-        let record = [time, row.actor, row.actor_company.unwrap_or_default(), row.action, row.target, row.details, row.client_ip];
+        let readable = sentence(locale, &row);
+        let record = [time, row.actor, row.actor_company.unwrap_or_default(), row.action, row.target, row.details, row.client_ip, readable];
         writer.write_record(record.iter().map(|cell| spreadsheet_safe(cell))).map_err(crate::ssr::internal)?;
     }
     writer.into_inner().map_err(crate::ssr::internal)

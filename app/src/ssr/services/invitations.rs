@@ -105,7 +105,8 @@ pub async fn cancel(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
         .map_err(db_error)?;
     AuditEvent::by("invitation.cancelled", &client.ip, actor)
         .target_user(id, &target.login_name)
-        .details(serde_json::json!({ "email": target.email }))
+        // The user row goes: the event keeps who they were, as a deletion does (F4).
+        .details(serde_json::json!({ "email": target.email, "first_name": target.first_name, "last_name": target.last_name }))
         .record(&mut tx, now)
         .await?;
     tx.commit().await.map_err(db_error)

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit_log;
+pub mod audit_story;
 pub mod auth;
 pub mod bulk;
 pub mod dashboard;

@@ -511,7 +511,9 @@ pub async fn grant(state: &AppState, client: &ClientInfo, actor: &Actor, link: i
         .await
         .map_err(db_error)?;
     let parties = Parties::of(&mut tx, link).await?;
-    let details = json!({ "link_id": link, "staff": staff, "role": role_name });
+    // Ids let the audit log name the staff member and the role as they are now (and translate
+    // a built-in role); the names stay as recorded for when they are gone.
+    let details = json!({ "link_id": link, "staff": staff, "staff_id": user, "role": role_name, "role_id": role });
     parties.record(&mut tx, "partner.access_granted", client, actor, details, now).await?;
     tx.commit().await.map_err(db_error)
 }
@@ -524,8 +526,8 @@ pub async fn revoke_grant(state: &AppState, client: &ClientInfo, actor: &Actor, 
     let as_customer = actor.permissions.contains(Permission::PartnersManage);
     let now = now();
     let mut tx = state.db.begin_write().await?;
-    let found: Option<(i64, String)> = sqlx::query_as(
-        "SELECT g.link_id, u.login_name FROM delegated_grants g
+    let found: Option<(i64, String, i64)> = sqlx::query_as(
+        "SELECT g.link_id, u.login_name, u.id FROM delegated_grants g
          JOIN partner_links l ON l.id = g.link_id JOIN users u ON u.id = g.user_id
          WHERE g.id = $1 AND ((l.partner_account_id = $2 AND $3 = 1) OR (l.customer_account_id = $2 AND $4 = 1))",
     )
@@ -536,10 +538,10 @@ pub async fn revoke_grant(state: &AppState, client: &ClientInfo, actor: &Actor, 
     .fetch_optional(&mut *tx)
     .await
     .map_err(db_error)?;
-    let (link, staff) = found.ok_or(AppError::NotFound)?;
+    let (link, staff, staff_id) = found.ok_or(AppError::NotFound)?;
     sqlx::query("DELETE FROM delegated_grants WHERE id = $1").bind(grant).execute(&mut *tx).await.map_err(db_error)?;
     let parties = Parties::of(&mut tx, link).await?;
-    parties.record(&mut tx, "partner.access_revoked", client, actor, json!({ "link_id": link, "staff": staff }), now).await?;
+    parties.record(&mut tx, "partner.access_revoked", client, actor, json!({ "link_id": link, "staff": staff, "staff_id": staff_id }), now).await?;
     tx.commit().await.map_err(db_error)
 }
 
@@ -594,7 +596,7 @@ pub async fn act_for(state: &AppState, client: &ClientInfo, actor: &Actor, custo
             AuditEvent::by("partner.acting_started", &client.ip, actor)
                 .account(Some(customer))
                 .target_account(customer, &granted.name)
-                .details(json!({ "role": granted.role_name }))
+                .details(json!({ "role": granted.role_name, "role_builtin_key": granted.builtin_key }))
         }
         None => match &actor.info.acting_for {
             Some(acting) => AuditEvent::by("partner.acting_ended", &client.ip, actor)
