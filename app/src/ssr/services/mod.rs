@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod bulk;
 pub mod dashboard;
+pub mod import;
 pub mod invitations;
 pub mod links;
 pub mod me;
