@@ -69,7 +69,12 @@ pub fn apply(router: Router, public_origin: Option<String>) -> Router {
 /// Refuses a body over the route's limit with 413, unread when its length is announced.
 async fn limit_body(req: Request, next: Next) -> Response {
     let limit = if req.uri().path().starts_with(IMPORT_PATHS) { MAX_IMPORT_BODY } else { MAX_REQUEST_BODY };
-    match RequestBodyLimitLayer::new(limit).layer(next).oneshot(req).await {
+    // The limit wraps the body in `Limited`; the rest of the stack takes a plain `Body`.
+    let rest = tower::service_fn(move |req: axum::http::Request<_>| {
+        let next = next.clone();
+        async move { Ok::<_, std::convert::Infallible>(next.run(req.map(Body::new)).await) }
+    });
+    match RequestBodyLimitLayer::new(limit).layer(rest).oneshot(req).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
     }

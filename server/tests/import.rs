@@ -192,12 +192,13 @@ async fn only_those_who_manage_users_may_import_and_only_roles_they_hold(backend
     create(&app, &ada, "audrey", &[role_id(&app, "auditor").await]).await;
     create(&app, &ada, "uma", &[role_id(&app, "user_manager").await]).await;
     let csv = format!("{HEADER}Ann,Lee,ann,ann@example.com,,,\n");
-    let before = footprint(&app).await;
-    for (who, client, status, kind) in [
+    let callers = [
         ("anonymous", new_client(), StatusCode::UNAUTHORIZED, "Unauthenticated"),
         ("a member", signed_in(&app, "memo").await, StatusCode::FORBIDDEN, "Forbidden"),
         ("an auditor", signed_in(&app, "audrey").await, StatusCode::FORBIDDEN, "Forbidden"),
-    ] {
+    ];
+    let before = footprint(&app).await;
+    for (who, client, status, kind) in callers {
         for endpoint in ["users/import/preview", "users/import/commit"] {
             let answer = app.call_json(&client, endpoint, json!({ "csv": csv })).await;
             assert_eq!((answer.status, answer.body.clone()), (status, json!(kind)), "{endpoint} by {who}");

@@ -15,6 +15,25 @@ use crate::{
 };
 use leptos::prelude::*;
 
+/// A count with its noun in `locale`: `import.<singular>` or `import.<plural>`, both holding
+/// `{{ count }}`. leptos_i18n's own plurals need its `plurals` feature, which adds ICU's rules
+/// to the WASM bundle (SPEC P1); English and French need only `singular`.
+macro_rules! counted {
+    ($locale:expr, $count:expr, $singular:ident, $plural:ident) => {{
+        let (locale, count) = ($locale, $count as u64);
+        if singular(locale, count) {
+            td_string!(locale, import.$singular, count).to_string()
+        } else {
+            td_string!(locale, import.$plural, count).to_string()
+        }
+    }};
+}
+
+/// Whether `count` takes the singular (CLDR: English for 1, French for 0 and 1).
+fn singular(locale: Locale, count: u64) -> bool {
+    count == 1 || (count == 0 && locale == Locale::fr)
+}
+
 /// Rows shown at first, and added by each "show more": a 10,000-row preview stays responsive.
 const SHOWN: usize = 200;
 
@@ -135,7 +154,7 @@ fn Importer() -> impl IntoView {
                     <button type="button" on:click=run disabled=move || !ready() || busy()
                         aria-busy=move || import.pending().get().to_string()
                         class="flex w-full justify-center rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60">
-                        {move || td_string!(i18n.get_locale(), import.submit, count = rows()).to_string()}
+                        {move || counted!(i18n.get_locale(), rows(), submit_singular, submit_plural)}
                     </button>
                     <Show when=move || !ready()>
                         <p class="mt-2 text-sm text-slate-600">{t!(i18n, import.fix_first)}</p>
@@ -152,9 +171,9 @@ fn Confirmation(done: Done) -> impl IntoView {
     let locale = i18n.get_locale_untracked();
     view! {
         <div role="status" data-testid="import-done" class="mt-6 space-y-2 rounded-xl bg-emerald-50 p-6 text-sm text-emerald-950 ring-1 ring-inset ring-emerald-200">
-            <p class="text-base font-semibold">{td_string!(locale, import.done, count = done.created).to_string()}</p>
-            {(done.invited > 0).then(|| view! { <p>{td_string!(locale, import.done_invited, count = done.invited).to_string()}</p> })}
-            {(done.with_password > 0).then(|| view! { <p>{td_string!(locale, import.done_passwords, count = done.with_password).to_string()}</p> })}
+            <p class="text-base font-semibold">{counted!(locale, done.created, done_singular, done_plural)}</p>
+            {(done.invited > 0).then(|| view! { <p>{counted!(locale, done.invited, done_invited_singular, done_invited_plural)}</p> })}
+            {(done.with_password > 0).then(|| view! { <p>{counted!(locale, done.with_password, done_passwords_singular, done_passwords_plural)}</p> })}
             <a href="/users" class="inline-block font-semibold text-indigo-700 hover:text-indigo-600">{t!(i18n, import.to_users)}</a>
         </div>
     }
@@ -189,11 +208,11 @@ fn Report(report: ImportPreview) -> impl IntoView {
                 </ul>
             })}
             <p data-testid="import-summary" class="mt-3 text-sm text-slate-700">
-                {td_string!(locale, import.rows, count = total).to_string()} " "
+                {counted!(locale, total, rows_singular, rows_plural)} " "
                 {if ready {
                     td_string!(locale, import.all_ready).to_string()
                 } else if with_errors > 0 {
-                    td_string!(locale, import.rows_with_errors, count = with_errors).to_string()
+                    counted!(locale, with_errors, rows_with_errors_singular, rows_with_errors_plural)
                 } else {
                     String::new()
                 }}
@@ -233,7 +252,7 @@ fn Report(report: ImportPreview) -> impl IntoView {
             <Show when=move || { hidden() > 0 }>
                 <button type="button" on:click=move |_| shown.update(|n| *n += SHOWN)
                     class="mt-3 rounded-md px-3 py-2 text-sm font-semibold text-indigo-700 ring-1 ring-inset ring-indigo-200 hover:bg-indigo-50">
-                    {move || td_string!(i18n.get_locale(), import.show_more, count = hidden()).to_string()}
+                    {move || counted!(i18n.get_locale(), hidden(), show_more_singular, show_more_plural)}
                 </button>
             </Show>
         </section>
@@ -250,7 +269,7 @@ fn PreviewRow(row: ImportRow) -> impl IntoView {
         let wrong = !problems.is_empty();
         view! {
             <td class=if wrong { "bg-red-50 px-3 py-2 align-top" } else { "px-3 py-2 align-top" }
-                data-column=column.header() aria-invalid=wrong.to_string()>
+                data-column=column.header() data-invalid=wrong.to_string()>
                 <span class="break-all text-slate-900">{value}</span>
                 {problems.into_iter().map(|text| view! { <span class="block text-xs font-medium text-red-700">{text}</span> }).collect_view()}
             </td>
@@ -273,7 +292,7 @@ fn PreviewRow(row: ImportRow) -> impl IntoView {
                 {if count == 0 {
                     view! { <span class="text-emerald-700">{td_string!(locale, import.row_ready)}</span> }.into_any()
                 } else {
-                    view! { <span class="font-medium text-red-700">{td_string!(locale, import.row_problems, count = count).to_string()}</span> }.into_any()
+                    view! { <span class="font-medium text-red-700">{counted!(locale, count, row_problems_singular, row_problems_plural)}</span> }.into_any()
                 }}
                 {whole_row.into_iter().map(|text| view! { <span class="block text-xs font-medium text-red-700">{text}</span> }).collect_view()}
             </td>
