@@ -62,7 +62,7 @@ async fn the_preview_names_every_problem_beside_its_row_and_writes_nothing(backe
         "{HEADER}\
          Ann,Lee,ann,ann@example.com,Helpdesk|user manager,fr,\n\
          ,Lee,bob,not-an-address,,,\n\
-         Cy,Po,cy,ann@example.com,,,\n\
+         Cy,Po,cyd,ann@example.com,,,\n\
          Dee,Ko,taken,taken@example.com,,,\n\
          Eve,Ma,eve,eve@example.com,Wizard,de,\n\
          Fay,Ng,fay,fay@example.com,,,short\n\
@@ -170,7 +170,7 @@ async fn an_import_creates_every_row_audits_it_and_mails_the_invitations(backend
 async fn a_row_made_invalid_after_the_preview_stops_the_whole_import(backend: Backend) {
     let app = spawn_app(backend).await;
     let ada = app.admin("ada").await;
-    let csv = format!("{HEADER}Ann,Lee,ann,ann@example.com,,,\nBob,Ray,bob,bob@example.com,,,\nCy,Po,cy,cy@example.com,,,\n");
+    let csv = format!("{HEADER}Ann,Lee,ann,ann@example.com,,,\nBob,Ray,bob,bob@example.com,,,\nCy,Po,cyd,cyd@example.com,,,\n");
     let report = preview(&app, &ada, &csv).await;
     assert!(report["rows"].as_array().unwrap().iter().all(|r| r["errors"] == json!([])), "{report}");
     // Meanwhile someone adds bob@example.com by hand.
@@ -181,7 +181,7 @@ async fn a_row_made_invalid_after_the_preview_stops_the_whole_import(backend: Ba
     assert!(refused.is_ok(), "{refused:?}");
     assert_eq!(problems(&refused.body["Refused"], 3), [(json!("Email"), json!({ "Invalid": "EmailTaken" }))]);
     assert_eq!(footprint(&app).await, before, "nothing of the file was written");
-    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE login_name IN ('ann', 'bob', 'cy')").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE login_name IN ('ann', 'bob', 'cyd')").await, 0);
     app.finish().await;
 }
 

@@ -269,7 +269,7 @@ fn PreviewRow(row: ImportRow) -> impl IntoView {
         let wrong = !problems.is_empty();
         view! {
             <td class=if wrong { "bg-red-50 px-3 py-2 align-top" } else { "px-3 py-2 align-top" }
-                data-column=column.header() data-invalid=wrong.to_string()>
+                data-column={column.header()} data-invalid={wrong.to_string()}>
                 <span class="break-all text-slate-900">{value}</span>
                 {problems.into_iter().map(|text| view! { <span class="block text-xs font-medium text-red-700">{text}</span> }).collect_view()}
             </td>
@@ -279,7 +279,7 @@ fn PreviewRow(row: ImportRow) -> impl IntoView {
     let count = row.errors.len();
     let sign_in = if row.with_password { td_string!(locale, import.with_password) } else { td_string!(locale, import.with_invitation) };
     view! {
-        <tr data-testid="import-row" data-line=row.line.to_string() class=if count > 0 { "bg-red-50/40" } else { "" }>
+        <tr data-testid="import-row" data-line={row.line.to_string()} class={if count > 0 { "bg-red-50/40" } else { "" }}>
             <th scope="row" class="px-3 py-2 align-top font-mono text-xs font-normal text-slate-600">{row.line}</th>
             {cell(ImportColumn::FirstName, row.first_name.clone())}
             {cell(ImportColumn::LastName, row.last_name.clone())}
