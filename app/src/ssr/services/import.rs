@@ -75,11 +75,13 @@ fn read_file(csv: &str) -> Result<Vec<RawRow>, Vec<FileProblem>> {
         return Err(problems);
     }
     let mut rows = Vec::new();
+    // Line numbers from byte offsets: the reader's own count goes wrong with CRLF line ends.
+    let mut lines = LineCounter { text, scanned: 0, line: 1 };
     for record in records {
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                let line = error.position().map_or_else(|| rows.last().map_or(2, |r: &RawRow| r.line + 1), |p| p.line());
+                let line = error.position().map_or_else(|| rows.last().map_or(2, |r: &RawRow| r.line + 1), |p| lines.at(p.byte()));
                 return Err(vec![FileProblem::Malformed { line }]);
             }
         };
@@ -90,7 +92,8 @@ fn read_file(csv: &str) -> Result<Vec<RawRow>, Vec<FileProblem>> {
         if rows.len() == MAX_IMPORT_ROWS {
             return Err(vec![FileProblem::TooManyRows { max: MAX_IMPORT_ROWS as u64 }]);
         }
-        let mut row = RawRow { line: record.position().map_or(0, |p| p.line()), cells: HashMap::new(), extra_cells: false };
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
+        let mut row = RawRow { line, cells: HashMap::new(), extra_cells: false };
         for (index, cell) in record.iter().enumerate() {
             match columns.get(index).copied().flatten() {
                 Some(column) => {
@@ -106,6 +109,28 @@ fn read_file(csv: &str) -> Result<Vec<RawRow>, Vec<FileProblem>> {
         return Err(vec![FileProblem::Empty]);
     }
     Ok(rows)
+}
+
+/// The line (from 1) of byte offsets met in increasing order.
+struct LineCounter<'a> {
+    text: &'a str,
+    scanned: usize,
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    /// The line of the first character at or after `byte` that does not end a line (a
+    /// record's position may point at the end of the line before it).
+    fn at(&mut self, byte: u64) -> u64 {
+        let bytes = self.text.as_bytes();
+        let mut byte = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len()).max(self.scanned);
+        while byte < bytes.len() && (bytes[byte] == b'\r' || bytes[byte] == b'\n') {
+            byte += 1;
+        }
+        self.line += bytes[self.scanned..byte].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.scanned = byte;
+        self.line
+    }
 }
 
 /// A row whose every cell parsed; its roles are still names.
@@ -501,6 +526,12 @@ mod tests {
     }
 
     #[test]
+    fn lines_are_counted_with_crlf_ends_and_quoted_line_breaks() {
+        let rows = rows("first_name,last_name,login_name,email\r\nAnn,Lee,ann,ann@example.com\r\n\r\n\"Bo\nb\",Ray,bob,bob@example.com\r\nCyd,Po,cyd,cyd@example.com\r\n");
+        assert_eq!(rows.iter().map(|(r, _)| r.line).collect::<Vec<_>>(), [2, 4, 6]);
+    }
+
+    #[test]
     fn header_problems_are_named() {
         assert_eq!(read_file("").err(), Some(vec![FileProblem::Empty]));
         assert_eq!(read_file("first_name,last_name,login_name,email\n").err(), Some(vec![FileProblem::Empty]));
@@ -524,7 +555,7 @@ mod tests {
                    Ann,Lee,ann,ann@example.com,en,,\n\
                    ,Lee,ANN,not-an-address,de,short,\n\
                    Bob,Ray,bob,ANN@EXAMPLE.COM,,correct horse battery,\n\
-                   Cy,Po,cy,ann@example.com,,,\n\
+                   Cy,Po,cyd,ann@example.com,,,\n\
                    ,,,,,,\n";
         let rows = rows(csv);
         assert_eq!(rows.len(), 4, "the blank row is skipped");
