@@ -203,9 +203,11 @@ fn Report(report: ImportPreview) -> impl IntoView {
         <section class="mt-6" aria-labelledby="import-preview">
             <h2 id="import-preview" class="text-lg font-semibold text-slate-900">{t!(i18n, import.preview_title)}</h2>
             {(!report.problems.is_empty()).then(|| view! {
-                <ul role="alert" data-testid="import-file-problems" class="mt-3 space-y-1 rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">
-                    {report.problems.iter().map(|p| view! { <li>{file_problem_text(locale, p)}</li> }).collect_view()}
-                </ul>
+                <div role="alert" data-testid="import-file-problems" class="mt-3 rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">
+                    <ul class="space-y-1">
+                        {report.problems.iter().map(|p| view! { <li>{file_problem_text(locale, p)}</li> }).collect_view()}
+                    </ul>
+                </div>
             })}
             <p data-testid="import-summary" class="mt-3 text-sm text-slate-700">
                 {counted!(locale, total, rows_singular, rows_plural)} " "
@@ -226,7 +228,9 @@ fn Report(report: ImportPreview) -> impl IntoView {
                 </label>
             })}
             {(total > 0).then(|| view! {
-                <div class="mt-3 overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+                // Focusable, so a keyboard can scroll a table wider than the screen.
+                <div role="region" aria-labelledby="import-preview" tabindex="0"
+                    class="mt-3 overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
                     <table class="min-w-full divide-y divide-slate-200 text-left text-sm">
                         <thead class="bg-slate-50 text-xs text-slate-600">
                             <tr>
