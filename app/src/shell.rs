@@ -10,7 +10,7 @@ use crate::{
     roles::RolesPage,
     session::provide_session,
     ui::Layout,
-    users::{EditUserPage, NewUserPage, UsersPage},
+    users::{EditUserPage, ImportUsersPage, NewUserPage, UsersPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -70,6 +70,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/account/new") view=CreateAccountPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/users/new") view=NewUserPage ssr=SsrMode::Async />
+                    <Route path=path!("/users/import") view=ImportUsersPage ssr=SsrMode::Async />
                     <Route path=path!("/users/:id") view=EditUserPage ssr=SsrMode::Async />
                     <Route path=path!("/roles") view=RolesPage ssr=SsrMode::Async />
                     <Route path=path!("/sessions") view=MySessionsPage ssr=SsrMode::Async />

@@ -59,6 +59,13 @@ test("every page passes an axe-core audit without serious or critical violations
   await hydrated(page);
   await audit(page, "/users/:id");
 
+  // The import page showing a preview with problems beside the rows.
+  await visit(page, "/users/import");
+  const csv = "first_name,last_name,login_name,email,roles\nAnn,Lee,ann-axe,not-an-address,Wizard\n,Doe,jo-axe,jo-axe@example.com,\n";
+  await page.getByLabel("CSV file").setInputFiles({ name: "people.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await expect(page.getByTestId("import-row")).toHaveCount(2);
+  await audit(page, "/users/import with a preview showing problems");
+
   // The users table with a selection, the bulk bar and its confirmation dialog open.
   await page.goto("/users");
   await hydrated(page);

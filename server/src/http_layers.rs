@@ -17,11 +17,16 @@ use tower_http::{
     set_header::SetResponseHeaderLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
+use tower::{Layer, ServiceExt};
 use tracing::Level;
 
 /// The largest request body accepted. The biggest real one, a user form with every role, is
 /// a few kilobytes; anything larger is refused with 413 before it is read.
 pub const MAX_REQUEST_BODY: usize = 64 * 1024;
+/// The users import's functions take the file's text (at most `MAX_IMPORT_BYTES`) as a JSON
+/// string, where escaping can double it; they alone accept this much.
+pub const MAX_IMPORT_BODY: usize = 4 * app::users::MAX_IMPORT_BYTES;
+const IMPORT_PATHS: &str = "/api/users/import/";
 
 pub fn apply(router: Router, public_origin: Option<String>) -> Router {
     let https = public_origin.as_deref().is_some_and(|url| url.starts_with("https://"));
@@ -39,7 +44,7 @@ pub fn apply(router: Router, public_origin: Option<String>) -> Router {
         .layer(middleware::from_fn(no_store))
         .layer(middleware::from_fn_with_state(https, crate::link_tokens::move_to_cookie))
         .layer(middleware::from_fn_with_state(public_origin, refuse_cross_origin))
-        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .layer(middleware::from_fn(limit_body))
         // Pages set their own policy, with their script nonce (`app::ssr::csp`).
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, default_policy))
         .layer(static_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -59,6 +64,20 @@ pub fn apply(router: Router, public_origin: Option<String>) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::from_fn(crate::metrics::record))
+}
+
+/// Refuses a body over the route's limit with 413, unread when its length is announced.
+async fn limit_body(req: Request, next: Next) -> Response {
+    let limit = if req.uri().path().starts_with(IMPORT_PATHS) { MAX_IMPORT_BODY } else { MAX_REQUEST_BODY };
+    // The limit wraps the body in `Limited`; the rest of the stack takes a plain `Body`.
+    let rest = tower::service_fn(move |req: axum::http::Request<_>| {
+        let next = next.clone();
+        async move { Ok::<_, std::convert::Infallible>(next.run(req.map(Body::new)).await) }
+    });
+    match RequestBodyLimitLayer::new(limit).layer(rest).oneshot(req).await {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    }
 }
 
 /// Pages and server function answers hold someone's data, and a link page its token: no

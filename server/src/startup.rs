@@ -65,6 +65,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_origin: Opt
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/audit/export.csv", get(app::ssr::downloads::audit_csv))
+        .route("/users/import/template.csv", get(app::ssr::downloads::import_template))
         .with_state(state.clone());
     let metrics = Router::new().route("/metrics", get(crate::metrics::scrape)).with_state((state, metrics_token));
     http_layers::apply(app.merge(probes).merge(metrics), public_origin)

@@ -172,6 +172,9 @@ async fn bodies_over_the_limit_are_refused_unread(backend: Backend) {
     let over = server::http_layers::MAX_REQUEST_BODY + 1;
     assert_eq!(status_of_announced_body(&app, "users/create", "application/json", over).await, 413);
     assert_eq!(status_of_announced_body(&app, "auth/login", "application/x-www-form-urlencoded", over).await, 413);
+    // The users import takes a whole file, up to its own limit.
+    let over_import = server::http_layers::MAX_IMPORT_BODY + 1;
+    assert_eq!(status_of_announced_body(&app, "users/import/preview", "application/json", over_import).await, 413);
     assert_eq!(fingerprint(&app).await, before);
     app.finish().await;
 }

@@ -59,6 +59,27 @@ pub async fn enqueue(conn: &mut AnyConnection, recipient: &str, locale: &str, ma
     Ok(())
 }
 
+/// Queues one mail per `(recipient, locale, mail)` in multi-row INSERTs, inside the caller's
+/// transaction (an import invites thousands at once).
+pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[(&str, &str, Mail<'_>)], now: i64) -> Result<(), AppError> {
+    const COLUMNS: usize = 5;
+    const ROWS_PER_STATEMENT: usize = 400;
+    for chunk in mails.chunks(ROWS_PER_STATEMENT) {
+        let values = (0..chunk.len())
+            .map(|row| format!("({})", super::db::placeholders(row * COLUMNS + 1, COLUMNS)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("INSERT INTO outbox (recipient, subject, body, created_at, next_attempt_at) VALUES {values}");
+        let mut query = sqlx::query(&sql);
+        for (recipient, locale, mail) in chunk {
+            let rendered = render(mail, locale_of(locale));
+            query = query.bind(*recipient).bind(rendered.subject).bind(rendered.body).bind(now).bind(now);
+        }
+        query.execute(&mut *conn).await.map_err(db_error)?;
+    }
+    Ok(())
+}
+
 /// Who among an account's users receives a mail.
 #[derive(Debug, Clone, Copy)]
 pub struct Audience {

@@ -60,24 +60,40 @@ pub async fn take(
     owner: i64,
     now: i64,
 ) -> Result<(), AppError> {
+    take_many(conn, settings, quota, owner, 1, now).await
+}
+
+/// Uses `units` of `quota` at once (an import's invitations): all of them, or none and the
+/// refusal. Call inside the action's transaction.
+pub async fn take_many(
+    conn: &mut AnyConnection,
+    settings: &QuotaSettings,
+    quota: Quota,
+    owner: i64,
+    units: u32,
+    now: i64,
+) -> Result<(), AppError> {
     let key = key(quota, owner);
     let limit = settings.limit(quota);
+    let units = i64::from(units);
     let used: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO quotas (quota_key, used, window_ends_at) VALUES ($1, 1, $2 + $3)
+        "INSERT INTO quotas (quota_key, used, window_ends_at) VALUES ($1, $5, $2 + $3)
          ON CONFLICT (quota_key) DO UPDATE SET
-           used = CASE WHEN quotas.window_ends_at <= $2 THEN 1 ELSE quotas.used + 1 END,
+           used = CASE WHEN quotas.window_ends_at <= $2 THEN $5 ELSE quotas.used + $5 END,
            window_ends_at = CASE WHEN quotas.window_ends_at <= $2 THEN $2 + $3 ELSE quotas.window_ends_at END
-         WHERE quotas.window_ends_at <= $2 OR quotas.used < $4
+         WHERE quotas.window_ends_at <= $2 OR quotas.used + $5 <= $4
          RETURNING used",
     )
     .bind(&key)
     .bind(now)
     .bind(window_secs(quota))
     .bind(i64::from(limit))
+    .bind(units)
     .fetch_optional(&mut *conn)
     .await
     .map_err(db_error)?;
-    // A limit of 0 lets the first insert through: refuse it here (the rollback undoes it).
+    // A first insert (or a new window) is not checked by the WHERE: refuse it here (the
+    // rollback undoes it).
     if used.is_some_and(|used| used <= i64::from(limit)) {
         return Ok(());
     }
@@ -88,4 +104,23 @@ pub async fn take(
         .map_err(db_error)?;
     let retry_after_secs = ends.map_or(1, |ends| (ends - now).max(1) as u64);
     Err(AppError::QuotaReached { quota, limit, retry_after_secs })
+}
+
+/// The limit of `quota` and how much of it `owner` may still use in the current window,
+/// without using any (an import's preview).
+pub async fn remaining(
+    conn: &mut AnyConnection,
+    settings: &QuotaSettings,
+    quota: Quota,
+    owner: i64,
+    now: i64,
+) -> Result<(u32, u64), AppError> {
+    let limit = settings.limit(quota);
+    let used: Option<i64> = sqlx::query_scalar("SELECT used FROM quotas WHERE quota_key = $1 AND window_ends_at > $2")
+        .bind(key(quota, owner))
+        .bind(now)
+        .fetch_optional(conn)
+        .await
+        .map_err(db_error)?;
+    Ok((limit, (i64::from(limit) - used.unwrap_or(0)).max(0) as u64))
 }

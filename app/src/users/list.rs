@@ -152,9 +152,14 @@ fn UsersTable() -> impl IntoView {
             <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, users.title)}</h1>
             <Transition>
                 {move || can_manage().then(|| view! {
-                    <a href="/users/new" class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
-                        {t!(i18n, users.add)}
-                    </a>
+                    <div class="flex flex-wrap gap-2">
+                        <a href="/users/import" class="rounded-md bg-white px-3 py-2 text-sm font-semibold text-indigo-700 shadow-sm ring-1 ring-inset ring-indigo-200 hover:bg-indigo-50">
+                            {t!(i18n, import.title)}
+                        </a>
+                        <a href="/users/new" class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
+                            {t!(i18n, users.add)}
+                        </a>
+                    </div>
                 })}
             </Transition>
         </div>

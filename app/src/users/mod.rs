@@ -3,6 +3,8 @@
 mod actions;
 mod api;
 mod edit;
+mod import;
+mod import_page;
 mod invitations;
 mod list;
 mod query;
@@ -10,6 +12,8 @@ mod query;
 pub use actions::{CarriedNotice, Done, provide_carried_notice};
 pub use api::*;
 pub use edit::{EditUserPage, NewUserPage, builtin_role_description};
+pub use import::*;
+pub use import_page::ImportUsersPage;
 pub use list::{UsersPage, builtin_role_name};
 pub use query::{PAGE_SIZE, SortColumn, UserFilter, UserQuery, UserStatus};
 

@@ -35,6 +35,36 @@ pub async fn issue(
     outbox::enqueue(conn, email, locale, &mail, now).await
 }
 
+/// Invitations for many new users at once (an import): the quota taken for all of them, then
+/// their links and mails in multi-row statements. Each invitee is `(user, e-mail, locale)`.
+pub async fn issue_many(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    actor: &Actor,
+    invitees: &[(UserId, &str, &str)],
+    now: i64,
+) -> Result<(), AppError> {
+    if invitees.is_empty() {
+        return Ok(());
+    }
+    let account = rules::account_of(actor)?;
+    let count = u32::try_from(invitees.len()).unwrap_or(u32::MAX);
+    quota::take_many(conn, &state.settings.quotas, Quota::Invitations, account.0, count, now).await?;
+    let ttl = state.settings.invitation_ttl_secs;
+    let users: Vec<UserId> = invitees.iter().map(|(user, _, _)| *user).collect();
+    let tokens = links::create_many(conn, &users, links::Purpose::Invitation, now, ttl).await?;
+    let links: Vec<String> = tokens.iter().map(|token| format!("{}/invitation?token={token}", state.settings.public_url)).collect();
+    let account = actor.info.account.as_ref().map(|a| a.name.as_str()).unwrap_or_default();
+    let inviter = format!("{} {}", actor.info.first_name, actor.info.last_name);
+    let valid_days = (ttl + 86_400 - 1) / 86_400;
+    let mails: Vec<(&str, &str, Mail<'_>)> = invitees
+        .iter()
+        .zip(&links)
+        .map(|((_, email, locale), link)| (*email, *locale, Mail::Invitation { account, inviter: &inviter, link, valid_days }))
+        .collect();
+    outbox::enqueue_many(conn, &mails, now).await
+}
+
 #[derive(sqlx::FromRow)]
 struct PendingRow {
     id: i64,

@@ -15,7 +15,8 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn key(self) -> &'static str {
+    /// The `purpose` column's value.
+    pub fn key(self) -> &'static str {
         match self {
             Self::Invitation => "invitation",
             Self::PasswordReset => "password_reset",
@@ -44,6 +45,27 @@ pub async fn create(conn: &mut AnyConnection, user: UserId, purpose: Purpose, no
         .await
         .map_err(db_error)?;
     Ok(token)
+}
+
+/// Links for users who have none yet (just created), in multi-row INSERTs. Returns the tokens
+/// in the order of `users`.
+pub async fn create_many(conn: &mut AnyConnection, users: &[UserId], purpose: Purpose, now: i64, ttl_secs: i64) -> Result<Vec<String>, AppError> {
+    const COLUMNS: usize = 5;
+    const ROWS_PER_STATEMENT: usize = 400;
+    let tokens: Vec<String> = users.iter().map(|_| tokens::new_token()).collect();
+    for (users, tokens) in users.chunks(ROWS_PER_STATEMENT).zip(tokens.chunks(ROWS_PER_STATEMENT)) {
+        let values = (0..users.len())
+            .map(|row| format!("({})", crate::ssr::db::placeholders(row * COLUMNS + 1, COLUMNS)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("INSERT INTO user_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES {values}");
+        let mut query = sqlx::query(&sql);
+        for (user, token) in users.iter().zip(tokens) {
+            query = query.bind(tokens::hash_token(token)).bind(user.0).bind(purpose.key()).bind(now).bind(now + ttl_secs);
+        }
+        query.execute(&mut *conn).await.map_err(db_error)?;
+    }
+    Ok(tokens)
 }
 
 /// The user a valid link belongs to.

@@ -6,6 +6,7 @@ pub mod audit_story;
 pub mod auth;
 pub mod bulk;
 pub mod dashboard;
+pub mod import;
 pub mod invitations;
 pub mod links;
 pub mod me;
