@@ -15,6 +15,8 @@ pub mod partners;
 pub mod roles;
 pub mod session;
 mod shell;
+#[cfg(all(test, feature = "ssr"))]
+mod french_typography;
 pub mod ui;
 pub mod users;
 

@@ -233,16 +233,24 @@ fn MembershipSection(
                 view! {
                     <p class="text-sm text-slate-600">{t!(i18n, account_page.primary_note)}</p>
                     // With other members the refusal is known beforehand: say it, offer nothing.
-                    {(others > 0).then(|| view! {
-                        <p id="close-unavailable" data-testid="close-unavailable" class="rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-950 ring-1 ring-inset ring-amber-200">
-                            {move || td_string!(i18n.get_locale(), account_page.close_unavailable, count = others).to_string()}
-                        </p>
-                    })}
-                    <button type="button" on:click=ask_close disabled=others > 0
-                        aria-describedby=(others > 0).then_some("close-unavailable")
-                        class="rounded-md bg-red-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-red-500 disabled:cursor-not-allowed disabled:bg-red-300">
-                        {t!(i18n, account_page.close)}
-                    </button>
+                    {if others > 0 {
+                        view! {
+                            <p id="close-unavailable" data-testid="close-unavailable" class="rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-950 ring-1 ring-inset ring-amber-200">
+                                {move || td_string!(i18n.get_locale(), account_page.close_unavailable, count = others).to_string()}
+                            </p>
+                            <button type="button" disabled aria-describedby="close-unavailable"
+                                class="cursor-not-allowed rounded-md bg-red-300 px-3 py-2 text-sm font-semibold text-white shadow-sm">
+                                {t!(i18n, account_page.close)}
+                            </button>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <button type="button" on:click=ask_close
+                                class="rounded-md bg-red-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-red-500">
+                                {t!(i18n, account_page.close)}
+                            </button>
+                        }.into_any()
+                    }}
                 }.into_any()
             } else {
                 view! {

@@ -55,7 +55,10 @@ fn UsersTable() -> impl IntoView {
         go.with_value(|go| go(next, replace));
     };
     let update = StoredValue::new(update);
-    let filter_input = move |key: &'static str, label: fn(Locale) -> &'static str| {
+    // The text filters, emptied by hand when "Clear the filters" runs: their value is the
+    // user's typing, never redrawn from the URL (that would race with fast typing).
+    let text_filters: [NodeRef<leptos::html::Input>; 4] = std::array::from_fn(|_| NodeRef::new());
+    let filter_input = move |key: &'static str, label: fn(Locale) -> &'static str, node_ref: NodeRef<leptos::html::Input>| {
         let initial = query.with_untracked(|q| match key {
             "first_name" => q.filter.first_name.clone(),
             "last_name" => q.filter.last_name.clone(),
@@ -70,6 +73,7 @@ fn UsersTable() -> impl IntoView {
                     id=id
                     type="search"
                     value=initial
+                    node_ref=node_ref
                     on:input=move |ev| {
                         let value = event_target_value(&ev);
                         update.with_value(|update| update(&|q: &mut UserQuery| {
@@ -139,9 +143,10 @@ fn UsersTable() -> impl IntoView {
     };
     let has_next = move || total().is_some_and(|t| (query.with(|q| q.page) + 1) * PAGE_SIZE < t);
     let has_previous = move || query.with(|q| q.page) > 0;
-    let cleared = Trigger::new();
     let clear_filters = Callback::new(move |()| {
-        cleared.notify();
+        for input in text_filters.iter().filter_map(NodeRef::get_untracked) {
+            input.set_value("");
+        }
         update.with_value(|update| update(&|q: &mut UserQuery| {
             q.filter = UserFilter::default();
             q.page = 0;
@@ -165,16 +170,10 @@ fn UsersTable() -> impl IntoView {
         </div>
         <ConfirmDialog pending=state.confirm />
         <div role="search" class="mt-6 grid grid-cols-2 gap-4 md:grid-cols-6">
-            // Drawn again (from the URL) when "Clear the filters" empties them; typing never redraws.
-            {move || {
-                cleared.track();
-                view! {
-                    {filter_input("first_name", |l| td_string!(l, users.first_name))}
-                    {filter_input("last_name", |l| td_string!(l, users.last_name))}
-                    {filter_input("login_name", |l| td_string!(l, users.login_name))}
-                    {filter_input("email", |l| td_string!(l, users.email))}
-                }
-            }}
+            {filter_input("first_name", |l| td_string!(l, users.first_name), text_filters[0])}
+            {filter_input("last_name", |l| td_string!(l, users.last_name), text_filters[1])}
+            {filter_input("login_name", |l| td_string!(l, users.login_name), text_filters[2])}
+            {filter_input("email", |l| td_string!(l, users.email), text_filters[3])}
             <div>
                 <label for="filter-status" class="block text-xs font-medium text-slate-600">{t!(i18n, users.status)}</label>
                 <select
