@@ -86,9 +86,10 @@ test("row menus open whole inside the viewport, one at a time, and close on a cl
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
   await lastButton.click();
   const lastMenu = row(page, last).getByTestId("row-menu");
+  // The menu is placed on its `toggle` event, which the browser fires a moment after opening.
   for (const entry of ["Edit", "Reset password", "Lock", "Force logout", "Delete", "Make primary administrator"]) {
     const item = lastMenu.getByText(entry, { exact: true });
-    expect(await reachable(item), `${entry} is on screen and not covered`).toBe(true);
+    await expect.poll(() => reachable(item), { message: `${entry} is on screen and not covered` }).toBe(true);
   }
   // The other rows' buttons stay visible and clickable beside it.
   expect(await reachable(page.getByLabel(`Actions for ${first}`))).toBe(true);

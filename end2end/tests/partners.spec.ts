@@ -118,7 +118,7 @@ test("partner staff act for a customer within their role; the customer sees it i
   await expect(sam.getByRole("heading", { name: "Acting for" })).toBeVisible();
   await expect(sam.getByTestId("account-name")).toHaveText(customer.company);
   await hydrated(sam);
-  await sam.getByRole("link", { name: "Users" }).click();
+  await sam.getByRole("link", { name: "Users", exact: true }).click();
   await expect(sam.getByTestId("user-row").filter({ hasText: customer.email })).toBeVisible();
   await expect(sam.getByTestId("acting-banner")).toBeVisible();
   const added = `cust-${Date.now()}`;
@@ -159,7 +159,7 @@ test("partner staff act for a customer within their role; the customer sees it i
   // Sam, still on the users page, clicks "Users": the page is fetched again and says the
   // access ended, instead of showing the customer's users.
   await expect(sam).toHaveURL(/\/users$/);
-  await sam.getByRole("link", { name: "Users" }).click();
+  await sam.getByRole("link", { name: "Users", exact: true }).click();
   await expect(sam.getByTestId("access-ended")).toContainText(customer.company);
   await expect(sam.getByTestId("user-row")).toHaveCount(0);
   await hydrated(sam);

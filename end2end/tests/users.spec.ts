@@ -4,7 +4,7 @@ import { hydrated, newAdmin } from "./helpers";
 test("the users table filters as you type, keeps focus, and keeps its state in the URL", async ({ page }) => {
   const person = await newAdmin(page);
 
-  await page.getByRole("link", { name: "Users" }).click();
+  await page.getByRole("link", { name: "Users", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
   await hydrated(page);
   await expect(page.getByTestId("user-row")).toHaveCount(1);
