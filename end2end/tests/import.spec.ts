@@ -31,7 +31,7 @@ test("an admin imports users from a CSV file: a bad row is shown and stops every
   await expect(bad.locator("[data-column=roles]")).toContainText("No role is named “Wizard”");
   await expect(page.getByTestId("import-summary")).toHaveText("3 rows read. 1 row has problems: correct the file and choose it again.");
   await expect(page.getByRole("button", { name: "Import 3 users" })).toBeDisabled();
-  await page.screenshot({ path: "/tmp/import-errors.png", fullPage: true });
+  await page.screenshot({ path: "test-results/import-errors.png", fullPage: true });
   const users = await page.context().newPage();
   await users.goto(`/users?login_name=-${id}`);
   await hydrated(users);
@@ -44,7 +44,7 @@ test("an admin imports users from a CSV file: a bad row is shown and stops every
   const done = page.getByTestId("import-done");
   await expect(done).toContainText("3 users imported.");
   await expect(done).toContainText("3 invitations sent by e-mail.");
-  await page.screenshot({ path: "/tmp/import-done.png", fullPage: true });
+  await page.screenshot({ path: "test-results/import-done.png", fullPage: true });
   await mailContaining(`${login(3)}@example.com`, "invitation?token=");
 
   await done.getByRole("link", { name: "Back to the users" }).click();
@@ -57,5 +57,5 @@ test("an admin imports users from a CSV file: a bad row is shown and stops every
     await expect(row).toContainText("User manager");
     await expect(row).toContainText("Invited");
   }
-  await page.screenshot({ path: "/tmp/import-users.png", fullPage: true });
+  await page.screenshot({ path: "test-results/import-users.png", fullPage: true });
 });

@@ -105,7 +105,7 @@ fn UsersTable() -> impl IntoView {
             _ => "",
         };
         view! {
-            <th scope="col" aria-sort=aria_sort class="px-4 py-3">
+            <th scope="col" aria-sort=aria_sort class="px-3 py-3">
                 <button
                     type="button"
                     class="inline-flex items-center gap-1 font-semibold uppercase tracking-wide hover:text-slate-900"
@@ -269,10 +269,10 @@ fn UsersTable() -> impl IntoView {
                         {sort_header(SortColumn::LastName, |l| td_string!(l, users.last_name))}
                         {sort_header(SortColumn::LoginName, |l| td_string!(l, users.login_name))}
                         {sort_header(SortColumn::Email, |l| td_string!(l, users.email))}
-                        <th scope="col" class="px-4 py-3 font-semibold uppercase tracking-wide">{t!(i18n, users.roles)}</th>
-                        <th scope="col" class="px-4 py-3 font-semibold uppercase tracking-wide">{t!(i18n, users.status)}</th>
+                        <th scope="col" class="px-3 py-3 font-semibold uppercase tracking-wide">{t!(i18n, users.roles)}</th>
+                        <th scope="col" class="px-3 py-3 font-semibold uppercase tracking-wide">{t!(i18n, users.status)}</th>
                         {sort_header(SortColumn::LastLogin, |l| td_string!(l, users.last_login))}
-                        <th scope="col" class="px-4 py-3"><span class="sr-only">{t!(i18n, users.actions)}</span></th>
+                        <th scope="col" class="px-3 py-3"><span class="sr-only">{t!(i18n, users.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100">
@@ -334,7 +334,7 @@ fn UserRowView(row: UserRow) -> impl IntoView {
     };
     view! {
         <tr data-testid="user-row" data-login=row.login_name.clone()>
-            <td class="px-4 py-3">
+            <td class="px-3 py-3">
                 <input type="checkbox" data-testid="select-row"
                     aria-label=move || td_string!(i18n.get_locale(), users.select_row, login = login.clone()).to_string()
                     prop:checked=checked
@@ -345,7 +345,7 @@ fn UserRowView(row: UserRow) -> impl IntoView {
                     }
                     class="h-4 w-4 rounded border-slate-300 text-indigo-600" />
             </td>
-            <td class="px-4 py-3 text-slate-900">
+            <td class="px-3 py-3 text-slate-900">
                 {row.first_name.clone()}
                 // The comma keeps a name such as "Admin" apart from the badge for screen readers.
                 {row.is_primary_admin.then(|| view! {
@@ -353,17 +353,17 @@ fn UserRowView(row: UserRow) -> impl IntoView {
                     <span class="ml-2 whitespace-nowrap rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700">{t!(i18n, users.primary_badge)}</span>
                 })}
             </td>
-            <td class="px-4 py-3 text-slate-900">{row.last_name.clone()}</td>
-            <td class="px-4 py-3 font-mono text-slate-700">{row.login_name.clone()}</td>
-            <td class="px-4 py-3 text-slate-700">{row.email.clone()}</td>
-            <td class="px-4 py-3 text-slate-700">{roles}</td>
-            <td class="px-4 py-3">
+            <td class="px-3 py-3 text-slate-900">{row.last_name.clone()}</td>
+            <td class="px-3 py-3 font-mono text-slate-700 wrap-anywhere">{row.login_name.clone()}</td>
+            <td class="px-3 py-3 text-slate-700 wrap-anywhere">{row.email.clone()}</td>
+            <td class="px-3 py-3 text-slate-700">{roles}</td>
+            <td class="px-3 py-3">
                 <span class="whitespace-nowrap rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
                     {move || status_text(i18n.get_locale(), status)}
                 </span>
             </td>
-            <td class="px-4 py-3 text-slate-600">{row.last_login_at.map(crate::ui::format_time)}</td>
-            <td class="px-4 py-3 text-right"><RowActions row=row.clone() /></td>
+            <td class="px-3 py-3 text-slate-600">{row.last_login_at.map(crate::ui::format_time)}</td>
+            <td class="px-3 py-3 text-right"><RowActions row=row.clone() /></td>
         </tr>
     }
 }
