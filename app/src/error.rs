@@ -51,6 +51,14 @@ pub enum Problem {
     InvalidDate,
     /// Not an action the audit log records.
     UnknownAction,
+    /// A second-factor code that is wrong, expired or already used (F15).
+    WrongCode,
+    /// The user already has an authenticator app: remove it before enrolling another.
+    FactorAlreadyEnrolled,
+    /// A code was sent to confirm an authenticator app, but no enrolment was started.
+    NoEnrolmentStarted,
+    /// Recovery codes belong to a second factor, and the user has none.
+    NoFactor,
 }
 
 /// Why an action on a user (or role) is refused even though the caller holds the permission.
@@ -130,6 +138,9 @@ pub enum AppError {
     InvalidCredentials,
     #[error("account locked")]
     UserLocked,
+    /// The sign-in waiting for its second step is unknown or took too long (F15).
+    #[error("the second step expired")]
+    SecondStepExpired,
     #[error("self-registration is closed")]
     RegistrationClosed,
     #[error("too many attempts; retry in {retry_after_secs} s")]
@@ -185,7 +196,7 @@ impl AppError {
             Self::NotFound => 404,
             Self::Conflict(_) => 409,
             Self::Validation(_) => 422,
-            Self::InvalidCredentials => 401,
+            Self::InvalidCredentials | Self::SecondStepExpired => 401,
             Self::RateLimited { .. } | Self::QuotaReached { .. } => 429,
             Self::BadRequest => 400,
             Self::Internal { .. } => 500,

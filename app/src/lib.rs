@@ -13,6 +13,7 @@ pub mod links;
 pub mod me;
 pub mod partners;
 pub mod roles;
+pub mod second_factor;
 pub mod session;
 mod shell;
 #[cfg(all(test, feature = "ssr"))]

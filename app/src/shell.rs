@@ -3,11 +3,12 @@
 use crate::{
     accounts::{AccountPage, CreateAccountPage, HomePage},
     audit::AuditPage,
-    auth::{AcceptInvitationPage, ChangePasswordPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, VerifyEmailPage},
+    auth::{AcceptInvitationPage, ChangePasswordPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SecondStepPage, VerifyEmailPage},
     partners::{AcceptPartnerPage, PartnersPage},
     i18n::*,
     me::{MySessionsPage, ProfilePage},
     roles::RolesPage,
+    second_factor::SecurityPage,
     session::provide_session,
     ui::Layout,
     users::{EditUserPage, ImportUsersPage, NewUserPage, UsersPage},
@@ -65,6 +66,7 @@ fn AppRoutes() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/login/second-step") view=SecondStepPage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/password/change") view=ChangePasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/account/new") view=CreateAccountPage ssr=SsrMode::Async />
@@ -74,6 +76,7 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/users/:id") view=EditUserPage ssr=SsrMode::Async />
                     <Route path=path!("/roles") view=RolesPage ssr=SsrMode::Async />
                     <Route path=path!("/sessions") view=MySessionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/security") view=SecurityPage ssr=SsrMode::Async />
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/password/forgot") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/password/reset") view=ResetPasswordPage ssr=SsrMode::Async />

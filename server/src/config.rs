@@ -11,6 +11,12 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// The key that encrypts second-factor secrets at rest: base64 of 32 bytes. Default: the
+    /// file `secret.key` in the data directory, created on first start (back it up with the
+    /// database: without it, enrolled authenticator apps stop working).
+    #[arg(long, env = "PORTICO_SECRET_KEY", global = true, hide_env_values = true)]
+    pub secret_key: Option<String>,
+
     /// Directory for Portico's own files (the default SQLite database).
     #[arg(long, env = "PORTICO_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
@@ -163,6 +169,12 @@ impl Config {
         base.trim_end_matches('/').to_owned()
     }
 
+    /// The key sealing second-factor secrets: configured, else the data directory's
+    /// `secret.key`, created when absent.
+    pub fn sealing_key(&self) -> Result<app::ssr::sealing::SealingKey, String> {
+        app::ssr::sealing::SealingKey::load(self.secret_key.as_deref(), &self.data_dir.join("secret.key"))
+    }
+
     pub fn settings(&self) -> Settings {
         Settings {
             registration_open: self.registration == Registration::Open,
@@ -196,6 +208,8 @@ impl Config {
             partner_invitation_ttl_secs: i64::from(self.partner_invitation_days) * 86_400,
             mail_from: self.mail_from.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
+            // Read by `sealing_key` once the data directory exists (startup); random until then.
+            sealing_key: Default::default(),
         }
     }
 }

@@ -20,13 +20,14 @@ impl Application {
     /// (port 0 picks a free port).
     pub async fn build(config: &Config, leptos_options: LeptosOptions, addr: SocketAddr) -> Result<Self, String> {
         let url = config.database_url();
-        if url.starts_with("sqlite:") {
-            std::fs::create_dir_all(&config.data_dir)
-                .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
-        }
+        // Always: the second-factor key lives there too, whatever the database.
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
         let mail_from = config.mail_from.parse().map_err(|e| format!("PORTICO_MAIL_FROM: {e}"))?;
         let db = Db::connect(&url).await.map_err(|e| format!("cannot open the database: {e}"))?;
-        let mut state = AppState::new(db, config.settings());
+        let mut settings = config.settings();
+        settings.sealing_key = config.sealing_key()?;
+        let mut state = AppState::new(db, settings);
         if let Some(smtp) = &config.smtp_url {
             state = state.with_transport(Transport::smtp(smtp)?);
         }

@@ -144,7 +144,7 @@ async fn a_sweep_deletes_what_is_dead_and_keeps_what_is_alive_or_shown(backend: 
     let swept = sweeper::sweep(db, settings, t).await.unwrap();
     assert_eq!(
         swept,
-        Swept { sessions: 2, user_tokens: 3, login_throttle: 2, delivered_mails: 1, failed_mails: 1, quotas: 1 },
+        Swept { sessions: 2, user_tokens: 3, login_throttle: 2, delivered_mails: 1, failed_mails: 1, quotas: 1, second_steps: 0, abandoned_enrolments: 0 },
         "each table's count"
     );
     for (table, column, value, kept) in [

@@ -34,6 +34,10 @@ pub fn action_name(locale: Locale, code: &str) -> String {
         "user.created" => td_string!(locale, audit_sentence.action_user_created),
         "user.deleted" => td_string!(locale, audit_sentence.action_user_deleted),
         "user.email_verified" => td_string!(locale, audit_sentence.action_user_email_verified),
+        "user.factor_enrolled" => td_string!(locale, audit_sentence.action_user_factor_enrolled),
+        "user.factor_removed" => td_string!(locale, audit_sentence.action_user_factor_removed),
+        "user.recovery_codes_regenerated" => td_string!(locale, audit_sentence.action_user_recovery_codes_regenerated),
+        "user.second_step_failed" => td_string!(locale, audit_sentence.action_user_second_step_failed),
         "user.language_changed" => td_string!(locale, audit_sentence.action_user_language_changed),
         "user.locked" => td_string!(locale, audit_sentence.action_user_locked),
         "user.logged_in" => td_string!(locale, audit_sentence.action_user_logged_in),
@@ -107,6 +111,10 @@ pub fn sentence(locale: Locale, entry: &AuditEntry) -> String {
         },
         "user.deleted" => td_string!(locale, audit_sentence.user_deleted, actor = actor, target = target).to_string(),
         "user.email_verified" => td_string!(locale, audit_sentence.user_email_verified, actor = actor).to_string(),
+        "user.factor_enrolled" => td_string!(locale, audit_sentence.user_factor_enrolled, actor = actor).to_string(),
+        "user.factor_removed" => td_string!(locale, audit_sentence.user_factor_removed, actor = actor).to_string(),
+        "user.recovery_codes_regenerated" => td_string!(locale, audit_sentence.user_recovery_codes_regenerated, actor = actor).to_string(),
+        "user.second_step_failed" => td_string!(locale, audit_sentence.user_second_step_failed, target = target).to_string(),
         "user.language_changed" => {
             let language = language_name(locale, story.language.as_deref().unwrap_or_default());
             td_string!(locale, audit_sentence.user_language_changed, actor = actor, language = language).to_string()

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 pub struct SignedIn {
     pub locale: String,
     pub must_change_password: bool,
+    /// The password was right; a second factor is asked next (`/login/second-step`).
+    pub second_step: bool,
 }
 
 #[server(prefix = "/api", endpoint = "auth/register")]
@@ -50,7 +52,7 @@ pub async fn register(
     let grant = auth::register(&caller.state, &caller.client, new).await?;
     let settings = &caller.state.settings;
     cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
-    Ok(SignedIn { locale: grant.locale, must_change_password: false })
+    Ok(SignedIn { locale: grant.locale, must_change_password: false, second_step: false })
 }
 
 #[server(prefix = "/api", endpoint = "auth/login")]
@@ -63,11 +65,42 @@ pub async fn login(identifier: String, password: String) -> Result<SignedIn, App
     let (Some(identifier), Some(password)) = (id, secret) else {
         return Err(errors.into_error());
     };
-    let grant = auth::login(&caller.state, &caller.client, identifier, password, caller.session_token()).await?;
     let settings = &caller.state.settings;
+    match auth::login(&caller.state, &caller.client, identifier, password, caller.session_token()).await? {
+        auth::SignIn::Done(grant) => {
+            cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
+            cookies::set_locale(&grant.locale, settings.secure_cookies);
+            Ok(SignedIn { locale: grant.locale, must_change_password: grant.must_change_password, second_step: false })
+        }
+        auth::SignIn::SecondStep { token, locale } => {
+            use crate::ssr::services::second_factor::SECOND_STEP_SECS;
+            cookies::set_second_step(&token, SECOND_STEP_SECS, settings.secure_cookies);
+            cookies::set_locale(&locale, settings.secure_cookies);
+            Ok(SignedIn { locale, must_change_password: false, second_step: true })
+        }
+    }
+}
+
+/// The second step of a sign-in (F15): a code from the user's authenticator app or one of
+/// their recovery codes, for the sign-in whose password was right in this browser.
+#[server(prefix = "/api", endpoint = "auth/second_step")]
+pub async fn second_step(code: String) -> Result<SignedIn, AppError> {
+    use crate::ssr::{cookies, guard, services::auth};
+    let caller = guard::public().await?;
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(AppError::field("code", Problem::Required));
+    }
+    if code.len() > 32 || code.chars().any(char::is_control) {
+        return Err(AppError::field("code", Problem::WrongCode));
+    }
+    let step = caller.second_step_token().ok_or(AppError::SecondStepExpired)?;
+    let grant = auth::second_step(&caller.state, &caller.client, step, code, caller.session_token()).await?;
+    let settings = &caller.state.settings;
+    cookies::clear_second_step(settings.secure_cookies);
     cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
     cookies::set_locale(&grant.locale, settings.secure_cookies);
-    Ok(SignedIn { locale: grant.locale, must_change_password: grant.must_change_password })
+    Ok(SignedIn { locale: grant.locale, must_change_password: grant.must_change_password, second_step: false })
 }
 
 /// An e-mail or login name as typed, bounded: it also keys the throttle table.
@@ -176,7 +209,7 @@ pub async fn accept_invitation(token: String, first_name: String, last_name: Str
     cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
     cookies::set_locale(&grant.locale, settings.secure_cookies);
     cookies::clear_link(LinkPage::Invitation, settings.secure_cookies);
-    Ok(SignedIn { locale: grant.locale, must_change_password: false })
+    Ok(SignedIn { locale: grant.locale, must_change_password: false, second_step: false })
 }
 
 /// Confirms the e-mail address behind a verification link (F1). The token proves it.

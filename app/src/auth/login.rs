@@ -27,8 +27,17 @@ fn LoginForm() -> impl IntoView {
             if let Some(locale) = Locale::get_all().iter().find(|l| l.as_str() == signed_in.locale) {
                 i18n.set_locale(*locale);
             }
-            session.refresh();
             let next = safe_next(params.with_untracked(|p| p.get("next")));
+            // A second factor comes before the session (F15); `next` waits for it.
+            if signed_in.second_step {
+                let target = match &next {
+                    Some(next) => format!("/login/second-step?next={}", leptos_router::location::Url::escape(next)),
+                    None => "/login/second-step".to_owned(),
+                };
+                navigate(&target, Default::default());
+                return;
+            }
+            session.refresh();
             // A forced password change comes first; the user then continues to `next`.
             let next = match (signed_in.must_change_password, next) {
                 (true, Some(next)) => format!("/password/change?next={}", leptos_router::location::Url::escape(&next)),

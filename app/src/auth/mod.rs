@@ -6,6 +6,7 @@ mod invitation;
 mod login;
 mod recovery;
 mod register;
+mod second_step;
 mod verify;
 
 pub use api::*;
@@ -14,6 +15,7 @@ pub use invitation::AcceptInvitationPage;
 pub use recovery::{ForgotPasswordPage, ResetPasswordPage};
 pub use login::LoginPage;
 pub use register::RegisterPage;
+pub use second_step::SecondStepPage;
 pub use verify::VerifyEmailPage;
 
 /// The language code the server stores: one of the UI's locales, English otherwise.

@@ -55,6 +55,36 @@ pub fn clear_session(secure: bool) {
     append(cookie.build());
 }
 
+/// A sign-in between its password and its second step (F15): HttpOnly, Strict (only our own
+/// pages post the code), as long as the step waits.
+fn second_step_cookie(secure: bool) -> &'static str {
+    if secure { "__Host-portico_second_step" } else { "portico_second_step" }
+}
+
+pub fn second_step_token(headers: &HeaderMap, secure: bool) -> Option<String> {
+    cookie_value(headers, second_step_cookie(secure)).filter(|token| token_shaped(token))
+}
+
+pub fn set_second_step(token: &str, max_age_secs: i64, secure: bool) {
+    let cookie = Cookie::build((second_step_cookie(secure), token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(Duration::seconds(max_age_secs));
+    append(cookie.build());
+}
+
+pub fn clear_second_step(secure: bool) {
+    let cookie = Cookie::build((second_step_cookie(secure), ""))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(Duration::ZERO);
+    append(cookie.build());
+}
+
 /// How long a link's token waits in its cookie for the page to use it.
 pub const LINK_COOKIE_SECS: i64 = 60 * 60;
 

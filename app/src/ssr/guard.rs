@@ -21,6 +21,7 @@ pub struct Caller {
     pub state: AppState,
     pub client: ClientInfo,
     session_token: Option<String>,
+    second_step_token: Option<String>,
 }
 
 /// For functions anyone may call (login, registration). Still the guard: it establishes the
@@ -49,12 +50,18 @@ impl Caller {
             .map(|ua| ua.chars().take(200).collect())
             .unwrap_or_default();
         let session_token = cookies::session_token(&parts.headers, state.settings.secure_cookies);
-        Caller { state, client: ClientInfo { ip, user_agent }, session_token }
+        let second_step_token = cookies::second_step_token(&parts.headers, state.settings.secure_cookies);
+        Caller { state, client: ClientInfo { ip, user_agent }, session_token, second_step_token }
     }
 
     /// The session token the request carried, valid or not.
     pub fn session_token(&self) -> Option<&str> {
         self.session_token.as_deref()
+    }
+
+    /// The token of the sign-in waiting at its second step (F15), if the browser holds one.
+    pub fn second_step_token(&self) -> Option<&str> {
+        self.second_step_token.as_deref()
     }
 
     /// The actor behind the session, if it is valid.

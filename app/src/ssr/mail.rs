@@ -25,6 +25,8 @@ pub enum Mail<'a> {
     /// Alerts (only to users subscribed to alerts): something pending is about to expire.
     InvitationExpiring { email: &'a str, account: &'a str, link: &'a str },
     PartnerLinkExpiring { partner: &'a str, customer: &'a str, link: &'a str },
+    /// To a user whose recovery code was just used to sign in (F15): `left` remain.
+    RecoveryCodeUsed { left: i64 },
 }
 
 /// Subject and plain-text body.
@@ -93,6 +95,10 @@ pub fn render(mail: &Mail<'_>, locale: Locale) -> Rendered {
         Mail::PartnerLinkExpiring { partner, customer, link } => (
             td_string!(locale, mail.partner_expiring_subject, partner = *partner, customer = *customer).to_string(),
             td_string!(locale, mail.partner_expiring_body, partner = *partner, customer = *customer, link = *link).to_string(),
+        ),
+        Mail::RecoveryCodeUsed { left } => (
+            td_string!(locale, mail.recovery_code_used_subject).to_string(),
+            td_string!(locale, mail.recovery_code_used_body, count = *left).to_string(),
         ),
     };
     Rendered { subject, body: format!("{greeting}\n\n{text}\n\n{signature}\n") }

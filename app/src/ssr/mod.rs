@@ -13,12 +13,14 @@ pub mod mail;
 pub mod outbox;
 pub mod passwords;
 pub mod quota;
+pub mod sealing;
 pub mod services;
 pub mod sessions;
 pub mod state;
 pub mod sweeper;
 pub mod throttle;
 pub mod tokens;
+pub mod totp;
 pub mod worker;
 
 pub use db::{Backend, Db};

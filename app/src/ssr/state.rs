@@ -50,6 +50,8 @@ pub struct Settings {
     pub mail_from: String,
     /// Reverse proxies whose forwarding headers name the client (S8); empty: none.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seals second-factor secrets at rest (F15); a server loads it with `SealingKey::load`.
+    pub sealing_key: super::sealing::SealingKey,
 }
 
 impl Default for Settings {
@@ -74,6 +76,7 @@ impl Default for Settings {
             partner_invitation_ttl_secs: 14 * 24 * 3600,
             mail_from: "Portico <no-reply@portico.invalid>".into(),
             trusted_proxies: Vec::new(),
+            sealing_key: Default::default(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Sweeping (SPEC S9, nothing outlives its purpose): deletes what can no longer be used, in
 //! bounded batches so no statement holds locks for long. Dead sessions, expired single-use
-//! links, spent login-throttle counters and quota windows, delivered mails after a day and given-up mails after a
+//! links, spent login-throttle counters and quota windows, expired second steps and
+//! authenticator apps never confirmed (after a day), delivered mails after a day and given-up mails after a
 //! week go; anything still valid or still shown to someone stays (expired partner invitations
 //! are shown as *Expired* and are never swept; an expired user invitation's link stays while
 //! its user is still invited, since the pending list shows its expiry and offers to resend).
@@ -29,11 +30,14 @@ pub struct Swept {
     pub delivered_mails: u64,
     pub failed_mails: u64,
     pub quotas: u64,
+    pub second_steps: u64,
+    pub abandoned_enrolments: u64,
 }
 
 impl Swept {
     pub fn total(&self) -> u64 {
         self.sessions + self.user_tokens + self.login_throttle + self.delivered_mails + self.failed_mails + self.quotas
+            + self.second_steps + self.abandoned_enrolments
     }
 }
 
@@ -75,6 +79,19 @@ const QUOTAS: &str = "DELETE FROM quotas WHERE quota_key IN (
         SELECT quota_key FROM quotas WHERE window_ends_at <= $1 LIMIT $2)
     AND window_ends_at <= $1";
 
+/// A sign-in's second step that expired before $1 (F15).
+const SECOND_STEPS: &str = "DELETE FROM second_steps WHERE token_hash IN (
+        SELECT token_hash FROM second_steps WHERE expires_at <= $1 LIMIT $2)
+    AND expires_at <= $1";
+
+/// An authenticator app whose enrolment started before $1 and was never confirmed.
+const ABANDONED_ENROLMENTS: &str = "DELETE FROM totp_factors WHERE user_id IN (
+        SELECT user_id FROM totp_factors WHERE confirmed_at IS NULL AND created_at < $1 LIMIT $2)
+    AND confirmed_at IS NULL AND created_at < $1";
+
+/// An enrolment not confirmed within this long is abandoned.
+pub const ENROLMENT_KEPT_SECS: i64 = 24 * 3600;
+
 /// One sweep at `now` (`super::now()` outside tests), `BATCH` rows per statement.
 pub async fn sweep(db: &Db, settings: &Settings, now: i64) -> Result<Swept, AppError> {
     sweep_in_batches(db, settings, now, BATCH).await
@@ -91,6 +108,8 @@ pub async fn sweep_in_batches(db: &Db, settings: &Settings, now: i64, batch: i64
         delivered_mails: drain(db, DELIVERED_MAILS, &[now - DELIVERED_KEPT_SECS], batch).await?,
         failed_mails: drain(db, FAILED_MAILS, &[now - FAILED_KEPT_SECS], batch).await?,
         quotas: drain(db, QUOTAS, &[now], batch).await?,
+        second_steps: drain(db, SECOND_STEPS, &[now], batch).await?,
+        abandoned_enrolments: drain(db, ABANDONED_ENROLMENTS, &[now - ENROLMENT_KEPT_SECS], batch).await?,
     };
     if swept.total() > 0 {
         tracing::info!(

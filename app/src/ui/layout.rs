@@ -166,6 +166,9 @@ fn UserMenu() -> impl IntoView {
                 <a href="/sessions" class="block rounded px-3 py-2 text-sm text-slate-700 hover:bg-slate-100">
                     {t!(i18n, nav.sessions)}
                 </a>
+                <a href="/security" class="block rounded px-3 py-2 text-sm text-slate-700 hover:bg-slate-100">
+                    {t!(i18n, nav.security)}
+                </a>
                 <a href="/password/change" class="block rounded px-3 py-2 text-sm text-slate-700 hover:bg-slate-100">
                     {t!(i18n, nav.change_password)}
                 </a>

@@ -45,6 +45,10 @@ pub fn problem_text(locale: Locale, problem: Problem) -> String {
         Problem::NotStaff => td_string!(locale, errors.not_staff).to_string(),
         Problem::InvalidDate => td_string!(locale, errors.invalid_date).to_string(),
         Problem::UnknownAction => td_string!(locale, errors.unknown_action).to_string(),
+        Problem::WrongCode => td_string!(locale, errors.wrong_code).to_string(),
+        Problem::FactorAlreadyEnrolled => td_string!(locale, errors.factor_already_enrolled).to_string(),
+        Problem::NoEnrolmentStarted => td_string!(locale, errors.no_enrolment_started).to_string(),
+        Problem::NoFactor => td_string!(locale, errors.no_factor).to_string(),
     }
 }
 
@@ -63,6 +67,7 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
         }
         AppError::InvalidCredentials => td_string!(locale, errors.invalid_credentials).to_string(),
         AppError::UserLocked => td_string!(locale, errors.user_locked).to_string(),
+        AppError::SecondStepExpired => td_string!(locale, errors.second_step_expired).to_string(),
         AppError::RegistrationClosed => td_string!(locale, errors.registration_closed).to_string(),
         AppError::RateLimited { retry_after_secs } => {
             let minutes = retry_after_secs.div_ceil(60).max(1);

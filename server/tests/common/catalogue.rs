@@ -79,6 +79,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("partners/preview", SignedIn, Form(&[("token", "{partner_link}")])),
     ep("me/profile", SignedIn, NONE),
     ep("me/sessions", SignedIn, NONE),
+    ep("factors/mine", SignedIn, NONE),
+    ep("factors/totp/begin", SignedIn, NONE),
+    // No enrolment was confirmed by anyone: the code is refused in the function's body.
+    ep("factors/totp/confirm", SignedIn, Form(&[("code", "000000"), ("name", "Stolen phone")])),
+    ep("factors/totp/rename", SignedIn, Form(&[("name", "Renamed")])),
+    ep("factors/totp/remove", SignedIn, Form(&[("password", "not the password")])),
+    ep("factors/recovery/regenerate", SignedIn, Form(&[("password", "not the password")])),
     ep("accounts/details", Member, NONE),
     ep("dashboard/summary", Member, NONE),
     ep("users/list", Any(USERS_VIEW), Json(r#"{"query":{"filter":{"name":"","email":"","status":null,"role":null},"sort":"Name","descending":false,"page":0}}"#)),
@@ -95,6 +102,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     guarded("auth/register", Public, Form(&[("first_name", "Eve"), ("last_name", "Doe"), ("email", "victoria@example.com"), ("login_name", "eve"), ("password", "correct horse battery"), ("locale", "en")]),
         Form(&[("first_name", "Eve"), ("last_name", "Doe"), ("email", "not an address"), ("login_name", "eve"), ("password", "x"), ("locale", "en")])),
     ep("auth/login", Public, Form(&[("identifier", "nobody-at-all"), ("password", "wrong password")])),
+    // No browser in the matrix is at a second step: refused as expired, whoever calls.
+    ep("auth/second_step", Public, Form(&[("code", "123456")])),
     ep("auth/forgot_password", Public, Form(&[("email", "nobody@nowhere.example")])),
     ep("auth/reset_password_with_link", Public, Form(&[("token", "not-a-real-token"), ("new_password", "a good long password")])),
     ep("invitation/accept", Public, Form(&[("token", "not-a-real-token"), ("first_name", "Eve"), ("last_name", "Doe"), ("password", "a good long password")])),

@@ -88,6 +88,8 @@ enum Cleanup {
 pub fn test_config() -> Config {
     Config {
         database_url: None,
+        // A fixed key: no test writes a key file, and a restarted server opens what it sealed.
+        secret_key: Some("dGVzdCBrZXkgZm9yIHNlY29uZCBmYWN0b3Igc2VhbHM=".to_owned()),
         data_dir: PathBuf::new(),
         public_url: None,
         registration: Registration::Open,

@@ -8,7 +8,9 @@ use crate::{
         throttle,
     },
 };
+use super::second_factor;
 use serde_json::json;
+use sqlx::AnyConnection;
 
 /// A person signing up; every field already parsed.
 #[derive(Debug)]
@@ -19,6 +21,14 @@ pub struct NewUser {
     pub login_name: LoginName,
     pub password: Password,
     pub locale: String,
+}
+
+/// What a right password leads to: a session, or first the second step (F15).
+#[derive(Debug)]
+pub enum SignIn {
+    Done(LoginGrant),
+    /// The token of the second step, for its cookie; the language, for its page.
+    SecondStep { token: String, locale: String },
 }
 
 /// What a successful login or registration hands back to set the cookies.
@@ -68,11 +78,15 @@ pub async fn register(state: &AppState, client: &ClientInfo, new: NewUser) -> Re
     Ok(LoginGrant { user_id, token, locale: new.locale, must_change_password: false })
 }
 
+const CREDENTIALS: &str = "id, account_id, login_name, email, password_hash, must_change_password, locked_at,
+    temporary_password_expires_at, locale";
+
 #[derive(sqlx::FromRow)]
 struct Credentials {
     id: i64,
     account_id: Option<i64>,
     login_name: String,
+    email: String,
     password_hash: Option<String>,
     must_change_password: i64,
     locked_at: Option<i64>,
@@ -89,7 +103,7 @@ pub async fn login(
     identifier: &str,
     password: Password,
     replaced_token: Option<&str>,
-) -> Result<LoginGrant, AppError> {
+) -> Result<SignIn, AppError> {
     let now = now();
     let settings = &state.settings.throttle;
     // A place in the hashing queue first (503 when full), then the attempt is counted against
@@ -120,10 +134,63 @@ pub async fn login(
 
     let user_id = UserId(user.id);
     let mut tx = state.db.begin_write().await?;
-    if let Some(replaced) = replaced_token {
-        sessions::end_by_token(&mut tx, replaced).await?;
+    // With a second factor, the password only opens the second step (F15).
+    if second_factor::has_factor(&mut tx, user_id).await? {
+        let step_token = second_factor::start_second_step(&mut tx, user_id, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        return Ok(SignIn::SecondStep { token: step_token, locale: user.locale });
     }
-    let token = sessions::start(&mut tx, user_id, client, &state.settings, now).await?;
+    let grant = finish_sign_in(&mut tx, state, client, &user, replaced_token, None, now).await?;
+    tx.commit().await.map_err(db_error)?;
+    tracing::info!(user_id = user.id, "login succeeded");
+    Ok(SignIn::Done(grant))
+}
+
+/// The second step of a sign-in (F15): a code from the user's app or one of their recovery
+/// codes, for the second step `step_token` opened. The session starts only now.
+pub async fn second_step(
+    state: &AppState,
+    client: &ClientInfo,
+    step_token: &str,
+    code: &str,
+    replaced_token: Option<&str>,
+) -> Result<LoginGrant, AppError> {
+    let now = now();
+    let user_id = second_factor::second_step_user(state, step_token, now).await?.ok_or(AppError::SecondStepExpired)?;
+    let attempt = second_factor::CodeAttempt::reserve(state, client, user_id, now).await?;
+    let user = find_credentials_by_id(state, user_id).await?.ok_or(AppError::SecondStepExpired)?;
+    if user.locked_at.is_some() {
+        return Err(AppError::UserLocked);
+    }
+    let person = second_factor::Person { user: user_id, email: &user.email, locale: &user.locale };
+    let mut tx = state.db.begin_write().await?;
+    let Some(method) = second_factor::spend_code(&mut tx, state, &person, code, now).await? else {
+        drop(tx);
+        return Err(attempt.failed(state, client, user_id, &user.login_name, now).await);
+    };
+    second_factor::end_second_step(&mut tx, step_token).await?;
+    let grant = finish_sign_in(&mut tx, state, client, &user, replaced_token, Some(method), now).await?;
+    tx.commit().await.map_err(db_error)?;
+    attempt.succeeded(state).await?;
+    tracing::info!(user_id = user.id, method = method.as_str(), "second step passed");
+    Ok(grant)
+}
+
+/// The session of a sign-in whose every step passed, with its audit event, in `tx`.
+async fn finish_sign_in(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    client: &ClientInfo,
+    user: &Credentials,
+    replaced_token: Option<&str>,
+    second_factor: Option<second_factor::Method>,
+    now: i64,
+) -> Result<LoginGrant, AppError> {
+    let user_id = UserId(user.id);
+    if let Some(replaced) = replaced_token {
+        sessions::end_by_token(&mut *tx, replaced).await?;
+    }
+    let token = sessions::start(&mut *tx, user_id, client, &state.settings, now).await?;
     // A temporary password is spent by this login (it stays valid for the change form only).
     sqlx::query(
         "UPDATE users SET last_login_at = $1,
@@ -136,20 +203,28 @@ pub async fn login(
         .await
         .map_err(db_error)?;
     let account = user.account_id.map(crate::domain::AccountId);
-    AuditEvent::new("user.logged_in", &client.ip)
+    let mut event = AuditEvent::new("user.logged_in", &client.ip)
         .actor(user_id, &user.login_name, account)
         .account(account)
-        .target_user(user_id, &user.login_name)
-        .record(&mut tx, now)
-        .await?;
-    tx.commit().await.map_err(db_error)?;
-    tracing::info!(user_id = user.id, "login succeeded");
+        .target_user(user_id, &user.login_name);
+    if let Some(method) = second_factor {
+        event = event.details(json!({ "second_factor": method.as_str() }));
+    }
+    event.record(&mut *tx, now).await?;
     Ok(LoginGrant {
         user_id,
         token,
-        locale: user.locale,
+        locale: user.locale.clone(),
         must_change_password: user.must_change_password == 1,
     })
+}
+
+async fn find_credentials_by_id(state: &AppState, user: UserId) -> Result<Option<Credentials>, AppError> {
+    sqlx::query_as(&format!("SELECT {CREDENTIALS} FROM users WHERE id = $1"))
+        .bind(user.0)
+        .fetch_optional(&state.db.pool)
+        .await
+        .map_err(db_error)
 }
 
 /// Looks a user up by e-mail (when the identifier has an `@`) or by login name. Identifiers
@@ -166,11 +241,7 @@ async fn find_credentials(state: &AppState, identifier: &str) -> Result<Option<C
             Err(_) => return Ok(None),
         }
     };
-    let sql = format!(
-        "SELECT id, account_id, login_name, password_hash, must_change_password, locked_at,
-                temporary_password_expires_at, locale
-         FROM users WHERE {column} = $1"
-    );
+    let sql = format!("SELECT {CREDENTIALS} FROM users WHERE {column} = $1");
     sqlx::query_as(&sql).bind(value).fetch_optional(&state.db.pool).await.map_err(db_error)
 }
 

@@ -16,5 +16,6 @@ pub mod partners;
 pub mod recovery;
 pub mod roles;
 pub mod rules;
+pub mod second_factor;
 pub mod users;
 pub mod verification;

@@ -1,0 +1,375 @@
+//! Second factor (SPEC F15): a user's authenticator app (TOTP) and recovery codes, enrolled and
+//! removed by the user; the second step of a sign-in that checks them. Codes are throttled like
+//! passwords (S4); a TOTP code is accepted once per time step, a recovery code once.
+
+use crate::{
+    domain::UserId,
+    error::{AppError, FieldError, Problem},
+    second_factor::{FactorOverview, TotpEnrolment, TotpSummary},
+    ssr::{
+        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox,
+        throttle, tokens, totp,
+    },
+};
+use serde_json::json;
+use sqlx::AnyConnection;
+
+/// Recovery codes per set.
+pub const RECOVERY_CODES: usize = 10;
+/// How long the second step waits after a right password.
+pub const SECOND_STEP_SECS: i64 = 5 * 60;
+
+fn sealing_owner(user: UserId) -> String {
+    format!("totp:{}", user.0)
+}
+
+/// The user's factors as their security page shows them.
+pub async fn status(state: &AppState, user: UserId) -> Result<FactorOverview, AppError> {
+    let totp: Option<(String, i64)> =
+        sqlx::query_as("SELECT name, created_at FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
+            .bind(user.0)
+            .fetch_optional(&state.db.pool)
+            .await
+            .map_err(db_error)?;
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user.0)
+        .fetch_one(&state.db.pool)
+        .await
+        .map_err(db_error)?;
+    Ok(FactorOverview {
+        totp: totp.map(|(name, created_at)| TotpSummary { name, created_at }),
+        recovery_codes_left: left as u32,
+    })
+}
+
+/// Whether the user has a confirmed second factor (the sign-in then asks for it).
+pub async fn has_factor(conn: &mut AnyConnection, user: UserId) -> Result<bool, AppError> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT user_id FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
+        .bind(user.0)
+        .fetch_optional(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(found.is_some())
+}
+
+/// Starts enrolling an authenticator app: a new secret, kept sealed and unconfirmed until a
+/// first code proves the app holds it. Starting again replaces an unconfirmed secret; a user
+/// who already has an app removes it first.
+pub async fn begin_totp(state: &AppState, actor: &Actor) -> Result<TotpEnrolment, AppError> {
+    let secret = totp::new_secret();
+    let sealed = state.settings.sealing_key.seal(&sealing_owner(actor.user_id), &secret);
+    let mut tx = state.db.begin_write().await?;
+    let confirmed: Option<Option<i64>> = sqlx::query_scalar("SELECT confirmed_at FROM totp_factors WHERE user_id = $1")
+        .bind(actor.user_id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    if confirmed.flatten().is_some() {
+        return Err(AppError::Conflict(FieldError::new("code", Problem::FactorAlreadyEnrolled)));
+    }
+    sqlx::query("DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NULL")
+        .bind(actor.user_id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    sqlx::query("INSERT INTO totp_factors (user_id, name, secret, created_at) VALUES ($1, '', $2, $3)")
+        .bind(actor.user_id.0)
+        .bind(sealed)
+        .bind(now())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    let uri = totp::uri(&secret, &actor.login_name);
+    Ok(TotpEnrolment { secret: totp::secret_text(&secret), qr_svg: totp::qr_svg(&uri), uri })
+}
+
+/// Confirms the app being enrolled with a code from it and names it. The first factor comes
+/// with a set of recovery codes, returned here once and never again.
+pub async fn confirm_totp(
+    state: &AppState,
+    client: &ClientInfo,
+    actor: &Actor,
+    code: &str,
+    name: &str,
+) -> Result<Option<Vec<String>>, AppError> {
+    let now = now();
+    let guesses = code_limit(state, actor.user_id);
+    throttle::reserve(&state.db, &[&guesses], &state.settings.throttle, now).await?;
+    let mut tx = state.db.begin_write().await?;
+    let pending: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT secret FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NULL")
+            .bind(actor.user_id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+    let secret = pending
+        .and_then(|sealed| state.settings.sealing_key.open(&sealing_owner(actor.user_id), &sealed))
+        .ok_or(AppError::Conflict(FieldError::new("code", Problem::NoEnrolmentStarted)))?;
+    let step = totp::matching_step(&secret, code, now).ok_or_else(wrong_code)?;
+    sqlx::query("UPDATE totp_factors SET name = $1, confirmed_at = $2, last_step = $3 WHERE user_id = $4 AND confirmed_at IS NULL")
+        .bind(name)
+        .bind(now)
+        .bind(step)
+        .bind(actor.user_id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let has_codes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+        .bind(actor.user_id.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let codes = if has_codes == 0 { Some(replace_recovery_codes(&mut tx, actor.user_id).await?) } else { None };
+    AuditEvent::about_self("user.factor_enrolled", &client.ip, actor)
+        .details(json!({ "factor": "totp", "name": name }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)?;
+    throttle::clear(&state.db, &guesses.key).await?;
+    Ok(codes)
+}
+
+/// Renames the user's authenticator app.
+pub async fn rename_totp(state: &AppState, actor: &Actor, name: &str) -> Result<(), AppError> {
+    let renamed = sqlx::query("UPDATE totp_factors SET name = $1 WHERE user_id = $2 AND confirmed_at IS NOT NULL")
+        .bind(name)
+        .bind(actor.user_id.0)
+        .execute(&state.db.pool)
+        .await
+        .map_err(db_error)?;
+    if renamed.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// Removes the user's authenticator app after their password; with no factor left, the
+/// recovery codes go too (they would be a second factor of nothing).
+pub async fn remove_totp(state: &AppState, client: &ClientInfo, actor: &Actor, password: crate::domain::Password) -> Result<(), AppError> {
+    check_password(state, actor, password).await?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let removed = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
+        .bind(actor.user_id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    if removed.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(actor.user_id.0).execute(&mut *tx).await.map_err(db_error)?;
+    AuditEvent::about_self("user.factor_removed", &client.ip, actor)
+        .details(json!({ "factor": "totp" }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// A new set of recovery codes after the user's password; the old set dies.
+pub async fn regenerate_recovery_codes(
+    state: &AppState,
+    client: &ClientInfo,
+    actor: &Actor,
+    password: crate::domain::Password,
+) -> Result<Vec<String>, AppError> {
+    check_password(state, actor, password).await?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    if !has_factor(&mut tx, actor.user_id).await? {
+        return Err(AppError::Conflict(FieldError::new("code", Problem::NoFactor)));
+    }
+    let codes = replace_recovery_codes(&mut tx, actor.user_id).await?;
+    AuditEvent::about_self("user.recovery_codes_regenerated", &client.ip, actor).record(&mut tx, now).await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(codes)
+}
+
+async fn replace_recovery_codes(conn: &mut AnyConnection, user: UserId) -> Result<Vec<String>, AppError> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *conn).await.map_err(db_error)?;
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| tokens::readable_code("", 3).trim_start_matches('-').to_owned()).collect();
+    for code in &codes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(user.0)
+            .bind(recovery_hash(code))
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(codes)
+}
+
+/// What is stored of a recovery code: its hash, whatever the case and dashes it is typed with.
+fn recovery_hash(code: &str) -> String {
+    let normalized: String = code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
+    tokens::hash_token(&normalized)
+}
+
+/// The password check before a factor changes, throttled like the password change's.
+async fn check_password(state: &AppState, actor: &Actor, password: crate::domain::Password) -> Result<(), AppError> {
+    let settings = &state.settings.throttle;
+    let guesses = throttle::Limit::new(format!("current-password:{}", actor.user_id), settings.max_failures_per_identifier);
+    throttle::reserve(&state.db, &[&guesses], settings, now()).await?;
+    let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(actor.user_id.0)
+        .fetch_one(&state.db.pool)
+        .await
+        .map_err(db_error)?;
+    if !state.hasher.verify(password, stored).await? {
+        return Err(AppError::Validation(vec![FieldError::new("password", Problem::WrongCurrentPassword)]));
+    }
+    throttle::clear(&state.db, &guesses.key).await
+}
+
+fn wrong_code() -> AppError {
+    AppError::Validation(vec![FieldError::new("code", Problem::WrongCode)])
+}
+
+/// Code guesses per user, with the same limit as password guesses per identifier.
+fn code_limit(state: &AppState, user: UserId) -> throttle::Limit {
+    throttle::Limit::new(format!("second-factor:{}", user.0), state.settings.throttle.max_failures_per_identifier)
+}
+
+/// How a second step was passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Totp,
+    RecoveryCode,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Totp => "totp",
+            Method::RecoveryCode => "recovery_code",
+        }
+    }
+}
+
+/// Starts a second step for `user` after a right password: its token, for the browser's cookie.
+pub async fn start_second_step(conn: &mut AnyConnection, user: UserId, now: i64) -> Result<String, AppError> {
+    let token = tokens::new_token();
+    sqlx::query("INSERT INTO second_steps (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(tokens::hash_token(&token))
+        .bind(user.0)
+        .bind(now + SECOND_STEP_SECS)
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(token)
+}
+
+/// The user waiting at the second step the token opened, if it has not expired.
+pub async fn second_step_user(state: &AppState, token: &str, now: i64) -> Result<Option<UserId>, AppError> {
+    let user: Option<i64> = sqlx::query_scalar("SELECT user_id FROM second_steps WHERE token_hash = $1 AND expires_at > $2")
+        .bind(tokens::hash_token(token))
+        .bind(now)
+        .fetch_optional(&state.db.pool)
+        .await
+        .map_err(db_error)?;
+    Ok(user.map(UserId))
+}
+
+/// One counted code attempt at a second step (S4: counted before the check, per user and per
+/// address); `succeeded` gives it back.
+pub struct CodeAttempt {
+    guesses: throttle::Limit,
+    by_address: throttle::Limit,
+}
+
+impl CodeAttempt {
+    pub async fn reserve(state: &AppState, client: &ClientInfo, user: UserId, now: i64) -> Result<Self, AppError> {
+        let attempt = CodeAttempt {
+            guesses: code_limit(state, user),
+            by_address: throttle::Limit::new(throttle::ip_key(&client.ip), state.settings.throttle.max_failures_per_ip),
+        };
+        throttle::reserve(&state.db, &[&attempt.guesses, &attempt.by_address], &state.settings.throttle, now).await?;
+        Ok(attempt)
+    }
+
+    pub async fn succeeded(self, state: &AppState) -> Result<(), AppError> {
+        throttle::clear(&state.db, &self.guesses.key).await?;
+        throttle::give_back(&state.db, &self.by_address).await
+    }
+
+    /// Records the wrong code (after the caller's transaction is gone) and answers it.
+    pub async fn failed(self, state: &AppState, client: &ClientInfo, user: UserId, login_name: &str, now: i64) -> AppError {
+        let recorded = async {
+            let mut tx = state.db.begin_write().await?;
+            AuditEvent::new("user.second_step_failed", &client.ip)
+                .actor(user, login_name, None)
+                .target_user(user, login_name)
+                .record(&mut tx, now)
+                .await?;
+            tx.commit().await.map_err(db_error)
+        };
+        match recorded.await {
+            Ok(()) => wrong_code(),
+            Err(e) => e,
+        }
+    }
+}
+
+/// The person at a second step, as the code check needs them.
+pub struct Person<'a> {
+    pub user: UserId,
+    pub email: &'a str,
+    pub locale: &'a str,
+}
+
+/// Spends `code` (a TOTP code or a recovery code) of `person` in `tx`, if it is right: the
+/// caller ends the second step and starts the session in the same transaction. A TOTP code is
+/// accepted once per time step, a recovery code once (its owner is mailed).
+pub async fn spend_code(tx: &mut AnyConnection, state: &AppState, person: &Person<'_>, code: &str, now: i64) -> Result<Option<Method>, AppError> {
+    let user = person.user;
+    if code.chars().filter(|c| !c.is_whitespace()).all(|c| c.is_ascii_digit()) {
+        let sealed: Option<Vec<u8>> = sqlx::query_scalar("SELECT secret FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
+            .bind(user.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let step = sealed
+            .and_then(|sealed| state.settings.sealing_key.open(&sealing_owner(user), &sealed))
+            .and_then(|secret| totp::matching_step(&secret, code, now));
+        let Some(step) = step else { return Ok(None) };
+        // Of two requests with one code, only one moves last_step.
+        let spent = sqlx::query("UPDATE totp_factors SET last_step = $1 WHERE user_id = $2 AND last_step < $1")
+            .bind(step)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+            == 1;
+        return Ok(spent.then_some(Method::Totp));
+    }
+    let spent = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+        .bind(now)
+        .bind(user.0)
+        .bind(recovery_hash(code))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+        == 1;
+    if !spent {
+        return Ok(None);
+    }
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    outbox::enqueue(&mut *tx, person.email, person.locale, &Mail::RecoveryCodeUsed { left }, now).await?;
+    Ok(Some(Method::RecoveryCode))
+}
+
+/// Ends a second step (passed, or replaced by a new sign-in).
+pub async fn end_second_step(conn: &mut AnyConnection, token: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM second_steps WHERE token_hash = $1")
+        .bind(tokens::hash_token(token))
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}

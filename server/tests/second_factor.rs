@@ -1,0 +1,230 @@
+//! F15 second factor: an authenticator app (TOTP) and recovery codes, enrolled by the user,
+//! asked for after the password; codes throttled, each TOTP step and recovery code used once.
+
+mod common;
+
+use common::{Backend, PASSWORD, TestApp, new_client, spawn_app};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    enrolling_needs_a_first_code_and_gives_recovery_codes_once,
+    a_sign_in_with_an_app_waits_for_its_code_before_any_session,
+    a_code_is_accepted_once_even_when_sent_twice_at_once,
+    a_recovery_code_signs_in_once_and_mails_its_owner,
+    wrong_codes_are_throttled_like_passwords,
+    the_second_step_needs_its_own_fresh_password_step,
+    removing_the_app_or_renewing_codes_asks_for_the_password,
+    the_secret_is_sealed_at_rest,
+);
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// The secret's bytes from its text on the enrolment page (base32 in groups).
+fn secret_bytes(text: &str) -> Vec<u8> {
+    totp_rs::Secret::Encoded(text.replace(' ', "")).to_bytes().expect("the page shows base32")
+}
+
+/// The code an authenticator app holding `secret` shows at `time`.
+fn code(secret: &[u8], time: i64) -> String {
+    totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec(), None, String::new()).generate(time as u64)
+}
+
+fn problem(answer: &common::Answer) -> Value {
+    answer.body["Validation"][0]["problem"].clone()
+}
+
+/// Jane, member of Acme, with an authenticator app enrolled: its secret and her recovery codes.
+async fn jane_with_app(app: &TestApp) -> (Vec<u8>, Vec<String>) {
+    assert!(app.register("jane", "jane@example.com").await.is_ok());
+    assert!(app.call("accounts/create", &[("account_name", "Acme")]).await.is_ok());
+    let begun = app.call("factors/totp/begin", &[]).await;
+    assert!(begun.is_ok(), "{begun:?}");
+    let secret = secret_bytes(begun.body["secret"].as_str().unwrap());
+    // The step before now: the sign-ins that follow use the current step.
+    let confirmed = app.call("factors/totp/confirm", &[("code", &code(&secret, now() - 30)), ("name", "Jane's phone")]).await;
+    assert!(confirmed.is_ok(), "{confirmed:?}");
+    let codes: Vec<String> = serde_json::from_value(confirmed.body).unwrap();
+    (secret, codes)
+}
+
+/// A fresh browser past Jane's password, at the second step.
+async fn at_second_step(app: &TestApp) -> Client {
+    let browser = new_client();
+    let answer = app.call_as(&browser, "auth/login", &[("identifier", "jane"), ("password", PASSWORD)]).await;
+    assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(answer.body["second_step"], true);
+    browser
+}
+
+async fn enrolling_needs_a_first_code_and_gives_recovery_codes_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert!(app.register("jane", "jane@example.com").await.is_ok());
+    assert!(app.call("accounts/create", &[("account_name", "Acme")]).await.is_ok());
+    assert_eq!(app.call("factors/mine", &[]).await.body, json!({ "totp": null, "recovery_codes_left": 0 }));
+
+    let begun = app.call("factors/totp/begin", &[]).await;
+    let uri = begun.body["uri"].as_str().unwrap();
+    assert!(uri.starts_with("otpauth://totp/Portico:jane?"), "{uri}");
+    assert!(begun.body["qr_svg"].as_str().unwrap().starts_with("<?xml") || begun.body["qr_svg"].as_str().unwrap().contains("<svg"));
+    let secret = secret_bytes(begun.body["secret"].as_str().unwrap());
+
+    // A wrong code, or no name, confirms nothing.
+    let wrong = app.call("factors/totp/confirm", &[("code", "000000"), ("name", "Phone")]).await;
+    assert_eq!((wrong.status, problem(&wrong)), (StatusCode::UNPROCESSABLE_ENTITY, json!("WrongCode")));
+    let unnamed = app.call("factors/totp/confirm", &[("code", &code(&secret, now())), ("name", " ")]).await;
+    assert_eq!(problem(&unnamed), json!("Required"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM totp_factors WHERE confirmed_at IS NOT NULL").await, 0);
+    assert!(app.login("jane", PASSWORD).await.body["second_step"] == false, "an unconfirmed app is not asked for");
+    assert!(app.call("accounts/details", &[]).await.is_ok());
+
+    let confirmed = app.call("factors/totp/confirm", &[("code", &code(&secret, now())), ("name", "Phone")]).await;
+    let codes: Vec<String> = serde_json::from_value(confirmed.body).unwrap();
+    assert_eq!(codes.len(), 10);
+    assert_eq!(codes.iter().collect::<std::collections::BTreeSet<_>>().len(), 10, "all different");
+    let mine = app.call("factors/mine", &[]).await.body;
+    assert_eq!((mine["totp"]["name"].clone(), mine["recovery_codes_left"].clone()), (json!("Phone"), json!(10)));
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.factor_enrolled'").await, 1);
+    // Codes are stored hashed, never as shown.
+    for shown in &codes {
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM recovery_codes WHERE code_hash = '{shown}'")).await, 0);
+    }
+    // A second app needs the first removed.
+    let again = app.call("factors/totp/begin", &[]).await;
+    assert_eq!((again.status, again.body["Conflict"]["problem"].clone()), (StatusCode::CONFLICT, json!("FactorAlreadyEnrolled")));
+    app.finish().await;
+}
+
+async fn a_sign_in_with_an_app_waits_for_its_code_before_any_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (secret, _) = jane_with_app(&app).await;
+    let sessions_before = app.count("SELECT COUNT(*) FROM sessions").await;
+    let browser = at_second_step(&app).await;
+    assert_eq!(app.call_as(&browser, "session/current", &[]).await.body, Value::Null, "no session after the password alone");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, sessions_before);
+    assert_eq!(app.call_as(&browser, "accounts/details", &[]).await.status, StatusCode::UNAUTHORIZED);
+
+    let wrong = app.call_as(&browser, "auth/second_step", &[("code", "123456")]).await;
+    assert_eq!(problem(&wrong), json!("WrongCode"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.second_step_failed'").await, 1);
+    let right = app.call_as(&browser, "auth/second_step", &[("code", &code(&secret, now()))]).await;
+    assert!(right.is_ok(), "{right:?}");
+    assert_eq!(app.call_as(&browser, "session/current", &[]).await.body["login_name"], "jane");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.logged_in' AND details LIKE '%\"second_factor\":\"totp\"%'").await,
+        1
+    );
+    // The step is spent: its cookie opens nothing more.
+    assert_eq!(app.count("SELECT COUNT(*) FROM second_steps").await, 0);
+    app.finish().await;
+}
+
+async fn a_code_is_accepted_once_even_when_sent_twice_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (secret, _) = jane_with_app(&app).await;
+    let (first, second) = (at_second_step(&app).await, at_second_step(&app).await);
+    let current = code(&secret, now());
+    let args = [("code", current.as_str())];
+    let (a, b) = tokio::join!(
+        app.call_as(&first, "auth/second_step", &args),
+        app.call_as(&second, "auth/second_step", &args),
+    );
+    assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(), 1, "{a:?} {b:?}");
+    let refused = if a.is_ok() { b } else { a };
+    assert_eq!(problem(&refused), json!("WrongCode"));
+    // Later, the same code again: still refused (its step is spent).
+    let third = at_second_step(&app).await;
+    assert_eq!(problem(&app.call_as(&third, "auth/second_step", &[("code", &current)]).await), json!("WrongCode"));
+    app.finish().await;
+}
+
+async fn a_recovery_code_signs_in_once_and_mails_its_owner(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, codes) = jane_with_app(&app).await;
+    let browser = at_second_step(&app).await;
+    // Typed in lower case, with the dash: still the code.
+    let typed = codes[3].to_lowercase();
+    let answer = app.call_as(&browser, "auth/second_step", &[("code", &typed)]).await;
+    assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(app.call("factors/mine", &[]).await.body["recovery_codes_left"], 9);
+    let mail = app.mail_containing("jane@example.com", "recovery codes").await;
+    assert!(mail.contains("9 unused codes remain"), "{mail}");
+    let again = at_second_step(&app).await;
+    assert_eq!(problem(&app.call_as(&again, "auth/second_step", &[("code", &codes[3])]).await), json!("WrongCode"));
+    app.finish().await;
+}
+
+async fn wrong_codes_are_throttled_like_passwords(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (secret, _) = jane_with_app(&app).await;
+    let browser = at_second_step(&app).await;
+    // Five at once: the limit (5 per identifier) is taken atomically, so none slips past.
+    let guesses = futures::future::join_all((0..8).map(|n| {
+        let guess = format!("{:06}", 100_000 + n);
+        let browser = browser.clone();
+        let app = &app;
+        async move { app.call_as(&browser, "auth/second_step", &[("code", guess.as_str())]).await }
+    }))
+    .await;
+    let limited = guesses.iter().filter(|g| g.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(limited >= 3, "8 guesses, at most 5 checked: {guesses:?}");
+    // Blocked now, even with the right code.
+    let right = app.call_as(&browser, "auth/second_step", &[("code", &code(&secret, now()))]).await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "{right:?}");
+    assert_eq!(app.call_as(&browser, "session/current", &[]).await.body, Value::Null);
+    app.finish().await;
+}
+
+async fn the_second_step_needs_its_own_fresh_password_step(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (secret, _) = jane_with_app(&app).await;
+    // A browser that never gave the password.
+    let stranger = new_client();
+    let answer = app.call_as(&stranger, "auth/second_step", &[("code", &code(&secret, now()))]).await;
+    assert_eq!((answer.status, answer.body), (StatusCode::UNAUTHORIZED, json!("SecondStepExpired")));
+    // A step that waited too long.
+    let slow = at_second_step(&app).await;
+    app.execute("UPDATE second_steps SET expires_at = 0").await;
+    let late = app.call_as(&slow, "auth/second_step", &[("code", &code(&secret, now()))]).await;
+    assert_eq!(late.body, json!("SecondStepExpired"));
+    // Swept afterwards.
+    let swept = app::ssr::sweeper::sweep(&app.state.db, &app.state.settings, now()).await.unwrap();
+    assert_eq!(swept.second_steps, 1);
+    app.finish().await;
+}
+
+async fn removing_the_app_or_renewing_codes_asks_for_the_password(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, codes) = jane_with_app(&app).await;
+    let wrong = app.call("factors/recovery/regenerate", &[("password", "not my password")]).await;
+    assert_eq!(problem(&wrong), json!("WrongCurrentPassword"));
+    let renewed = app.call("factors/recovery/regenerate", &[("password", PASSWORD)]).await;
+    let new_codes: Vec<String> = serde_json::from_value(renewed.body).unwrap();
+    assert_eq!(new_codes.len(), 10);
+    let browser = at_second_step(&app).await;
+    assert_eq!(problem(&app.call_as(&browser, "auth/second_step", &[("code", &codes[0])]).await), json!("WrongCode"), "the old set died");
+
+    assert!(app.call("factors/totp/rename", &[("name", "Work phone")]).await.is_ok());
+    assert_eq!(app.call("factors/mine", &[]).await.body["totp"]["name"], "Work phone");
+    assert_eq!(problem(&app.call("factors/totp/remove", &[("password", "not my password")]).await), json!("WrongCurrentPassword"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM totp_factors").await, 1);
+    assert!(app.call("factors/totp/remove", &[("password", PASSWORD)]).await.is_ok());
+    assert_eq!(app.call("factors/mine", &[]).await.body, json!({ "totp": null, "recovery_codes_left": 0 }));
+    assert_eq!(app.login("jane", PASSWORD).await.body["second_step"], false);
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action IN ('user.factor_removed', 'user.recovery_codes_regenerated')").await, 2);
+    app.finish().await;
+}
+
+async fn the_secret_is_sealed_at_rest(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (secret, _) = jane_with_app(&app).await;
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT secret FROM totp_factors").fetch_one(&app.state.db.pool).await.unwrap();
+    assert!(!stored.windows(secret.len()).any(|w| w == secret.as_slice()), "the raw secret is not stored");
+    let jane = app.user_id("jane").await;
+    let key = &app.state.settings.sealing_key;
+    assert_eq!(key.open(&format!("totp:{jane}"), &stored), Some(secret), "the server's key opens it");
+    assert_eq!(key.open("totp:999", &stored), None, "for Jane only");
+    app.finish().await;
+}
