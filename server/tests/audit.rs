@@ -53,6 +53,22 @@ async fn every_state_changing_function_writes_its_event(backend: Backend) {
     audited(&app, "account.updated", app.call_as(&ada, "accounts/update_details", &details)).await;
     let key = audited(&app, "account.key_regenerated", app.call_as(&ada, "accounts/regenerate_key", &[])).await.body.as_str().unwrap().to_owned();
 
+    // Second factor (F15).
+    let begun = app.call_as(&ada, "factors/totp/begin", &[]).await;
+    let secret = totp_rs::Secret::Encoded(begun.body["secret"].as_str().unwrap().replace(' ', "")).to_bytes().unwrap();
+    let app_code = |time: u64| totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.clone(), None, String::new()).generate(time);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    audited(&app, "user.factor_enrolled", app.call_as(&ada, "factors/totp/confirm", &[("code", &app_code(now)), ("name", "Phone")])).await;
+    audited(&app, "user.recovery_codes_regenerated", app.call_as(&ada, "factors/recovery/regenerate", &[("password", NEW)])).await;
+    let phone = new_client();
+    assert_eq!(app.call_as(&phone, "auth/login", &[("identifier", "ada"), ("password", NEW)]).await.body["second_step"], true);
+    let valid: Vec<String> = [now - 30, now, now + 30].map(app_code).to_vec();
+    let wrong = (0..4).map(|n| format!("{n}{n}{n}{n}{n}{n}")).find(|c| !valid.contains(c)).unwrap();
+    let before = events(&app, "user.second_step_failed").await;
+    assert!(!app.call_as(&phone, "auth/second_step", &[("code", &wrong)]).await.is_ok());
+    assert_eq!(events(&app, "user.second_step_failed").await, before + 1);
+    audited(&app, "user.factor_removed", app.call_as(&ada, "factors/totp/remove", &[("password", NEW)])).await;
+
     // Users (F3, F4).
     let bob = create(&app, &ada, "bob", &[]).await.to_string();
     assert_eq!(events(&app, "user.created").await, 1);

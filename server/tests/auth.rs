@@ -109,7 +109,7 @@ async fn login_works_with_email_or_login_name_and_issues_a_new_session_each_time
     let by_email = app.call_as(&new_client(), "auth/login", &[("identifier", "jane@EXAMPLE.com"), ("password", PASSWORD)]).await;
     let by_login = app.call_as(&new_client(), "auth/login", &[("identifier", " Jane "), ("password", PASSWORD)]).await;
     assert!(by_email.is_ok() && by_login.is_ok(), "{by_email:?} {by_login:?}");
-    assert_eq!(by_login.body, json!({ "locale": "en", "must_change_password": false }));
+    assert_eq!(by_login.body, json!({ "locale": "en", "must_change_password": false, "second_step": false }));
     let tokens: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_all(&app.state.db.pool).await.unwrap();
     assert_eq!(tokens.len(), 3, "registration and both logins each opened a session");
     assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2]);
@@ -171,7 +171,7 @@ async fn a_forced_password_change_blocks_everything_else_until_done(backend: Bac
     let app = spawn_app(backend).await;
     let (_, temporary) = bootstrap_account(&app.state, bootstrap("root", "root@example.com")).await.unwrap();
     let login = app.login("root", temporary.expose()).await;
-    assert_eq!(login.body, json!({ "locale": "en", "must_change_password": true }));
+    assert_eq!(login.body, json!({ "locale": "en", "must_change_password": true, "second_step": false }));
     assert_eq!(app.session().await["must_change_password"], true);
 
     let refused = app.call("auth/set_language", &[("locale", "fr")]).await;
