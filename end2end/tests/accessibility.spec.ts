@@ -21,7 +21,7 @@ async function visit(page: Page, path: string) {
 test("every page passes an axe-core audit without serious or critical violations", async ({ page, browser }) => {
   // Signed out, in a separate browser so the visitor has no session.
   const visitor = await (await browser.newContext()).newPage();
-  for (const path of ["/login", "/register", "/password/forgot", "/password/reset?token=unknown", "/invitation?token=unknown", "/verify-email?token=unknown", "/no-such-page"]) {
+  for (const path of ["/login", "/register", "/password/forgot", "/password/reset?token=unknown", "/invitation?token=unknown", "/verify-email?token=unknown", "/login/second-step", "/no-such-page"]) {
     await visit(visitor, path);
   }
   // A login form showing its error.
@@ -42,7 +42,7 @@ test("every page passes an axe-core audit without serious or critical violations
 
   const login = `axe-${Date.now()}`;
   await addUser(page, login);
-  for (const path of ["/users", "/users/new", "/roles", "/sessions", "/profile", "/account", "/partners", "/audit", "/password/change", "/partners/accept?token=unknown"]) {
+  for (const path of ["/users", "/users/new", "/roles", "/sessions", "/security", "/profile", "/account", "/partners", "/audit", "/password/change", "/partners/accept?token=unknown"]) {
     await visit(page, path);
   }
   // The audit log with an event's recorded details open.
@@ -58,6 +58,13 @@ test("every page passes an axe-core audit without serious or critical violations
   await expect(page).toHaveURL(/\/users\/\d+$/);
   await hydrated(page);
   await audit(page, "/users/:id");
+
+  // Adding an authenticator app: the QR code, the secret and the confirmation form.
+  await page.goto("/security");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Add an authenticator app" }).click();
+  await expect(page.getByTestId("totp-secret")).toBeVisible();
+  await audit(page, "/security while adding an app");
 
   // The import page showing a preview with problems beside the rows.
   await visit(page, "/users/import");

@@ -24,10 +24,17 @@ fn Security() -> impl IntoView {
     let confirm = ServerAction::<ConfirmTotp>::new();
     let remove = ServerAction::<RemoveTotp>::new();
     let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
-    let status = Resource::new(
-        move || (confirm.version().get(), remove.version().get(), regenerate.version().get()),
-        |_| my_factors(),
-    );
+    // Reloaded after a change, not after a refusal: the forms keep what was typed.
+    let changes = RwSignal::new(0u32);
+    let count_success = move |succeeded: bool| {
+        if succeeded {
+            changes.update(|n| *n += 1);
+        }
+    };
+    Effect::new(move || count_success(confirm.value().with(|v| matches!(v, Some(Ok(_))))));
+    Effect::new(move || count_success(remove.value().with(|v| matches!(v, Some(Ok(_))))));
+    Effect::new(move || count_success(regenerate.value().with(|v| matches!(v, Some(Ok(_))))));
+    let status = Resource::new(move || changes.get(), |_| my_factors());
     // Recovery codes are shown once: right after the first factor, or after regenerating.
     let fresh_codes = Signal::derive(move || {
         let from_confirm = confirm.value().get().and_then(Result::ok).flatten();
