@@ -138,6 +138,10 @@ pub enum AppError {
     InvalidCredentials,
     #[error("account locked")]
     UserLocked,
+    /// The account's policy (or acting for a customer) requires a second factor, and the user
+    /// has none yet: only enrolling, signing out and going home work (F15).
+    #[error("a second factor must be added first")]
+    SecondFactorRequired,
     /// The sign-in waiting for its second step is unknown or took too long (F15).
     #[error("the second step expired")]
     SecondStepExpired,
@@ -191,7 +195,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::Unauthenticated => 401,
-            Self::PasswordChangeRequired | Self::Forbidden | Self::DelegationEnded | Self::UserLocked | Self::Refused(_) => 403,
+            Self::PasswordChangeRequired | Self::SecondFactorRequired | Self::Forbidden | Self::DelegationEnded | Self::UserLocked | Self::Refused(_) => 403,
             Self::RegistrationClosed => 403,
             Self::NotFound => 404,
             Self::Conflict(_) => 409,

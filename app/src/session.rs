@@ -29,6 +29,9 @@ pub struct SessionInfo {
     pub permissions: PermissionSet,
     pub is_primary_admin: bool,
     pub must_change_password: bool,
+    /// The account's policy (or acting for a customer) requires a second factor the user has
+    /// not added yet: every page leads to the security page until then (F15).
+    pub needs_second_factor: bool,
     pub email_verified: bool,
     /// The user's own account. `account` is the one acted on: the same, or a customer's.
     pub home_account: Option<AccountSummary>,

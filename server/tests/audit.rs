@@ -68,6 +68,7 @@ async fn every_state_changing_function_writes_its_event(backend: Backend) {
     assert!(!app.call_as(&phone, "auth/second_step", &[("code", &wrong)]).await.is_ok());
     assert_eq!(events(&app, "user.second_step_failed").await, before + 1);
     audited(&app, "user.factor_removed", app.call_as(&ada, "factors/totp/remove", &[("password", NEW)])).await;
+    audited(&app, "account.factor_policy_changed", app.call_as(&ada, "accounts/set_factor_policy", &[("policy", "Nobody")])).await;
 
     // Users (F3, F4).
     let bob = create(&app, &ada, "bob", &[]).await.to_string();
@@ -113,6 +114,7 @@ async fn every_state_changing_function_writes_its_event(backend: Backend) {
     audited(&app, "partner.accepted", app.call_as(&pete, "partners/respond", &[("link_id", &link), ("accept", "true")])).await;
     create(&app, &pete, "sam", &[]).await;
     let sam = signed_in(&app, "sam").await;
+    common::enrol_totp(&app, &sam).await;
     let grant = [("link_id", link.clone()), ("user_id", app.user_id("sam").await.to_string()), ("role_id", role_id_of(&app, "auditor").await)];
     let grant: Vec<(&str, &str)> = grant.iter().map(|(k, v)| (*k, v.as_str())).collect();
     audited(&app, "partner.access_granted", app.call_as(&pete, "partners/grant", &grant)).await;

@@ -179,6 +179,7 @@ async fn build_world(app: &TestApp) -> World {
     let rex = signed_in(app, "rex").await;
     let pat = signed_in(app, "pat").await;
     for staff in [&sam, &rex] {
+        common::enrol_totp(app, staff).await;
         assert!(app.call_as(staff, "partners/act_for", &[("account_id", &acme_id.to_string())]).await.is_ok());
     }
     let grants = app.call_as(&acme, "partners/list", &[]).await.body["links"][0]["grants"].clone();

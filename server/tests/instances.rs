@@ -45,6 +45,7 @@ async fn revocations_on_one_instance_hold_on_the_other(backend: Backend) {
     let grant: Vec<(&str, &str)> = grant.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert!(a.call_as(&pete, "partners/grant", &grant).await.is_ok());
     let sam = signed_in(&b, "sam").await;
+    common::enrol_totp(&b, &sam).await;
     let customer = b.call_as(&sam, "session/current", &[]).await.body["customers"][0]["account"]["id"].to_string();
     assert!(b.call_as(&sam, "partners/act_for", &[("account_id", &customer)]).await.is_ok());
     assert!(b.call_as(&sam, "users/list", &[]).await.is_ok());

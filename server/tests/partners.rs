@@ -26,6 +26,7 @@ async fn invite(app: &TestApp, by: &Client, login: &str) {
 }
 
 async fn act_for_first_customer(app: &TestApp, staff: &Client) {
+    common::enrol_totp(app, staff).await;
     let customer = app.call_as(staff, "session/current", &[]).await.body["customers"][0]["account"]["id"].as_i64().unwrap().to_string();
     assert!(app.call_as(staff, "partners/act_for", &[("account_id", &customer)]).await.is_ok());
 }
@@ -233,6 +234,10 @@ async fn delegated_staff_act_for_the_customer_within_their_role(backend: Backend
     let choices = app.call_as(&sam, "session/current", &[]).await.body["customers"].clone();
     assert_eq!(choices[0]["account"]["name"], "cara corp");
     let customer = choices[0]["account"]["id"].as_i64().unwrap().to_string();
+    // Not without a second factor (F15), whatever the partner account's policy.
+    let refused = app.call_as(&sam, "partners/act_for", &[("account_id", &customer)]).await;
+    assert_eq!((refused.status, refused.body), (StatusCode::FORBIDDEN, json!("SecondFactorRequired")));
+    common::enrol_totp(&app, &sam).await;
     assert!(app.call_as(&sam, "partners/act_for", &[("account_id", &customer)]).await.is_ok());
     let session = app.call_as(&sam, "session/current", &[]).await.body;
     assert_eq!((session["account"]["name"].as_str(), session["acting_for"]["customer"]["name"].as_str()), (Some("cara corp"), Some("cara corp")));
@@ -268,6 +273,7 @@ async fn revoking_the_link_refuses_partner_staff_on_their_next_request(backend: 
     let app = spawn_app(backend).await;
     let (cust, part, sam, link) = delegation(&app, "user_manager").await;
     let customer = app.call_as(&sam, "session/current", &[]).await.body["customers"][0]["account"]["id"].as_i64().unwrap().to_string();
+    common::enrol_totp(&app, &sam).await;
     assert!(app.call_as(&sam, "partners/act_for", &[("account_id", &customer)]).await.is_ok());
     assert!(app.call_as(&sam, "users/list", &[]).await.is_ok());
 

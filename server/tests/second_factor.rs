@@ -16,6 +16,7 @@ on_both_backends!(
     the_second_step_needs_its_own_fresh_password_step,
     removing_the_app_or_renewing_codes_asks_for_the_password,
     the_secret_is_sealed_at_rest,
+    an_account_policy_holds_those_it_covers_until_they_enrol,
 );
 
 fn now() -> i64 {
@@ -226,5 +227,42 @@ async fn the_secret_is_sealed_at_rest(backend: Backend) {
     let key = &app.state.settings.sealing_key;
     assert_eq!(key.open(&format!("totp:{jane}"), &stored), Some(secret), "the server's key opens it");
     assert_eq!(key.open("totp:999", &stored), None, "for Jane only");
+    app.finish().await;
+}
+
+async fn an_account_policy_holds_those_it_covers_until_they_enrol(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert!(app.register("jane", "jane@example.com").await.is_ok());
+    assert!(app.call("accounts/create", &[("account_name", "Acme")]).await.is_ok());
+    common::create(&app, &app.client, "bob", &[]).await;
+    let bob_client = common::signed_in(&app, "bob").await;
+
+    // Only account.manage sets it.
+    let refused = app.call_as(&bob_client, "accounts/set_factor_policy", &[("policy", "Everyone")]).await;
+    assert_eq!((refused.status, refused.body), (StatusCode::FORBIDDEN, json!("Forbidden")));
+
+    // Administrators: Jane (Administrator) is held, Bob (Member) is not.
+    assert!(app.call("accounts/set_factor_policy", &[("policy", "Administrators")]).await.is_ok());
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'account.factor_policy_changed'").await, 1);
+    let held = app.call("accounts/details", &[]).await;
+    assert_eq!((held.status, held.body), (StatusCode::FORBIDDEN, json!("SecondFactorRequired")));
+    assert_eq!(app.session().await["needs_second_factor"], true);
+    assert!(app.call_as(&bob_client, "accounts/details", &[]).await.is_ok());
+    assert_eq!(app.call_as(&bob_client, "session/current", &[]).await.body["needs_second_factor"], false);
+
+    // Everyone: Bob too, until he enrols; enrolling frees him at once.
+    let secret = common::enrol_totp(&app, &app.client).await;
+    assert!(app.call("accounts/set_factor_policy", &[("policy", "Everyone")]).await.is_ok());
+    assert_eq!(app.call_as(&bob_client, "accounts/details", &[]).await.body, json!("SecondFactorRequired"));
+    assert!(app.call_as(&bob_client, "factors/mine", &[]).await.is_ok(), "enrolling stays open");
+    common::enrol_totp(&app, &bob_client).await;
+    assert!(app.call_as(&bob_client, "accounts/details", &[]).await.is_ok());
+    // Jane signs in again: password, then her code.
+    let browser = new_client();
+    assert_eq!(app.call_as(&browser, "auth/login", &[("identifier", "jane"), ("password", PASSWORD)]).await.body["second_step"], true);
+    let code = common::totp_code(&secret, now() as u64);
+    assert!(app.call_as(&browser, "auth/second_step", &[("code", &code)]).await.is_ok());
+    assert!(app.call_as(&browser, "accounts/details", &[]).await.is_ok());
+    assert_eq!(app.call_as(&browser, "accounts/details", &[]).await.body["factor_policy"], "Everyone");
     app.finish().await;
 }

@@ -26,3 +26,6 @@ CREATE TABLE second_steps (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX second_steps_expires ON second_steps (expires_at);
+
+-- Whom the account requires a second factor of: 'nobody', 'administrators' or 'everyone'.
+ALTER TABLE accounts ADD COLUMN second_factor_policy TEXT NOT NULL DEFAULT 'nobody';

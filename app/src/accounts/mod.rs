@@ -1,6 +1,7 @@
 //! Accounts (SPEC F2): creating one, and the home page of its members.
 
 mod create;
+mod factor_policy;
 mod home;
 mod settings;
 
@@ -21,6 +22,8 @@ pub struct AccountDetails {
     pub default_locale: String,
     /// Members who have joined (invitations not yet accepted are not counted).
     pub members: i64,
+    /// Whom the account requires a second factor of (F15).
+    pub factor_policy: crate::second_factor::FactorPolicy,
 }
 
 /// A signed-in user without an account creates one and becomes its primary administrator.

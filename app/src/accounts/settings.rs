@@ -36,9 +36,13 @@ fn AccountSettings() -> impl IntoView {
         <Suspense>
             {move || details.get().and_then(|answer| answer.inspect_err(leave_if_signed_out).ok()).map(|details| {
                 let others = details.members - 1;
+                let policy = details.factor_policy;
                 view! {
                     <DetailsForm details editable=manages() />
                     <Show when=move || manages() && !acting()><KeySection /></Show>
+                    <Show when=move || manages() && !acting()>
+                        <super::factor_policy::FactorPolicySection current=policy class=SECTION />
+                    </Show>
                     <Show when=move || !acting()><MembershipSection others /></Show>
                 }
             })}

@@ -16,6 +16,7 @@ pub const PAGE_SIZE: i64 = 50;
 pub const ACTIONS: &[&str] = &[
     "account.closed",
     "account.created",
+    "account.factor_policy_changed",
     "account.key_regenerated",
     "account.primary_admin_transferred",
     "account.updated",

@@ -11,6 +11,7 @@ pub fn action_name(locale: Locale, code: &str) -> String {
     let name = match code {
         "account.closed" => td_string!(locale, audit_sentence.action_account_closed),
         "account.created" => td_string!(locale, audit_sentence.action_account_created),
+        "account.factor_policy_changed" => td_string!(locale, audit_sentence.action_account_factor_policy_changed),
         "account.key_regenerated" => td_string!(locale, audit_sentence.action_account_key_regenerated),
         "account.primary_admin_transferred" => td_string!(locale, audit_sentence.action_account_primary_admin_transferred),
         "account.updated" => td_string!(locale, audit_sentence.action_account_updated),
@@ -59,6 +60,16 @@ pub fn action_name(locale: Locale, code: &str) -> String {
     name.to_owned()
 }
 
+/// A second-factor policy in words, to end a sentence.
+pub fn policy_name(locale: Locale, policy: crate::second_factor::FactorPolicy) -> &'static str {
+    use crate::second_factor::FactorPolicy::*;
+    match policy {
+        Nobody => td_string!(locale, audit_sentence.policy_nobody),
+        Administrators => td_string!(locale, audit_sentence.policy_administrators),
+        Everyone => td_string!(locale, audit_sentence.policy_everyone),
+    }
+}
+
 /// The sentence of one event, capitalized, without a final full stop.
 pub fn sentence(locale: Locale, entry: &AuditEntry) -> String {
     let story = &entry.story;
@@ -73,6 +84,14 @@ pub fn sentence(locale: Locale, entry: &AuditEntry) -> String {
     let text = match entry.action.as_str() {
         "account.closed" => td_string!(locale, audit_sentence.account_closed, actor = actor, target = target).to_string(),
         "account.created" => td_string!(locale, audit_sentence.account_created, actor = actor, target = target).to_string(),
+        "account.factor_policy_changed" => {
+            // The details hold {"policy": "<key>"}; the keys do not contain one another.
+            let policy = crate::second_factor::FactorPolicy::ALL
+                .into_iter()
+                .find(|p| entry.details.contains(&format!("\"{}\"", p.key())))
+                .unwrap_or_default();
+            td_string!(locale, audit_sentence.account_factor_policy_changed, actor = actor, policy = policy_name(locale, policy)).to_string()
+        }
         "account.key_regenerated" => td_string!(locale, audit_sentence.account_key_regenerated, actor = actor).to_string(),
         "account.primary_admin_transferred" => {
             td_string!(locale, audit_sentence.account_primary_admin_transferred, actor = actor, target = target).to_string()

@@ -1,5 +1,6 @@
 //! Second factor (SPEC F15): the user's authenticator app (TOTP) and recovery codes, managed on
-//! their security page; the sign-in's second step is in `auth`.
+//! their security page; the sign-in's second step is in `auth`. The functions here stay open
+//! to a user the policy requires to enrol (`guard::enrolment`): enrolling is how they get out.
 
 mod page;
 
@@ -10,6 +11,46 @@ use crate::error::AppError;
 use crate::{domain::Password, error::Problem};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+/// Whom an account requires a second factor of (F15), set on the account page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FactorPolicy {
+    #[default]
+    Nobody,
+    /// Anyone holding `users.manage`, `roles.manage`, `account.manage` or a `partners.*`
+    /// permission in the account.
+    Administrators,
+    Everyone,
+}
+
+impl FactorPolicy {
+    pub const ALL: [FactorPolicy; 3] = [Self::Nobody, Self::Administrators, Self::Everyone];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Nobody => "nobody",
+            Self::Administrators => "administrators",
+            Self::Everyone => "everyone",
+        }
+    }
+
+    /// The stored value; anything unknown is the default.
+    pub fn from_key(key: &str) -> Self {
+        Self::ALL.into_iter().find(|p| p.key() == key).unwrap_or_default()
+    }
+
+    /// Whether a member holding `permissions` must have a second factor.
+    pub fn covers(self, permissions: crate::domain::PermissionSet) -> bool {
+        use crate::domain::Permission::*;
+        match self {
+            Self::Nobody => false,
+            Self::Everyone => true,
+            Self::Administrators => [UsersManage, RolesManage, AccountManage, PartnersView, PartnersManage, PartnersDelegate]
+                .into_iter()
+                .any(|p| permissions.contains(p)),
+        }
+    }
+}
 
 /// The user's factors as their security page shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +75,14 @@ pub struct TotpEnrolment {
     pub qr_svg: String,
 }
 
+/// Sets whom the account requires a second factor of.
+#[server(prefix = "/api", endpoint = "accounts/set_factor_policy")]
+pub async fn set_factor_policy(policy: FactorPolicy) -> Result<(), AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::second_factor}};
+    let (caller, actor) = guard::permission(Permission::AccountManage).await?;
+    second_factor::set_policy(&caller.state, &caller.client, &actor, policy).await
+}
+
 /// A factor's name as the user types it: one line, at most 60 characters.
 #[cfg(feature = "ssr")]
 fn factor_name(name: &str) -> Result<String, Problem> {
@@ -49,14 +98,14 @@ fn factor_name(name: &str) -> Result<String, Problem> {
 #[server(prefix = "/api", endpoint = "factors/mine")]
 pub async fn my_factors() -> Result<FactorOverview, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::signed_in().await?;
+    let (caller, actor) = guard::enrolment().await?;
     second_factor::status(&caller.state, actor.user_id).await
 }
 
 #[server(prefix = "/api", endpoint = "factors/totp/begin")]
 pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::signed_in().await?;
+    let (caller, actor) = guard::enrolment().await?;
     second_factor::begin_totp(&caller.state, &actor).await
 }
 
@@ -64,7 +113,7 @@ pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
 #[server(prefix = "/api", endpoint = "factors/totp/confirm")]
 pub async fn confirm_totp(code: String, name: String) -> Result<Option<Vec<String>>, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::signed_in().await?;
+    let (caller, actor) = guard::enrolment().await?;
     let name = factor_name(&name).map_err(|problem| AppError::field("name", problem))?;
     if code.trim().is_empty() {
         return Err(AppError::field("code", Problem::Required));
@@ -75,7 +124,7 @@ pub async fn confirm_totp(code: String, name: String) -> Result<Option<Vec<Strin
 #[server(prefix = "/api", endpoint = "factors/totp/rename")]
 pub async fn rename_totp(name: String) -> Result<(), AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::signed_in().await?;
+    let (caller, actor) = guard::enrolment().await?;
     let name = factor_name(&name).map_err(|problem| AppError::field("name", problem))?;
     second_factor::rename_totp(&caller.state, &actor, &name).await
 }
@@ -83,7 +132,7 @@ pub async fn rename_totp(name: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "factors/totp/remove")]
 pub async fn remove_totp(password: String) -> Result<(), AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::signed_in().await?;
+    let (caller, actor) = guard::enrolment().await?;
     let password = Password::attempt(&password).map_err(|problem| AppError::field("password", problem))?;
     second_factor::remove_totp(&caller.state, &caller.client, &actor, password).await
 }
@@ -92,7 +141,7 @@ pub async fn remove_totp(password: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "factors/recovery/regenerate")]
 pub async fn regenerate_recovery_codes(password: String) -> Result<Vec<String>, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::signed_in().await?;
+    let (caller, actor) = guard::enrolment().await?;
     let password = Password::attempt(&password).map_err(|problem| AppError::field("password", problem))?;
     second_factor::regenerate_recovery_codes(&caller.state, &caller.client, &actor, password).await
 }

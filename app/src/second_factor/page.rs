@@ -5,16 +5,18 @@ use super::{
 };
 use crate::{
     i18n::*,
-    ui::{FormError, Gate, Need, SubmitButton, TextField, error_of, error_text, format_time},
+    session::use_session,
+    ui::{FormError, Gate, Need, SubmitButton, TextField, error_of, error_text, format_time, safe_next},
 };
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 const SECTION: &str = "mt-6 space-y-4 rounded-xl bg-white p-6 shadow-sm ring-1 ring-slate-200";
 const SECONDARY: &str = "rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50";
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
-    view! { <Gate need=Need::Member><Security /></Gate> }
+    view! { <Gate need=Need::Enrolment><Security /></Gate> }
 }
 
 #[component]
@@ -35,6 +37,17 @@ fn Security() -> impl IntoView {
     Effect::new(move || count_success(remove.value().with(|v| matches!(v, Some(Ok(_))))));
     Effect::new(move || count_success(regenerate.value().with(|v| matches!(v, Some(Ok(_))))));
     let status = Resource::new(move || changes.get(), |_| my_factors());
+    // A factor added or removed changes what the policy lets the user do: the header and the
+    // gate learn it at once.
+    let session = use_session();
+    Effect::new(move || {
+        if changes.get() > 0 {
+            session.refresh();
+        }
+    });
+    let required = move || session.user().is_some_and(|u| u.needs_second_factor);
+    let params = use_query_map();
+    let next = Signal::derive(move || safe_next(params.with(|p| p.get("next"))).unwrap_or_else(|| "/".to_owned()));
     // Recovery codes are shown once: right after the first factor, or after regenerating.
     let fresh_codes = Signal::derive(move || {
         let from_confirm = confirm.value().get().and_then(Result::ok).flatten();
@@ -44,7 +57,12 @@ fn Security() -> impl IntoView {
     view! {
         <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, security.title)}</h1>
         <p class="mt-2 max-w-2xl text-sm text-slate-600">{t!(i18n, security.intro)}</p>
-        {move || fresh_codes.get().map(|codes| view! { <FreshCodes codes /> })}
+        <Show when=required>
+            <p role="alert" data-testid="factor-required" class="mt-4 max-w-2xl rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-950 ring-1 ring-inset ring-amber-200">
+                {t!(i18n, errors.second_factor_required)}
+            </p>
+        </Show>
+        {move || fresh_codes.get().map(|codes| view! { <FreshCodes codes next /> })}
         <Transition>
             {move || status.get().map(|loaded| match loaded {
                 Ok(status) => view! { <Factors status begin confirm remove regenerate /> }.into_any(),
@@ -161,7 +179,7 @@ fn EnrolSteps(enrolment: TotpEnrolment, confirm: ServerAction<ConfirmTotp>) -> i
 
 /// Recovery codes, shown once, with what they are for.
 #[component]
-fn FreshCodes(codes: Vec<String>) -> impl IntoView {
+fn FreshCodes(codes: Vec<String>, next: Signal<String>) -> impl IntoView {
     let i18n = use_i18n();
     let all = codes.join("\n");
     view! {
@@ -171,7 +189,10 @@ fn FreshCodes(codes: Vec<String>) -> impl IntoView {
             <ul class="grid max-w-sm grid-cols-2 gap-2 font-mono text-base">
                 {codes.into_iter().map(|code| view! { <li data-testid="recovery-code">{code}</li> }).collect_view()}
             </ul>
-            <crate::ui::CopyButton value=Signal::derive(move || all.clone()) what=|l| td_string!(l, security.codes_copy) />
+            <div class="flex flex-wrap items-center gap-4">
+                <crate::ui::CopyButton value=Signal::derive(move || all.clone()) what=|l| td_string!(l, security.codes_copy) />
+                <a href=next class="text-sm font-semibold text-indigo-700 hover:text-indigo-600">{t!(i18n, security.continue_after)}</a>
+            </div>
         </section>
     }
 }

@@ -83,13 +83,17 @@ impl Caller {
     }
 }
 
-/// Refuses an actor who must change their password first, or whose delegated access ended.
+/// Refuses an actor who must change their password first, whose delegated access ended, or
+/// who must add a second factor first.
 fn usable(actor: Actor) -> Result<Actor, AppError> {
     if actor.must_change_password {
         return Err(AppError::PasswordChangeRequired);
     }
     if actor.delegation_ended() {
         return Err(AppError::DelegationEnded);
+    }
+    if actor.info.needs_second_factor {
+        return Err(AppError::SecondFactorRequired);
     }
     Ok(actor)
 }
@@ -106,6 +110,12 @@ pub async fn optional() -> Result<(Caller, Option<Actor>), AppError> {
 pub async fn signed_in() -> Result<(Caller, Actor), AppError> {
     let (caller, actor) = own_user().await?;
     Ok((caller, usable(actor)?))
+}
+
+/// A signed-in user who need not change their password, even one the policy requires to add a
+/// second factor first: only for managing their own factors (F15).
+pub async fn enrolment() -> Result<(Caller, Actor), AppError> {
+    own_user().await
 }
 
 /// A signed-in user, even one whose delegated access just ended: only for returning to their

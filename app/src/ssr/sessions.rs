@@ -7,6 +7,7 @@ use crate::{
     error::AppError,
     session::{AccountSummary, ActingFor, SessionInfo, SessionSummary},
 };
+use crate::second_factor::FactorPolicy;
 use sqlx::AnyConnection;
 
 /// `last_seen_at` is written at most this often, so reads stay reads.
@@ -75,6 +76,8 @@ struct SessionRow {
     account_name: Option<String>,
     partner_id: Option<String>,
     account_locale: Option<String>,
+    factor_policy: Option<String>,
+    has_factor: i64,
 }
 
 /// Opens a session for `user_id` and returns the token for the cookie (shown only once).
@@ -110,7 +113,10 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
                 u.first_name, u.last_name, u.login_name, u.email, u.locale,
                 u.must_change_password, u.is_primary_admin, u.locked_at, u.email_verified_at,
                 s.acting_account_id,
-                a.name AS account_name, a.partner_id, a.default_locale AS account_locale
+                a.name AS account_name, a.partner_id, a.default_locale AS account_locale,
+                a.second_factor_policy AS factor_policy,
+                CAST(CASE WHEN EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
+                          THEN 1 ELSE 0 END AS BIGINT) AS has_factor
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN accounts a ON a.id = u.account_id
@@ -154,6 +160,9 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
         }
         (None, None) => (None, PermissionSet::EMPTY, false, home_locale, None),
     };
+    // Acting for a customer needs a factor whatever the policy; at home, the policy decides.
+    let policy = FactorPolicy::from_key(row.factor_policy.as_deref().unwrap_or_default());
+    let needs_second_factor = row.has_factor == 0 && (acting_for.is_some() || policy.covers(permissions));
     let info = SessionInfo {
         user_id: UserId(row.user_id),
         first_name: row.first_name,
@@ -165,6 +174,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
         permissions,
         is_primary_admin,
         must_change_password: row.must_change_password == 1,
+        needs_second_factor,
         email_verified: row.email_verified_at.is_some(),
         home_account,
         account_locale,

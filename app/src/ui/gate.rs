@@ -17,6 +17,8 @@ pub enum Need {
     NoAccount,
     /// Signed in, as a member of an account.
     Member,
+    /// Signed in, even while a second factor is required and missing (the security page).
+    Enrolment,
 }
 
 fn destination(need: Need, user: Option<&SessionInfo>) -> Option<&'static str> {
@@ -26,10 +28,14 @@ fn destination(need: Need, user: Option<&SessionInfo>) -> Option<&'static str> {
     if user.must_change_password {
         return (need != Need::PasswordChange).then_some("/password/change");
     }
+    if user.needs_second_factor && need != Need::Enrolment {
+        return Some("/security");
+    }
     match (need, user.account.is_some()) {
         (Need::SignedOut, _) => Some("/"),
         (Need::NoAccount, true) => Some("/"),
         (Need::Member, false) => Some("/account/new"),
+        (Need::Enrolment, _) => None,
         _ => None,
     }
 }
@@ -76,8 +82,8 @@ pub fn Gate(need: Need, children: ChildrenFn) -> impl IntoView {
                         view! { <Redirect path=path /> }.into_any()
                     }
                     // The user continues where they were going once the password is changed.
-                    (Some("/password/change"), _) => {
-                        let path = back_here("/password/change", &location.pathname.get_untracked(), &location.search.get_untracked());
+                    (Some(target @ ("/password/change" | "/security")), _) => {
+                        let path = back_here(target, &location.pathname.get_untracked(), &location.search.get_untracked());
                         view! { <Redirect path=path /> }.into_any()
                     }
                     (Some(path), _) => view! { <Redirect path=path /> }.into_any(),
@@ -110,6 +116,7 @@ mod tests {
             permissions: PermissionSet::EMPTY,
             is_primary_admin: false,
             must_change_password: must_change,
+            needs_second_factor: false,
             email_verified: true,
             home_account: None,
             account_locale: "en".into(),

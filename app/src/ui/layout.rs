@@ -17,9 +17,9 @@ pub fn Layout(children: Children) -> impl IntoView {
     let session = use_session();
     let account_name = move || session.user().and_then(|u| u.account).map(|a| a.name);
     let can = move |permission: Permission| {
-        session.user().is_some_and(|u| !u.must_change_password && u.account.is_some() && u.permissions.contains(permission))
+        session.user().is_some_and(|u| !u.must_change_password && !u.needs_second_factor && u.account.is_some() && u.permissions.contains(permission))
     };
-    let member = move || session.user().is_some_and(|u| !u.must_change_password && u.account.is_some());
+    let member = move || session.user().is_some_and(|u| !u.must_change_password && !u.needs_second_factor && u.account.is_some());
     Effect::new(|| menu::close_menus_on_outside_events());
     let refresh_if_here = refresh_if_here();
     view! {

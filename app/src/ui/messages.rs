@@ -67,6 +67,7 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
         }
         AppError::InvalidCredentials => td_string!(locale, errors.invalid_credentials).to_string(),
         AppError::UserLocked => td_string!(locale, errors.user_locked).to_string(),
+        AppError::SecondFactorRequired => td_string!(locale, errors.second_factor_required).to_string(),
         AppError::SecondStepExpired => td_string!(locale, errors.second_step_expired).to_string(),
         AppError::RegistrationClosed => td_string!(locale, errors.registration_closed).to_string(),
         AppError::RateLimited { retry_after_secs } => {

@@ -43,13 +43,14 @@ struct DetailsRow {
     contact_email: Option<String>,
     default_locale: String,
     members: i64,
+    second_factor_policy: String,
 }
 
 /// The account acted on, as any of its members (or partner staff acting for it) sees it.
 pub async fn details(state: &AppState, actor: &Actor) -> Result<AccountDetails, AppError> {
     let account = actor.account_id.ok_or(AppError::Forbidden)?;
     let row: DetailsRow = sqlx::query_as(
-        "SELECT a.name, a.partner_id, a.contact_email, a.default_locale,
+        "SELECT a.name, a.partner_id, a.contact_email, a.default_locale, a.second_factor_policy,
                 (SELECT COUNT(*) FROM users u WHERE u.account_id = a.id AND u.password_hash IS NOT NULL) AS members
          FROM accounts a WHERE a.id = $1",
     )
@@ -63,6 +64,7 @@ pub async fn details(state: &AppState, actor: &Actor) -> Result<AccountDetails, 
         contact_email: row.contact_email.unwrap_or_default(),
         default_locale: row.default_locale,
         members: row.members,
+        factor_policy: crate::second_factor::FactorPolicy::from_key(&row.second_factor_policy),
     })
 }
 

@@ -593,6 +593,10 @@ pub async fn act_for(state: &AppState, client: &ClientInfo, actor: &Actor, custo
                 .await
                 .map_err(db_error)?;
             let granted = granted.ok_or(AppError::NotFound)?;
+            // Partner staff need a second factor to act for anyone (F15), whatever their policy.
+            if !super::second_factor::has_factor(&mut tx, actor.user_id).await? {
+                return Err(AppError::SecondFactorRequired);
+            }
             AuditEvent::by("partner.acting_started", &client.ip, actor)
                 .account(Some(customer))
                 .target_account(customer, &granted.name)

@@ -373,3 +373,21 @@ pub async fn end_second_step(conn: &mut AnyConnection, token: &str) -> Result<()
         .map_err(db_error)?;
     Ok(())
 }
+
+/// Sets whom the account requires a second factor of. Takes effect on everyone's next request.
+pub async fn set_policy(state: &AppState, client: &ClientInfo, actor: &Actor, policy: crate::second_factor::FactorPolicy) -> Result<(), AppError> {
+    let account = actor.account_id.ok_or(AppError::Forbidden)?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    sqlx::query("UPDATE accounts SET second_factor_policy = $1 WHERE id = $2")
+        .bind(policy.key())
+        .bind(account.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    AuditEvent::by("account.factor_policy_changed", &client.ip, actor)
+        .details(json!({ "policy": policy.key() }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}
