@@ -1,5 +1,6 @@
 import { expect, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -147,4 +148,37 @@ function decodeQuotedPrintable(text: string): string {
     }
   }
   return Buffer.from(bytes).toString("utf8");
+}
+
+/** RFC 4648 base32, as the page shows the secret (groups of four, spaces ignored). */
+export function base32(text: string): Buffer {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of text.replace(/[\s=]/g, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const bytes = bits.match(/.{8}/g) ?? [];
+  return Buffer.from(bytes.map((b) => parseInt(b, 2)));
+}
+
+/** The six digits an authenticator app shows at `seconds` (RFC 6238, SHA-1, 30 s). */
+export function totp(secret: Buffer, seconds: number): string {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
+  const mac = createHmac("sha1", secret).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, "0");
+}
+
+/** Adds an authenticator app on the security page for the signed-in user; returns its secret. */
+export async function enrolTotp(page: Page, name = "My phone"): Promise<Buffer> {
+  await page.goto("/security");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Add an authenticator app" }).click();
+  const secret = base32(await page.getByTestId("totp-secret").innerText());
+  // The previous step's code: a sign-in right after may use the current one.
+  await page.getByLabel("Code from the app").fill(totp(secret, Date.now() / 1000 - 30));
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByRole("button", { name: "Confirm and turn on" }).click();
+  await expect(page.getByTestId("recovery-code")).toHaveCount(10);
+  return secret;
 }

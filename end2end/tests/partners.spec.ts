@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { addUser, hydrated, linkIn, mailContaining, newAdmin, signIn, signInFirstTime } from "./helpers";
+import { addUser, enrolTotp, hydrated, linkIn, mailContaining, newAdmin, signIn, signInFirstTime } from "./helpers";
 
 async function openPartners(page: Page) {
   await page.goto("/partners");
@@ -111,6 +111,13 @@ test("partner staff act for a customer within their role; the customer sees it i
   const sam = await (await browser.newContext()).newPage();
   await signInFirstTime(sam, staff, "sam's own passphrase");
   await expect(sam.getByRole("heading", { name: "Welcome, Sam" })).toBeVisible();
+  await hydrated(sam);
+  // Not without a second factor (F15): the picker leads to the security page, which says why.
+  await sam.getByLabel("Account to act for").selectOption({ label: `${customer.company} (User manager)` });
+  await expect(sam).toHaveURL(/\/security\?reason=acting$/);
+  await expect(sam.getByTestId("factor-required")).toBeVisible();
+  await enrolTotp(sam);
+  await sam.goto("/");
   await hydrated(sam);
   await sam.getByLabel("Account to act for").selectOption({ label: `${customer.company} (User manager)` });
   await expect(sam.getByTestId("acting-banner")).toContainText(`You are acting for ${customer.company}`);

@@ -1,28 +1,8 @@
 import { test, expect, type Page } from "@playwright/test";
-import { createHmac } from "node:crypto";
-import { PASSWORD, hydrated, newAdmin, signIn } from "./helpers";
+import { PASSWORD, base32, hydrated, newAdmin, signIn, totp } from "./helpers";
 
 // F15: an authenticator app enrolled from the security page, asked for after the password;
 // recovery codes shown once and each accepted once.
-
-/** RFC 4648 base32, as the page shows the secret (groups of four, spaces ignored). */
-function base32(text: string): Buffer {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of text.replace(/[\s=]/g, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const bytes = bits.match(/.{8}/g) ?? [];
-  return Buffer.from(bytes.map((b) => parseInt(b, 2)));
-}
-
-/** The six digits an authenticator app shows at `seconds` (RFC 6238, SHA-1, 30 s). */
-function totp(secret: Buffer, seconds: number): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
-  const mac = createHmac("sha1", secret).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return value.toString().padStart(6, "0");
-}
 
 const now = () => Date.now() / 1000;
 
@@ -88,4 +68,33 @@ test("an administrator adds an authenticator app, then signs in with its code or
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByText("This code is not right")).toBeVisible();
   await expect(page).toHaveURL(/\/login\/second-step/);
+});
+
+test("an account that requires a second factor leads its administrator to add one before anything else", async ({ page }) => {
+  await newAdmin(page);
+  await page.goto("/account");
+  await hydrated(page);
+  await page.getByLabel("Administrators: anyone who manages users, roles, the account or partners").check();
+  await page.getByRole("button", { name: "Save the requirement" }).click();
+  // Covered and without a factor: the account page gives way to the security page.
+  await expect(page).toHaveURL(/\/security/);
+  await expect(page.getByTestId("factor-required")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Users", exact: true })).toHaveCount(0);
+  await page.goto("/users");
+  await expect(page).toHaveURL(/\/security\?next=%2Fusers$/);
+  await hydrated(page);
+  await page.screenshot({ path: "test-results/factor-required.png", fullPage: true });
+
+  await page.getByRole("button", { name: "Add an authenticator app" }).click();
+  const secret = base32(await page.getByTestId("totp-secret").innerText());
+  await page.getByLabel("Code from the app").fill(totp(secret, now()));
+  await page.getByLabel("Name", { exact: true }).fill("Work phone");
+  await page.getByRole("button", { name: "Confirm and turn on" }).click();
+  await expect(page.getByTestId("recovery-code")).toHaveCount(10);
+  await expect(page.getByTestId("factor-required")).toBeHidden();
+  // Once the codes are kept, on to where they were going.
+  await page.getByRole("link", { name: "I have kept them: continue" }).click();
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+  await expect(page.getByTestId("user-row")).toHaveCount(1);
 });

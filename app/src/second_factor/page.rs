@@ -45,8 +45,8 @@ fn Security() -> impl IntoView {
             session.refresh();
         }
     });
-    let required = move || session.user().is_some_and(|u| u.needs_second_factor);
     let params = use_query_map();
+    let required = move || session.user().is_some_and(|u| u.needs_second_factor) || params.with(|p| p.get("reason").as_deref() == Some("acting"));
     let next = Signal::derive(move || safe_next(params.with(|p| p.get("next"))).unwrap_or_else(|| "/".to_owned()));
     // Recovery codes are shown once: right after the first factor, or after regenerating.
     let fresh_codes = Signal::derive(move || {

@@ -15,8 +15,11 @@ use leptos::prelude::*;
 fn switch() -> ServerAction<ActFor> {
     let action = ServerAction::<ActFor>::new();
     Effect::new(move || {
-        if let Some(Ok(())) = action.value().get() {
-            load_page("/");
+        match action.value().get() {
+            Some(Ok(())) => load_page("/"),
+            // Partner staff need a second factor to act (F15): the security page says so.
+            Some(Err(crate::error::AppError::SecondFactorRequired)) => load_page("/security?reason=acting"),
+            _ => {}
         }
     });
     action
