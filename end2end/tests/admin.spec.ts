@@ -156,7 +156,7 @@ test("a forced-out user's open page lands on the sign-in page with a message", a
 
   // The open page's next request is refused, and it goes to the sign-in page.
   await other.getByLabel("First name").fill("Samuel");
-  await other.getByRole("button", { name: "Save" }).click();
+  await other.getByRole("button", { name: "Save", exact: true }).click();
   await expect(other).toHaveURL(/\/login\?reason=signed_out$/);
   await expect(other.getByTestId("signed-out")).toHaveText("Your session has ended. Please sign in again.");
 });

@@ -30,7 +30,7 @@ test("a colleague joins by account key; the administrators get a mail and the da
 
   // The account's default language becomes the language new users start with.
   await page.locator("#account-locale").selectOption("fr");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText("The account's details were saved.")).toBeVisible();
   await page.goto("/users/new");
   await expect(page.locator("#user-locale")).toHaveValue("fr");

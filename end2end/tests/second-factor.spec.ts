@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { PASSWORD, base32, hydrated, newAdmin, signIn, totp } from "./helpers";
+import { PASSWORD, addUser, base32, enrolTotp, hydrated, newAdmin, signIn, signInFirstTime, totp } from "./helpers";
 
 // F15: an authenticator app enrolled from the security page, asked for after the password;
 // recovery codes shown once and each accepted once.
@@ -97,4 +97,28 @@ test("an account that requires a second factor leads its administrator to add on
   await expect(page).toHaveURL(/\/users$/);
   await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
   await expect(page.getByTestId("user-row")).toHaveCount(1);
+});
+
+test("an administrator resets the second factor of a member who lost their phone", async ({ page, browser }) => {
+  await newAdmin(page);
+  const login = `phone-${Date.now()}`;
+  await addUser(page, login);
+  const member = await (await browser.newContext()).newPage();
+  await signInFirstTime(member, login, "my own long passphrase");
+  await enrolTotp(member);
+
+  await page.goto(`/users?login_name=${login}`);
+  await hydrated(page);
+  const row = page.locator(`[data-testid=user-row][data-login="${login}"]`);
+  await expect(row.getByTestId("factor-on")).toBeVisible();
+  await page.getByLabel(`Actions for ${login}`).click();
+  await row.getByRole("button", { name: "Reset second factor" }).click();
+  const dialog = page.getByRole("alertdialog");
+  await expect(dialog).toContainText(`Reset the second factor of ${login}?`);
+  await dialog.getByRole("button", { name: "Reset second factor" }).click();
+  await expect(page.getByText("Second factor reset. The user was signed out and mailed.")).toBeVisible();
+  await expect(row.getByTestId("factor-on")).toHaveCount(0);
+  // The member's open page learns it at its next request: signed out.
+  await member.goto("/security");
+  await expect(member).toHaveURL(/\/login/);
 });

@@ -76,6 +76,14 @@ async fn every_state_changing_function_writes_its_event(backend: Backend) {
     let edited = json!({ "id": bob.parse::<i64>().unwrap(), "form": form("bob", "bob@example.com", &[], "") });
     audited(&app, "user.updated", app.call_json(&ada, "users/update", edited)).await;
     audited(&app, "user.password_reset", app.call_as(&ada, "users/reset_password", &[("id", &bob)])).await;
+    // An app of bob's, as if he had enrolled one (its own flow is tested in second_factor.rs).
+    sqlx::query("INSERT INTO totp_factors (user_id, name, secret, confirmed_at, created_at) VALUES ($1, 'Phone', $2, 1, 1)")
+        .bind(bob.parse::<i64>().unwrap())
+        .bind(vec![0u8; 40])
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    audited(&app, "user.factors_reset", app.call_as(&ada, "users/reset_factors", &[("id", &bob)])).await;
     for (action, event) in [("Lock", "user.locked"), ("Unlock", "user.unlocked"), ("ForceLogout", "user.logged_out_by_admin")] {
         let bulk = json!({ "action": action, "selection": { "Users": [bob.parse::<i64>().unwrap()] } });
         audited(&app, event, app.call_json(&ada, "users/bulk", bulk)).await;

@@ -17,6 +17,7 @@ on_both_backends!(
     removing_the_app_or_renewing_codes_asks_for_the_password,
     the_secret_is_sealed_at_rest,
     an_account_policy_holds_those_it_covers_until_they_enrol,
+    an_administrator_resets_a_members_factor_within_the_rules,
 );
 
 fn now() -> i64 {
@@ -264,5 +265,41 @@ async fn an_account_policy_holds_those_it_covers_until_they_enrol(backend: Backe
     assert!(app.call_as(&browser, "auth/second_step", &[("code", &code)]).await.is_ok());
     assert!(app.call_as(&browser, "accounts/details", &[]).await.is_ok());
     assert_eq!(app.call_as(&browser, "accounts/details", &[]).await.body["factor_policy"], "Everyone");
+    app.finish().await;
+}
+
+async fn an_administrator_resets_a_members_factor_within_the_rules(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert!(app.register("jane", "jane@example.com").await.is_ok());
+    assert!(app.call("accounts/create", &[("account_name", "Acme")]).await.is_ok());
+    let manager_role = common::role_id(&app, "user_manager").await;
+    let bob = common::create(&app, &app.client, "bob", &[manager_role]).await.to_string();
+    let bob_client = common::signed_in(&app, "bob").await;
+    common::enrol_totp(&app, &bob_client).await;
+    let jane = app.user_id("jane").await.to_string();
+
+    // Nobody resets their own, and the primary administrator's only by themself (I4).
+    let own = app.call("users/reset_factors", &[("id", &jane)]).await;
+    assert_eq!(own.body, json!({ "Refused": "Yourself" }));
+    common::enrol_totp(&app, &app.client).await;
+    let primary = app.call_as(&bob_client, "users/reset_factors", &[("id", &jane)]).await;
+    assert_eq!(primary.body, json!({ "Refused": "PrimaryAdministrator" }));
+    assert_eq!(app.count("SELECT COUNT(*) FROM totp_factors").await, 2);
+
+    let reset = app.call("users/reset_factors", &[("id", &bob)]).await;
+    assert!(reset.is_ok(), "{reset:?}");
+    assert_eq!(app.call_as(&bob_client, "session/current", &[]).await.body, Value::Null, "his sessions ended");
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM totp_factors WHERE user_id = {bob}")).await, 0);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM recovery_codes WHERE user_id = {bob}")).await, 0);
+    assert!(app.mail_containing("bob@example.com", "second factor was reset").await.contains("authenticator app"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.factors_reset'").await, 1);
+    // His password alone signs him in again.
+    let again = new_client();
+    let login = app.call_as(&again, "auth/login", &[("identifier", "bob"), ("password", common::NEW)]).await;
+    assert_eq!(login.body["second_step"], false, "{login:?}");
+    assert!(app.call_as(&again, "accounts/details", &[]).await.is_ok());
+    // Nothing left to reset.
+    let nothing = app.call("users/reset_factors", &[("id", &bob)]).await;
+    assert_eq!((nothing.status, nothing.body["Conflict"]["problem"].clone()), (StatusCode::CONFLICT, json!("NoFactor")));
     app.finish().await;
 }

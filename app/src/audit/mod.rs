@@ -42,6 +42,7 @@ pub const ACTIONS: &[&str] = &[
     "user.email_verified",
     "user.factor_enrolled",
     "user.factor_removed",
+    "user.factors_reset",
     "user.language_changed",
     "user.locked",
     "user.logged_in",

@@ -37,6 +37,7 @@ pub fn action_name(locale: Locale, code: &str) -> String {
         "user.email_verified" => td_string!(locale, audit_sentence.action_user_email_verified),
         "user.factor_enrolled" => td_string!(locale, audit_sentence.action_user_factor_enrolled),
         "user.factor_removed" => td_string!(locale, audit_sentence.action_user_factor_removed),
+        "user.factors_reset" => td_string!(locale, audit_sentence.action_user_factors_reset),
         "user.recovery_codes_regenerated" => td_string!(locale, audit_sentence.action_user_recovery_codes_regenerated),
         "user.second_step_failed" => td_string!(locale, audit_sentence.action_user_second_step_failed),
         "user.language_changed" => td_string!(locale, audit_sentence.action_user_language_changed),
@@ -132,6 +133,7 @@ pub fn sentence(locale: Locale, entry: &AuditEntry) -> String {
         "user.email_verified" => td_string!(locale, audit_sentence.user_email_verified, actor = actor).to_string(),
         "user.factor_enrolled" => td_string!(locale, audit_sentence.user_factor_enrolled, actor = actor).to_string(),
         "user.factor_removed" => td_string!(locale, audit_sentence.user_factor_removed, actor = actor).to_string(),
+        "user.factors_reset" => td_string!(locale, audit_sentence.user_factors_reset, actor = actor, target = target).to_string(),
         "user.recovery_codes_regenerated" => td_string!(locale, audit_sentence.user_recovery_codes_regenerated, actor = actor).to_string(),
         "user.second_step_failed" => td_string!(locale, audit_sentence.user_second_step_failed, target = target).to_string(),
         "user.language_changed" => {

@@ -16,11 +16,14 @@ const SECONDARY: &str = "rounded-md bg-white px-3 py-2 text-sm font-semibold tex
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
-    view! { <Gate need=Need::Enrolment><Security /></Gate> }
+    // Outside the gate: adding a factor refreshes the session, which draws the page again, and
+    // the recovery codes must still be on screen then.
+    let fresh_codes = RwSignal::new(None::<Vec<String>>);
+    view! { <Gate need=Need::Enrolment><Security fresh_codes /></Gate> }
 }
 
 #[component]
-fn Security() -> impl IntoView {
+fn Security(fresh_codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
     let i18n = use_i18n();
     let begin = ServerAction::<BeginTotp>::new();
     let confirm = ServerAction::<ConfirmTotp>::new();
@@ -49,10 +52,15 @@ fn Security() -> impl IntoView {
     let required = move || session.user().is_some_and(|u| u.needs_second_factor) || params.with(|p| p.get("reason").as_deref() == Some("acting"));
     let next = Signal::derive(move || safe_next(params.with(|p| p.get("next"))).unwrap_or_else(|| "/".to_owned()));
     // Recovery codes are shown once: right after the first factor, or after regenerating.
-    let fresh_codes = Signal::derive(move || {
-        let from_confirm = confirm.value().get().and_then(Result::ok).flatten();
-        let from_regenerate = regenerate.value().get().and_then(Result::ok);
-        from_regenerate.or(from_confirm)
+    Effect::new(move || {
+        if let Some(Ok(Some(codes))) = confirm.value().get() {
+            fresh_codes.set(Some(codes));
+        }
+    });
+    Effect::new(move || {
+        if let Some(Ok(codes)) = regenerate.value().get() {
+            fresh_codes.set(Some(codes));
+        }
     });
     view! {
         <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, security.title)}</h1>

@@ -27,6 +27,8 @@ pub enum Mail<'a> {
     PartnerLinkExpiring { partner: &'a str, customer: &'a str, link: &'a str },
     /// To a user whose recovery code was just used to sign in (F15): `left` remain.
     RecoveryCodeUsed { left: i64 },
+    /// To a user whose second factor an administrator reset (F15).
+    FactorsReset,
 }
 
 /// Subject and plain-text body.
@@ -95,6 +97,10 @@ pub fn render(mail: &Mail<'_>, locale: Locale) -> Rendered {
         Mail::PartnerLinkExpiring { partner, customer, link } => (
             td_string!(locale, mail.partner_expiring_subject, partner = *partner, customer = *customer).to_string(),
             td_string!(locale, mail.partner_expiring_body, partner = *partner, customer = *customer, link = *link).to_string(),
+        ),
+        Mail::FactorsReset => (
+            td_string!(locale, mail.factors_reset_subject).to_string(),
+            td_string!(locale, mail.factors_reset_body).to_string(),
         ),
         Mail::RecoveryCodeUsed { left } => (
             td_string!(locale, mail.recovery_code_used_subject).to_string(),

@@ -2,7 +2,7 @@
 //! rows or on every user matching the filter, and the notice that reports the outcome.
 
 use super::{
-    BulkAction, BulkOutcome, MakePrimary, PreviewBulkAction, ResetPassword, RunBulkAction, Selection, UserQuery, UserRow,
+    BulkAction, BulkOutcome, MakePrimary, PreviewBulkAction, ResetFactors, ResetPassword, RunBulkAction, Selection, UserQuery, UserRow,
     UserStatus,
 };
 use crate::{
@@ -27,6 +27,7 @@ pub enum Notice {
 #[derive(Debug, Clone)]
 pub enum Done {
     PasswordReset,
+    FactorsReset,
     InvitationResent,
     InvitationCancelled,
     /// "Add user" brought the administrator back here.
@@ -37,6 +38,7 @@ impl Done {
     fn text(&self, locale: Locale) -> String {
         match self {
             Self::PasswordReset => td_string!(locale, users.reset_done).to_owned(),
+            Self::FactorsReset => td_string!(locale, users.reset_factors_done).to_owned(),
             Self::InvitationResent => td_string!(locale, invitations.resent).to_owned(),
             Self::InvitationCancelled => td_string!(locale, invitations.cancelled).to_owned(),
             Self::UserAdded { name, email, invited: true } => {
@@ -71,6 +73,7 @@ pub struct TableState {
     /// The selection the last preview was asked for: what the confirmed action acts on.
     previewed: StoredValue<Option<Selection>>,
     pub reset: ServerAction<ResetPassword>,
+    pub reset_factors: ServerAction<ResetFactors>,
     pub make_primary: ServerAction<MakePrimary>,
 }
 
@@ -86,6 +89,7 @@ impl TableState {
             preview: ServerAction::new(),
             previewed: StoredValue::new(None),
             reset: ServerAction::new(),
+            reset_factors: ServerAction::new(),
             make_primary: ServerAction::new(),
         };
         if let Some(done) = use_context::<CarriedNotice>().and_then(|carried| carried.0.try_update(Option::take).flatten()) {
@@ -109,6 +113,11 @@ impl TableState {
         Effect::new(move || {
             if let Some(result) = state.reset.value().get() {
                 state.finish(result.map(|()| Notice::Done(Done::PasswordReset)));
+            }
+        });
+        Effect::new(move || {
+            if let Some(result) = state.reset_factors.value().get() {
+                state.finish(result.map(|()| Notice::Done(Done::FactorsReset)));
             }
         });
         let session = use_session();
@@ -343,6 +352,20 @@ pub fn RowActions(row: UserRow) -> impl IntoView {
             )));
         }
     };
+    let reset_factors = {
+        let login = login.clone();
+        move |_| {
+            close();
+            let locale = i18n.get_locale_untracked();
+            let action = state.reset_factors;
+            state.confirm.set(Some(Confirmation::new(
+                td_string!(locale, users.confirm_reset_factors_title, login = login.clone()).to_string(),
+                td_string!(locale, users.confirm_reset_factors_detail),
+                td_string!(locale, users.reset_factors),
+                move || drop(action.dispatch(ResetFactors { id })),
+            )));
+        }
+    };
     let make_primary = {
         let login = login.clone();
         move |_| {
@@ -360,6 +383,7 @@ pub fn RowActions(row: UserRow) -> impl IntoView {
     let active = matches!(row.status, UserStatus::Active | UserStatus::MustChangePassword);
     let locked = row.status == UserStatus::Locked;
     let invited = row.status == UserStatus::Invited;
+    let has_factor = row.has_second_factor;
     let label = move || td_string!(i18n.get_locale(), users.actions_for, login = login.clone()).to_string();
     Some(view! {
         <details class="relative inline-block text-left" data-menu node_ref=menu_ref on:toggle=move |_| menu::on_toggle(menu_ref.get(), panel.get())>
@@ -373,6 +397,9 @@ pub fn RowActions(row: UserRow) -> impl IntoView {
                 <a href=format!("/users/{}", id.0) class=MENU_ITEM>{t!(i18n, users.edit)}</a>
                 {(!is_me && !invited && !acting).then(|| view! {
                     <button type="button" class=MENU_ITEM on:click=reset>{t!(i18n, users.reset_password)}</button>
+                })}
+                {(!is_me && has_factor && !acting).then(|| view! {
+                    <button type="button" class=MENU_ITEM on:click=reset_factors>{t!(i18n, users.reset_factors)}</button>
                 })}
                 {(!is_me && !locked).then(|| view! {
                     <button type="button" class=MENU_ITEM on:click=move |_| bulk_one(BulkAction::Lock)>{t!(i18n, users.lock)}</button>

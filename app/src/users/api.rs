@@ -132,6 +132,14 @@ pub async fn reset_password(id: UserId) -> Result<(), AppError> {
     recovery::reset_by_admin(&caller.state, &caller.client, &actor, id).await
 }
 
+/// F15: removes a member's authenticator app and recovery codes (they lost their phone).
+#[server(prefix = "/api", endpoint = "users/reset_factors")]
+pub async fn reset_factors(id: UserId) -> Result<(), AppError> {
+    use crate::{domain::Permission, ssr::{guard, services::second_factor}};
+    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
+    second_factor::reset_by_admin(&caller.state, &caller.client, &actor, id).await
+}
+
 /// F6: only the primary administrator calls this; the guard only requires membership and the
 /// service checks the rest inside its transaction.
 #[server(prefix = "/api", endpoint = "users/make_primary")]

@@ -361,6 +361,13 @@ fn UserRowView(row: UserRow) -> impl IntoView {
                 <span class="whitespace-nowrap rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
                     {move || status_text(i18n.get_locale(), status)}
                 </span>
+                {row.has_second_factor.then(|| view! {
+                    <span data-testid="factor-on" class="ml-1 whitespace-nowrap rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-inset ring-emerald-200"
+                        title=move || t_string!(i18n, users.factor_on_label)>
+                        <span aria-hidden="true">{t!(i18n, users.factor_on)}</span>
+                        <span class="sr-only">{move || format!(", {}", t_string!(i18n, users.factor_on_label))}</span>
+                    </span>
+                })}
             </td>
             <td class="px-3 py-3 text-slate-600">{row.last_login_at.map(crate::ui::format_time)}</td>
             <td class="px-3 py-3 text-right"><RowActions row=row.clone() /></td>

@@ -40,6 +40,8 @@ pub struct UserRow {
     pub status: UserStatus,
     pub is_primary_admin: bool,
     pub last_login_at: Option<i64>,
+    /// An authenticator app is enrolled (F15).
+    pub has_second_factor: bool,
 }
 
 /// One page of the list and the number of users matching the filter across all pages.

@@ -125,6 +125,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     guarded("users/import/commit", Any(USERS_MANAGE), Json(r#"{"csv":"first_name,last_name,login_name,email,roles\nMal,Ory,mallet,mallet@example.com,Administrator\n"}"#),
         Json(r#"{"csv":"first_name\nMal\n"}"#)),
     guarded("users/reset_password", Any(USERS_MANAGE), Form(&[("id", "{vic}")]), UNKNOWN_ID),
+    guarded("users/reset_factors", Any(USERS_MANAGE), Form(&[("id", "{vic}")]), UNKNOWN_ID),
     guarded("users/bulk", Any(USERS_MANAGE), Json(r#"{"action":"Delete","selection":{"Users":[{vic}]}}"#), Json(r#"{"action":"Lock","selection":{"Users":[999999999]}}"#)),
     ep("users/bulk_preview", Any(USERS_MANAGE), Json(r#"{"action":"Delete","selection":{"Users":[{vic}]}}"#)),
     guarded("users/make_primary", Any(USERS_MANAGE), Form(&[("id", "{vic}")]), UNKNOWN_ID),

@@ -391,3 +391,36 @@ pub async fn set_policy(state: &AppState, client: &ClientInfo, actor: &Actor, po
         .await?;
     tx.commit().await.map_err(db_error)
 }
+
+/// An administrator resets a member's second factor (F15): the app and the recovery codes go,
+/// every session of theirs ends, and they are mailed. The rules of the other administrative
+/// actions hold (not oneself, not the primary administrator but by themself (I4), no one who
+/// holds more; partner staff never do it for a customer's people).
+pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
+    use crate::error::Refusal;
+    use crate::ssr::{services::rules, sessions};
+    if id == actor.user_id {
+        return Err(AppError::Refused(Refusal::Yourself));
+    }
+    if actor.is_acting() {
+        return Err(AppError::Refused(Refusal::WhileActingForCustomer));
+    }
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let target = rules::target(&mut tx, actor, id).await?;
+    let held = rules::permissions_of(&mut tx, &[target.id]).await?;
+    rules::may_manage(actor, &target, held.get(&target.id).copied().unwrap_or_default()).map_err(AppError::Refused)?;
+    let removed = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
+    if removed.rows_affected() == 0 {
+        return Err(AppError::Conflict(FieldError::new("code", Problem::NoFactor)));
+    }
+    let ended = sessions::end_all_for_user(&mut tx, id, None).await?;
+    outbox::enqueue(&mut tx, &target.email, &target.locale, &Mail::FactorsReset, now).await?;
+    AuditEvent::by("user.factors_reset", &client.ip, actor)
+        .target_user(id, &target.login_name)
+        .details(json!({ "sessions_ended": ended }))
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await.map_err(db_error)
+}

@@ -125,6 +125,7 @@ struct Row {
     must_change_password: i64,
     is_primary_admin: i64,
     last_login_at: Option<i64>,
+    has_factor: i64,
 }
 
 /// The users of `account` matching `filter`, as a WHERE clause over `users u`.
@@ -160,7 +161,9 @@ pub async fn list(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<
         "SELECT u.id, u.first_name, u.last_name, u.login_name, u.email,
                 CASE WHEN u.locked_at IS NULL THEN 0 ELSE 1 END AS locked,
                 CASE WHEN u.password_hash IS NULL THEN 1 ELSE 0 END AS invited,
-                u.must_change_password, u.is_primary_admin, u.last_login_at
+                u.must_change_password, u.is_primary_admin, u.last_login_at,
+                CAST(CASE WHEN EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
+                          THEN 1 ELSE 0 END AS BIGINT) AS has_factor
          FROM users u WHERE {where_clause}
          ORDER BY {column} {direction}, u.id {direction}
          LIMIT {PAGE_SIZE} OFFSET {offset}",
@@ -187,6 +190,7 @@ pub async fn list(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<
             login_name: row.login_name,
             email: row.email,
             last_login_at: row.last_login_at,
+            has_second_factor: row.has_factor == 1,
         })
         .collect();
     Ok(UserPage { rows, total })
