@@ -275,7 +275,10 @@ async fn an_administrator_resets_a_members_factor_within_the_rules(backend: Back
     let manager_role = common::role_id(&app, "user_manager").await;
     let bob = common::create(&app, &app.client, "bob", &[manager_role]).await.to_string();
     let bob_client = common::signed_in(&app, "bob").await;
+    let unprotected = || async { app.call("dashboard/summary", &[]).await.body["counts"]["admins_without_factor"].clone() };
+    assert_eq!(unprotected().await, json!(2), "Jane (Administrator) and Bob (User manager)");
     common::enrol_totp(&app, &bob_client).await;
+    assert_eq!(unprotected().await, json!(1));
     let jane = app.user_id("jane").await.to_string();
 
     // Nobody resets their own, and the primary administrator's only by themself (I4).
@@ -288,6 +291,7 @@ async fn an_administrator_resets_a_members_factor_within_the_rules(backend: Back
 
     let reset = app.call("users/reset_factors", &[("id", &bob)]).await;
     assert!(reset.is_ok(), "{reset:?}");
+    assert_eq!(unprotected().await, json!(1), "Jane has hers; Bob's is gone");
     assert_eq!(app.call_as(&bob_client, "session/current", &[]).await.body, Value::Null, "his sessions ended");
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM totp_factors WHERE user_id = {bob}")).await, 0);
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM recovery_codes WHERE user_id = {bob}")).await, 0);

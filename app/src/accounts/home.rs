@@ -76,8 +76,13 @@ fn Panels(summary: Dashboard) -> impl IntoView {
     let counts = summary.counts.map(|c| view! {
         <section class=CARD aria-labelledby="counts-heading">
             <h2 id="counts-heading" class=CARD_TITLE>{t!(i18n, dashboard.people)}</h2>
-            <dl class="mt-4 grid grid-cols-3 gap-4 text-center">
-                {[(td_string!(locale, dashboard.members), c.members, "members"), (td_string!(locale, dashboard.locked), c.locked, "locked"), (td_string!(locale, dashboard.invited), c.invited, "invited")]
+            <dl class="mt-4 grid grid-cols-2 gap-4 text-center sm:grid-cols-4">
+                {[
+                    (td_string!(locale, dashboard.members), c.members, "members"),
+                    (td_string!(locale, dashboard.locked), c.locked, "locked"),
+                    (td_string!(locale, dashboard.invited), c.invited, "invited"),
+                    (td_string!(locale, dashboard.admins_without_factor), c.admins_without_factor, "admins-without-factor"),
+                ]
                     .into_iter().map(|(label, count, key)| view! {
                         <div class="rounded-lg bg-slate-50 p-3">
                             <dt class="text-xs text-slate-500">{label}</dt>

@@ -129,6 +129,8 @@ pub struct MemberCounts {
     pub members: i64,
     pub locked: i64,
     pub invited: i64,
+    /// Members who administer something (F15's "administrators") without a second factor.
+    pub admins_without_factor: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

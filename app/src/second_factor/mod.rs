@@ -23,6 +23,12 @@ pub enum FactorPolicy {
     Everyone,
 }
 
+/// What makes a member an administrator for the policy (SPEC F15).
+pub const ADMINISTRATOR_PERMISSIONS: [crate::domain::Permission; 6] = {
+    use crate::domain::Permission::*;
+    [UsersManage, RolesManage, AccountManage, PartnersView, PartnersManage, PartnersDelegate]
+};
+
 impl FactorPolicy {
     pub const ALL: [FactorPolicy; 3] = [Self::Nobody, Self::Administrators, Self::Everyone];
 
@@ -41,13 +47,10 @@ impl FactorPolicy {
 
     /// Whether a member holding `permissions` must have a second factor.
     pub fn covers(self, permissions: crate::domain::PermissionSet) -> bool {
-        use crate::domain::Permission::*;
         match self {
             Self::Nobody => false,
             Self::Everyone => true,
-            Self::Administrators => [UsersManage, RolesManage, AccountManage, PartnersView, PartnersManage, PartnersDelegate]
-                .into_iter()
-                .any(|p| permissions.contains(p)),
+            Self::Administrators => ADMINISTRATOR_PERMISSIONS.into_iter().any(|p| permissions.contains(p)),
         }
     }
 }

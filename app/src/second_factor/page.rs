@@ -67,7 +67,7 @@ fn Security(fresh_codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
         <p class="mt-2 max-w-2xl text-sm text-slate-600">{t!(i18n, security.intro)}</p>
         <Show when=required>
             <p role="alert" data-testid="factor-required" class="mt-4 max-w-2xl rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-950 ring-1 ring-inset ring-amber-200">
-                {t!(i18n, errors.second_factor_required)}
+                {t!(i18n, security.required_here)}
             </p>
         </Show>
         {move || fresh_codes.get().map(|codes| view! { <FreshCodes codes next /> })}
