@@ -118,6 +118,12 @@ test("an administrator resets the second factor of a member who lost their phone
   await dialog.getByRole("button", { name: "Reset second factor" }).click();
   await expect(page.getByText("Second factor reset. The user was signed out and mailed.")).toBeVisible();
   await expect(row.getByTestId("factor-on")).toHaveCount(0);
+  // The table filters by it.
+  await page.getByLabel("Second factor", { exact: true }).selectOption("on");
+  await expect(page.getByTestId("user-row")).toHaveCount(0);
+  await page.getByLabel("Second factor", { exact: true }).selectOption("off");
+  await expect(row).toBeVisible();
+  await expect(page).toHaveURL(/factor=off/);
   // The member's open page learns it at its next request: signed out.
   await member.goto("/security");
   await expect(member).toHaveURL(/\/login/);

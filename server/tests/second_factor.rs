@@ -292,6 +292,16 @@ async fn an_administrator_resets_a_members_factor_within_the_rules(backend: Back
     let reset = app.call("users/reset_factors", &[("id", &bob)]).await;
     assert!(reset.is_ok(), "{reset:?}");
     assert_eq!(unprotected().await, json!(1), "Jane has hers; Bob's is gone");
+    // The users table filters by it, and marks it.
+    let app_ref = &app;
+    let with = |on: bool| async move {
+        let app = app_ref;
+        // A form, as the page sends it (the function's codec is URL-encoded).
+        let page = app.call("users/list", &[("query[filter][second_factor]", if on { "true" } else { "false" })]).await.body;
+        page["rows"].as_array().unwrap().iter().map(|r| (r["login_name"].as_str().unwrap().to_owned(), r["has_second_factor"].clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(with(true).await, [("jane".to_owned(), json!(true))]);
+    assert_eq!(with(false).await, [("bob".to_owned(), json!(false))]);
     assert_eq!(app.call_as(&bob_client, "session/current", &[]).await.body, Value::Null, "his sessions ended");
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM totp_factors WHERE user_id = {bob}")).await, 0);
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM recovery_codes WHERE user_id = {bob}")).await, 0);

@@ -169,7 +169,7 @@ fn UsersTable() -> impl IntoView {
             </Transition>
         </div>
         <ConfirmDialog pending=state.confirm />
-        <div role="search" class="mt-6 grid grid-cols-2 gap-4 md:grid-cols-6">
+        <div role="search" class="mt-6 grid grid-cols-2 gap-4 md:grid-cols-4 lg:grid-cols-7">
             {filter_input("first_name", |l| td_string!(l, users.first_name), text_filters[0])}
             {filter_input("last_name", |l| td_string!(l, users.last_name), text_filters[1])}
             {filter_input("login_name", |l| td_string!(l, users.login_name), text_filters[2])}
@@ -194,6 +194,28 @@ fn UsersTable() -> impl IntoView {
                     {status_option(UserStatus::Locked)}
                     {status_option(UserStatus::Invited)}
                     {status_option(UserStatus::MustChangePassword)}
+                </select>
+            </div>
+            <div>
+                <label for="filter-factor" class="block text-xs font-medium text-slate-600">{t!(i18n, users.factor_filter)}</label>
+                <select
+                    id="filter-factor"
+                    class="mt-1 block w-full rounded-md border-0 py-1.5 pl-3 pr-8 text-sm text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
+                    on:change=move |ev| {
+                        let with = match event_target_value(&ev).as_str() {
+                            "on" => Some(true),
+                            "off" => Some(false),
+                            _ => None,
+                        };
+                        update.with_value(|update| update(&|q: &mut UserQuery| {
+                            q.filter.second_factor = with;
+                            q.page = 0;
+                        }, false));
+                    }
+                >
+                    <option value="" selected=move || query.with(|q| q.filter.second_factor.is_none())>{t!(i18n, users.factor_any)}</option>
+                    <option value="on" selected=move || query.with(|q| q.filter.second_factor == Some(true))>{t!(i18n, users.factor_with)}</option>
+                    <option value="off" selected=move || query.with(|q| q.filter.second_factor == Some(false))>{t!(i18n, users.factor_without)}</option>
                 </select>
             </div>
             <div>

@@ -72,6 +72,8 @@ pub struct UserFilter {
     pub email: String,
     pub role: Option<i64>,
     pub status: Option<UserStatus>,
+    /// With (`Some(true)`) or without (`Some(false)`) an authenticator app (F15).
+    pub second_factor: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +99,7 @@ impl UserQuery {
                 email: clean(&filter.email),
                 role: filter.role,
                 status: filter.status,
+                second_factor: filter.second_factor,
             },
             sort: self.sort,
             descending: self.descending,
@@ -124,6 +127,9 @@ impl UserQuery {
         if let Some(status) = filter.status {
             pairs.push(("status", status.key().to_owned()));
         }
+        if let Some(with) = filter.second_factor {
+            pairs.push(("factor", if with { "on" } else { "off" }.to_owned()));
+        }
         if self.sort != SortColumn::default() {
             pairs.push(("sort", self.sort.key().to_owned()));
         }
@@ -148,6 +154,11 @@ impl UserQuery {
                 email: text("email"),
                 role: get("role").and_then(|r| r.parse().ok()),
                 status: get("status").and_then(|s| UserStatus::from_key(&s)),
+                second_factor: match get("factor").as_deref() {
+                    Some("on") => Some(true),
+                    Some("off") => Some(false),
+                    _ => None,
+                },
             },
             sort: get("sort").and_then(|s| SortColumn::from_key(&s)).unwrap_or_default(),
             descending: get("desc").is_some_and(|d| d == "1"),
@@ -206,6 +217,7 @@ mod tests {
                 email: "50%_\"x\"".into(),
                 role: Some(3),
                 status: Some(UserStatus::Locked),
+                second_factor: Some(false),
                 ..Default::default()
             },
             sort: SortColumn::Email,
@@ -226,13 +238,13 @@ mod tests {
         (
             (term(), term(), term(), term()),
             proptest::option::of(any::<i64>()),
-            proptest::option::of(proptest::sample::select(UserStatus::ALL.to_vec())),
+            (proptest::option::of(proptest::sample::select(UserStatus::ALL.to_vec())), proptest::option::of(any::<bool>())),
             proptest::sample::select(SortColumn::ALL.to_vec()),
             any::<bool>(),
             0..=1_000_000_i64,
         )
-            .prop_map(|((first_name, last_name, login_name, email), role, status, sort, descending, page)| UserQuery {
-                filter: UserFilter { first_name, last_name, login_name, email, role, status },
+            .prop_map(|((first_name, last_name, login_name, email), role, (status, second_factor), sort, descending, page)| UserQuery {
+                filter: UserFilter { first_name, last_name, login_name, email, role, status, second_factor },
                 sort,
                 descending,
                 page,

@@ -144,6 +144,10 @@ pub fn matching(backend: Backend, account: AccountId, filter: &UserFilter) -> Co
     if let Some(status) = filter.status {
         conditions.push_plain(status_condition(status));
     }
+    if let Some(with) = filter.second_factor {
+        let exists = "EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)";
+        conditions.push_plain(&if with { exists.to_owned() } else { format!("NOT {exists}") });
+    }
     conditions
 }
 
