@@ -194,6 +194,12 @@ async fn the_second_step_needs_its_own_fresh_password_step(backend: Backend) {
     // Swept afterwards.
     let swept = app::ssr::sweeper::sweep(&app.state.db, &app.state.settings, now()).await.unwrap();
     assert_eq!(swept.second_steps, 1);
+    // A password change elsewhere ends a sign-in waiting at its second step.
+    let waiting = at_second_step(&app).await;
+    let changed = app.call("auth/change_password", &[("current_password", PASSWORD), ("new_password", common::NEW)]).await;
+    assert!(changed.is_ok(), "{changed:?}");
+    let ended = app.call_as(&waiting, "auth/second_step", &[("code", &code(&secret, now() + 30))]).await;
+    assert_eq!(ended.body, json!("SecondStepExpired"));
     app.finish().await;
 }
 

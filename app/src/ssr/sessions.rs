@@ -291,14 +291,17 @@ pub async fn end_by_token(conn: &mut AnyConnection, token: &str) -> Result<(), A
     Ok(())
 }
 
-/// Ends every session of `user`, but the one in `keep` (if any). Returns how many ended.
+/// Ends every session of `user`, but the one in `keep` (if any), and any sign-in of theirs
+/// waiting at its second step. Returns how many sessions ended.
 pub async fn end_all_for_user(conn: &mut AnyConnection, user: UserId, keep: Option<i64>) -> Result<u64, AppError> {
     let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
         .bind(user.0)
         .bind(keep.unwrap_or(0))
-        .execute(conn)
+        .execute(&mut *conn)
         .await
         .map_err(db_error)?;
+    // A sign-in waiting at its second step would become a session: it ends too (F15).
+    sqlx::query("DELETE FROM second_steps WHERE user_id = $1").bind(user.0).execute(&mut *conn).await.map_err(db_error)?;
     Ok(result.rows_affected())
 }
 
