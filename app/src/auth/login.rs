@@ -8,6 +8,23 @@ use leptos::prelude::*;
 use leptos_i18n::Locale as _;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+/// Where a sign-in goes on: the second step (F15) or a forced password change first, each told
+/// to continue to `next` afterwards; else `next` itself, or home.
+pub(super) fn destination(signed_in: &super::SignedIn, next: Option<String>) -> String {
+    let next = safe_next(next);
+    let first = if signed_in.second_step {
+        "/login/second-step"
+    } else if signed_in.must_change_password {
+        "/password/change"
+    } else {
+        return next.unwrap_or_else(|| "/".to_owned());
+    };
+    match next {
+        Some(next) => format!("{first}?next={}", leptos_router::location::Url::escape(&next)),
+        None => first.to_owned(),
+    }
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     view! { <Gate need=Need::SignedOut><LoginForm /></Gate> }
@@ -27,24 +44,10 @@ fn LoginForm() -> impl IntoView {
             if let Some(locale) = Locale::get_all().iter().find(|l| l.as_str() == signed_in.locale) {
                 i18n.set_locale(*locale);
             }
-            let next = safe_next(params.with_untracked(|p| p.get("next")));
-            // A second factor comes before the session (F15); `next` waits for it.
-            if signed_in.second_step {
-                let target = match &next {
-                    Some(next) => format!("/login/second-step?next={}", leptos_router::location::Url::escape(next)),
-                    None => "/login/second-step".to_owned(),
-                };
-                navigate(&target, Default::default());
-                return;
+            if !signed_in.second_step {
+                session.refresh();
             }
-            session.refresh();
-            // A forced password change comes first; the user then continues to `next`.
-            let next = match (signed_in.must_change_password, next) {
-                (true, Some(next)) => format!("/password/change?next={}", leptos_router::location::Url::escape(&next)),
-                (true, None) => "/password/change".to_owned(),
-                (false, next) => next.unwrap_or_else(|| "/".to_owned()),
-            };
-            navigate(&next, Default::default());
+            navigate(&destination(&signed_in, params.with_untracked(|p| p.get("next"))), Default::default());
         }
     });
     view! {

@@ -5,7 +5,7 @@ use super::SecondStep;
 use crate::{
     i18n::*,
     session::use_session,
-    ui::{AuthCard, FormError, Gate, Need, SubmitButton, TextField, error_of, safe_next},
+    ui::{AuthCard, FormError, Gate, Need, SubmitButton, TextField, error_of},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -26,13 +26,7 @@ fn SecondStepForm() -> impl IntoView {
     Effect::new(move || {
         if let Some(Ok(signed_in)) = second_step.value().get() {
             session.refresh();
-            let next = safe_next(params.with_untracked(|p| p.get("next")));
-            let next = match (signed_in.must_change_password, next) {
-                (true, Some(next)) => format!("/password/change?next={}", leptos_router::location::Url::escape(&next)),
-                (true, None) => "/password/change".to_owned(),
-                (false, next) => next.unwrap_or_else(|| "/".to_owned()),
-            };
-            navigate(&next, Default::default());
+            navigate(&super::login::destination(&signed_in, params.with_untracked(|p| p.get("next"))), Default::default());
         }
     });
     view! {
