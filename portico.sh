@@ -25,15 +25,18 @@ build() {
 run() {
   build
   export PORTICO_DATA_DIR=${PORTICO_DATA_DIR:-data}
+  # Passkeys need a domain, never an IP address: on this machine that is localhost.
+  case "$ADDR" in 127.0.0.1:*) export PORTICO_PUBLIC_URL=${PORTICO_PUBLIC_URL:-http://localhost:${ADDR##*:}} ;; esac
+  local url=${PORTICO_PUBLIC_URL:-http://$ADDR}
   local login_hint
   if [ -z "${DATABASE_URL:-}" ] && [ ! -f "$PORTICO_DATA_DIR/portico.db" ]; then
     say "first start: creating an account and its administrator"
     login_hint=$(target/release/server create-account --account-name "My company" \
       --first-name Admin --last-name User --email admin@example.com --login-name admin)
   else
-    login_hint="Sign in with your login, or create one at http://$ADDR/register."
+    login_hint="Sign in with your login, or create one at $url/register."
   fi
-  say "Portico runs at http://$ADDR"
+  say "Portico runs at $url"
   printf '%s\n' "$login_hint"
   [ -n "${PORTICO_SMTP_URL:-}" ] || say "Mail (sign-up confirmations, invitations) is written to $PORTICO_DATA_DIR/mailbox/ as .eml files."
   say "More accounts: target/release/server create-account --help. Stop with Ctrl-C."

@@ -59,6 +59,14 @@ pub enum Problem {
     NoEnrolmentStarted,
     /// Recovery codes belong to a second factor, and the user has none.
     NoFactor,
+    /// The authenticator's answer did not verify, or its ceremony expired or was used.
+    PasskeyNotAccepted,
+    /// This authenticator already holds a passkey of this user (or of someone else).
+    PasskeyAlreadyRegistered,
+    /// The person cancelled the browser's passkey prompt, or it timed out.
+    PasskeyCancelled,
+    /// No WebAuthn in this browser, or Portico is not opened at its relying party's origin.
+    PasskeyUnsupported,
 }
 
 /// Why an action on a user (or role) is refused even though the caller holds the permission.

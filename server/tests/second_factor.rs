@@ -65,7 +65,7 @@ async fn enrolling_needs_a_first_code_and_gives_recovery_codes_once(backend: Bac
     let app = spawn_app(backend).await;
     assert!(app.register("jane", "jane@example.com").await.is_ok());
     assert!(app.call("accounts/create", &[("account_name", "Acme")]).await.is_ok());
-    assert_eq!(app.call("factors/mine", &[]).await.body, json!({ "totp": null, "recovery_codes_left": 0 }));
+    assert_eq!(app.call("factors/mine", &[]).await.body, json!({ "totp": null, "passkeys": [], "recovery_codes_left": 0 }));
 
     let begun = app.call("factors/totp/begin", &[]).await;
     let uri = begun.body["uri"].as_str().unwrap();
@@ -219,7 +219,7 @@ async fn removing_the_app_or_renewing_codes_asks_for_the_password(backend: Backe
     assert_eq!(problem(&app.call("factors/totp/remove", &[("password", "not my password")]).await), json!("WrongCurrentPassword"));
     assert_eq!(app.count("SELECT COUNT(*) FROM totp_factors").await, 1);
     assert!(app.call("factors/totp/remove", &[("password", PASSWORD)]).await.is_ok());
-    assert_eq!(app.call("factors/mine", &[]).await.body, json!({ "totp": null, "recovery_codes_left": 0 }));
+    assert_eq!(app.call("factors/mine", &[]).await.body, json!({ "totp": null, "passkeys": [], "recovery_codes_left": 0 }));
     assert_eq!(app.login("jane", PASSWORD).await.body["second_step"], false);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action IN ('user.factor_removed', 'user.recovery_codes_regenerated')").await, 2);
     app.finish().await;

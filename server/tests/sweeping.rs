@@ -141,10 +141,28 @@ async fn a_sweep_deletes_what_is_dead_and_keeps_what_is_alive_or_shown(backend: 
     )
     .await;
 
+    // A passkey ceremony that expired goes; one still waiting for its answer stays.
+    for (token, expires_at) in [("ceremony-expired", t), ("ceremony-waiting", t + 60)] {
+        app.execute(&format!(
+            "INSERT INTO passkey_ceremonies (token_hash, purpose, state, expires_at) VALUES ('{token}', 'sign_in', '{{}}', {expires_at})"
+        ))
+        .await;
+    }
+
     let swept = sweeper::sweep(db, settings, t).await.unwrap();
     assert_eq!(
         swept,
-        Swept { sessions: 2, user_tokens: 3, login_throttle: 2, delivered_mails: 1, failed_mails: 1, quotas: 1, second_steps: 0, abandoned_enrolments: 0 },
+        Swept {
+            sessions: 2,
+            user_tokens: 3,
+            login_throttle: 2,
+            delivered_mails: 1,
+            failed_mails: 1,
+            quotas: 1,
+            second_steps: 0,
+            abandoned_enrolments: 0,
+            passkey_ceremonies: 1,
+        },
         "each table's count"
     );
     for (table, column, value, kept) in [
@@ -169,6 +187,8 @@ async fn a_sweep_deletes_what_is_dead_and_keeps_what_is_alive_or_shown(backend: 
         ("partner_links", "token_hash", "partner-link", true),
         ("quotas", "quota_key", "invitations:1", true),
         ("quotas", "quota_key", "accounts-created:1", false),
+        ("passkey_ceremonies", "token_hash", "ceremony-waiting", true),
+        ("passkey_ceremonies", "token_hash", "ceremony-expired", false),
     ] {
         assert_eq!(exists(&app, table, column, value).await, kept, "{table} {value}: kept {kept}");
     }

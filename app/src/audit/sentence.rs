@@ -61,6 +61,12 @@ pub fn action_name(locale: Locale, code: &str) -> String {
     name.to_owned()
 }
 
+/// Whether a factor event's details (`{"factor": "totp" | "passkey", …}`, compact or
+/// pretty-printed) are about a passkey.
+fn names_passkey(details: &str) -> bool {
+    details.contains("\"factor\":\"passkey\"") || details.contains("\"factor\": \"passkey\"")
+}
+
 /// A second-factor policy in words, to end a sentence.
 pub fn policy_name(locale: Locale, policy: crate::second_factor::FactorPolicy) -> &'static str {
     use crate::second_factor::FactorPolicy::*;
@@ -131,7 +137,13 @@ pub fn sentence(locale: Locale, entry: &AuditEntry) -> String {
         },
         "user.deleted" => td_string!(locale, audit_sentence.user_deleted, actor = actor, target = target).to_string(),
         "user.email_verified" => td_string!(locale, audit_sentence.user_email_verified, actor = actor).to_string(),
+        "user.factor_enrolled" if names_passkey(&entry.details) => {
+            td_string!(locale, audit_sentence.user_passkey_added, actor = actor).to_string()
+        }
         "user.factor_enrolled" => td_string!(locale, audit_sentence.user_factor_enrolled, actor = actor).to_string(),
+        "user.factor_removed" if names_passkey(&entry.details) => {
+            td_string!(locale, audit_sentence.user_passkey_removed, actor = actor).to_string()
+        }
         "user.factor_removed" => td_string!(locale, audit_sentence.user_factor_removed, actor = actor).to_string(),
         "user.factors_reset" => td_string!(locale, audit_sentence.user_factors_reset, actor = actor, target = target).to_string(),
         "user.recovery_codes_regenerated" => td_string!(locale, audit_sentence.user_recovery_codes_regenerated, actor = actor).to_string(),

@@ -98,9 +98,71 @@ pub async fn second_step(code: String) -> Result<SignedIn, AppError> {
     let grant = auth::second_step(&caller.state, &caller.client, step, code, caller.session_token()).await?;
     let settings = &caller.state.settings;
     cookies::clear_second_step(settings.secure_cookies);
+    Ok(signed_in_with(grant, settings))
+}
+
+/// What the second step waiting in this browser can take (F15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondStepChoices {
+    /// A code from an authenticator app.
+    pub app: bool,
+    pub passkey: bool,
+}
+
+#[server(prefix = "/api", endpoint = "auth/second_step/ways")]
+pub async fn second_step_ways() -> Result<SecondStepChoices, AppError> {
+    use crate::ssr::{guard, services::auth};
+    let caller = guard::public().await?;
+    let step = caller.second_step_token().ok_or(AppError::SecondStepExpired)?;
+    let (app, passkey) = auth::second_step_ways(&caller.state, step).await?;
+    Ok(SecondStepChoices { app, passkey })
+}
+
+#[server(prefix = "/api", endpoint = "auth/second_step/passkey_begin")]
+pub async fn begin_second_step_passkey() -> Result<crate::second_factor::PasskeyChallenge, AppError> {
+    use crate::ssr::{guard, services::auth};
+    let caller = guard::public().await?;
+    let step = caller.second_step_token().ok_or(AppError::SecondStepExpired)?;
+    auth::begin_second_step_passkey(&caller.state, step).await
+}
+
+/// The second step passed with one of the user's passkeys.
+#[server(prefix = "/api", endpoint = "auth/second_step/passkey")]
+pub async fn second_step_passkey(ceremony: String, answer: String) -> Result<SignedIn, AppError> {
+    use crate::ssr::{cookies, guard, services::auth};
+    let caller = guard::public().await?;
+    let (ceremony, answer) = crate::second_factor::ceremony_answer(&ceremony, &answer)?;
+    let step = caller.second_step_token().ok_or(AppError::SecondStepExpired)?;
+    let grant = auth::second_step_with_passkey(&caller.state, &caller.client, step, ceremony, answer, caller.session_token()).await?;
+    let settings = &caller.state.settings;
+    cookies::clear_second_step(settings.secure_cookies);
+    Ok(signed_in_with(grant, settings))
+}
+
+#[server(prefix = "/api", endpoint = "auth/passkey/begin")]
+pub async fn begin_passkey_sign_in() -> Result<crate::second_factor::PasskeyChallenge, AppError> {
+    use crate::ssr::{guard, services::auth};
+    let caller = guard::public().await?;
+    auth::begin_passkey_sign_in(&caller.state, &caller.client).await
+}
+
+/// Signs in with a passkey alone (F15).
+#[server(prefix = "/api", endpoint = "auth/passkey")]
+pub async fn passkey_sign_in(ceremony: String, answer: String) -> Result<SignedIn, AppError> {
+    use crate::ssr::{guard, services::auth};
+    let caller = guard::public().await?;
+    let (ceremony, answer) = crate::second_factor::ceremony_answer(&ceremony, &answer)?;
+    let grant = auth::passkey_sign_in(&caller.state, &caller.client, ceremony, answer, caller.session_token()).await?;
+    Ok(signed_in_with(grant, &caller.state.settings))
+}
+
+/// Sets the new session's cookies and tells the browser where it goes next.
+#[cfg(feature = "ssr")]
+fn signed_in_with(grant: crate::ssr::services::auth::LoginGrant, settings: &crate::ssr::Settings) -> SignedIn {
+    use crate::ssr::cookies;
     cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
     cookies::set_locale(&grant.locale, settings.secure_cookies);
-    Ok(SignedIn { locale: grant.locale, must_change_password: grant.must_change_password, second_step: false })
+    SignedIn { locale: grant.locale, must_change_password: grant.must_change_password, second_step: false }
 }
 
 /// An e-mail or login name as typed, bounded: it also keys the throttle table.

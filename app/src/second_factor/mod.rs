@@ -1,14 +1,18 @@
-//! Second factor (SPEC F15): the user's authenticator app (TOTP) and recovery codes, managed on
-//! their security page; the sign-in's second step is in `auth`. The functions here stay open
+//! Second factor (SPEC F15): the user's authenticator app (TOTP), passkeys and recovery codes,
+//! managed on their security page; the sign-in's second step is in `auth`. The functions here stay open
 //! to a user the policy requires to enrol (`guard::enrolment`): enrolling is how they get out.
 
 mod page;
+pub mod passkey_browser;
+mod passkey_list;
+mod passkeys;
 
 pub use page::SecurityPage;
+pub use passkeys::*;
 
-use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{domain::Password, error::Problem};
+use crate::domain::Password;
+use crate::error::{AppError, Problem};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +63,7 @@ impl FactorPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FactorOverview {
     pub totp: Option<TotpSummary>,
+    pub passkeys: Vec<PasskeySummary>,
     pub recovery_codes_left: u32,
 }
 
@@ -86,9 +91,9 @@ pub async fn set_factor_policy(policy: FactorPolicy) -> Result<(), AppError> {
     second_factor::set_policy(&caller.state, &caller.client, &actor, policy).await
 }
 
-/// A factor's name as the user types it: one line, at most 60 characters.
-#[cfg(feature = "ssr")]
-fn factor_name(name: &str) -> Result<String, Problem> {
+/// A factor's name as the user types it: one line, at most 60 characters. The browser checks
+/// it too, before the passkey prompt.
+pub(crate) fn factor_name(name: &str) -> Result<String, Problem> {
     let name = name.trim();
     match name.chars().count() {
         0 => Err(Problem::Required),

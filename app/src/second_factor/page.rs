@@ -1,4 +1,4 @@
-//! The security page (`/security`): the user's authenticator app and recovery codes (F15).
+//! The security page (`/security`): the user's authenticator app, passkeys and recovery codes (F15).
 
 use super::{
     BeginTotp, ConfirmTotp, FactorOverview, RegenerateRecoveryCodes, RemoveTotp, TotpEnrolment, my_factors,
@@ -8,6 +8,7 @@ use crate::{
     session::use_session,
     ui::{FormError, Gate, Need, SubmitButton, TextField, error_of, error_text, format_time, safe_next},
 };
+use super::passkey_list::PasskeyList;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -73,7 +74,7 @@ fn Security(fresh_codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
         {move || fresh_codes.get().map(|codes| view! { <FreshCodes codes next /> })}
         <Transition>
             {move || status.get().map(|loaded| match loaded {
-                Ok(status) => view! { <Factors status begin confirm remove regenerate /> }.into_any(),
+                Ok(status) => view! { <Factors status begin confirm remove regenerate changes fresh_codes /> }.into_any(),
                 Err(e) => view! { <p role="alert" class="mt-6 text-sm text-red-700">{move || error_text(i18n.get_locale(), &e)}</p> }.into_any(),
             })}
         </Transition>
@@ -87,10 +88,13 @@ fn Factors(
     confirm: ServerAction<ConfirmTotp>,
     remove: ServerAction<RemoveTotp>,
     regenerate: ServerAction<RegenerateRecoveryCodes>,
+    changes: RwSignal<u32>,
+    fresh_codes: RwSignal<Option<Vec<String>>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let left = status.recovery_codes_left;
-    let has_totp = status.totp.is_some();
+    let has_factor = status.totp.is_some() || !status.passkeys.is_empty();
+    let passkeys = status.passkeys;
     let app = match status.totp {
         Some(totp) => view! {
             <p class="text-sm text-slate-700" data-testid="totp-enrolled">
@@ -115,7 +119,11 @@ fn Factors(
             <h2 id="app-heading" class="text-lg font-semibold text-slate-900">{t!(i18n, security.app_heading)}</h2>
             {app}
         </section>
-        <Show when=move || has_totp>
+        <section class=SECTION aria-labelledby="passkeys-heading">
+            <h2 id="passkeys-heading" class="text-lg font-semibold text-slate-900">{t!(i18n, security.passkeys_heading)}</h2>
+            <PasskeyList passkeys changes fresh_codes />
+        </section>
+        <Show when=move || has_factor>
             <section class=SECTION aria-labelledby="codes-heading">
                 <h2 id="codes-heading" class="text-lg font-semibold text-slate-900">{t!(i18n, security.codes_heading)}</h2>
                 <p class="text-sm text-slate-700" data-testid="codes-left">

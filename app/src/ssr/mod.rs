@@ -21,6 +21,7 @@ pub mod sweeper;
 pub mod throttle;
 pub mod tokens;
 pub mod totp;
+pub mod webauthn;
 pub mod worker;
 
 pub use db::{Backend, Db};

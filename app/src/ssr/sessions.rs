@@ -108,20 +108,20 @@ pub async fn start(
 /// The actor behind `token`, or `None` when the session is unknown, expired, or its user is
 /// locked. Expired sessions are deleted on sight.
 pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Result<Option<Actor>, AppError> {
-    let row: Option<SessionRow> = sqlx::query_as(
+    let row: Option<SessionRow> = sqlx::query_as(&format!(
         "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, u.id AS user_id, u.account_id,
                 u.first_name, u.last_name, u.login_name, u.email, u.locale,
                 u.must_change_password, u.is_primary_admin, u.locked_at, u.email_verified_at,
                 s.acting_account_id,
                 a.name AS account_name, a.partner_id, a.default_locale AS account_locale,
                 a.second_factor_policy AS factor_policy,
-                CAST(CASE WHEN EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
-                          THEN 1 ELSE 0 END AS BIGINT) AS has_factor
+                CAST(CASE WHEN {has_factor} THEN 1 ELSE 0 END AS BIGINT) AS has_factor
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN accounts a ON a.id = u.account_id
          WHERE s.token_hash = $1",
-    )
+        has_factor = crate::ssr::services::second_factor::HAS_FACTOR,
+    ))
     .bind(tokens::hash_token(token))
     .fetch_optional(&db.pool)
     .await

@@ -1,7 +1,7 @@
 //! Sweeping (SPEC S9, nothing outlives its purpose): deletes what can no longer be used, in
 //! bounded batches so no statement holds locks for long. Dead sessions, expired single-use
 //! links, spent login-throttle counters and quota windows, expired second steps and
-//! authenticator apps never confirmed (after a day), delivered mails after a day and given-up mails after a
+//! passkey ceremonies, authenticator apps never confirmed (after a day), delivered mails after a day and given-up mails after a
 //! week go; anything still valid or still shown to someone stays (expired partner invitations
 //! are shown as *Expired* and are never swept; an expired user invitation's link stays while
 //! its user is still invited, since the pending list shows its expiry and offers to resend).
@@ -32,12 +32,13 @@ pub struct Swept {
     pub quotas: u64,
     pub second_steps: u64,
     pub abandoned_enrolments: u64,
+    pub passkey_ceremonies: u64,
 }
 
 impl Swept {
     pub fn total(&self) -> u64 {
         self.sessions + self.user_tokens + self.login_throttle + self.delivered_mails + self.failed_mails + self.quotas
-            + self.second_steps + self.abandoned_enrolments
+            + self.second_steps + self.abandoned_enrolments + self.passkey_ceremonies
     }
 }
 
@@ -89,6 +90,11 @@ const ABANDONED_ENROLMENTS: &str = "DELETE FROM totp_factors WHERE user_id IN (
         SELECT user_id FROM totp_factors WHERE confirmed_at IS NULL AND created_at < $1 LIMIT $2)
     AND confirmed_at IS NULL AND created_at < $1";
 
+/// A passkey ceremony whose answer never came before $1.
+const PASSKEY_CEREMONIES: &str = "DELETE FROM passkey_ceremonies WHERE token_hash IN (
+        SELECT token_hash FROM passkey_ceremonies WHERE expires_at <= $1 LIMIT $2)
+    AND expires_at <= $1";
+
 /// An enrolment not confirmed within this long is abandoned.
 pub const ENROLMENT_KEPT_SECS: i64 = 24 * 3600;
 
@@ -110,6 +116,7 @@ pub async fn sweep_in_batches(db: &Db, settings: &Settings, now: i64, batch: i64
         quotas: drain(db, QUOTAS, &[now], batch).await?,
         second_steps: drain(db, SECOND_STEPS, &[now], batch).await?,
         abandoned_enrolments: drain(db, ABANDONED_ENROLMENTS, &[now - ENROLMENT_KEPT_SECS], batch).await?,
+        passkey_ceremonies: drain(db, PASSKEY_CEREMONIES, &[now], batch).await?,
     };
     if swept.total() > 0 {
         tracing::info!(

@@ -32,6 +32,8 @@ pub fn TextField(
     #[prop(optional)] readonly: bool,
     /// For forms sent by code rather than as an `ActionForm`: the field's value, two-way.
     #[prop(optional)] value: Option<RwSignal<String>>,
+    /// The element id when one page holds several fields of this name (one form per row).
+    #[prop(optional, into)] id: Option<String>,
     children: Children,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -47,9 +49,9 @@ pub fn TextField(
             if edited.get() { None } else { error.get().and_then(|e| e.problem_for(name)) }
         })
     };
-    let input_id = format!("field-{name}");
-    let message_id = format!("field-{name}-message");
-    let hint_id = format!("field-{name}-hint");
+    let input_id = id.unwrap_or_else(|| format!("field-{name}"));
+    let message_id = format!("{input_id}-message");
+    let hint_id = format!("{input_id}-hint");
     let has_hint = hint.is_some();
     let described_by = {
         let (message_id, hint_id) = (message_id.clone(), hint_id.clone());
@@ -120,5 +122,16 @@ pub fn SubmitButton(#[prop(into)] pending: Signal<bool>, children: Children) -> 
         >
             {children()}
         </button>
+    }
+}
+
+/// The problem the last answer found with `field` when no input shows it (a passkey prompt,
+/// say), in words, where the field's control is.
+#[component]
+pub fn FieldProblem(field: &'static str, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = move || error.get().and_then(|e| e.problem_for(field)).map(|p| problem_text(i18n.get_locale(), p));
+    view! {
+        <p role="alert" data-testid=format!("{field}-problem") class="text-sm text-red-600">{text}</p>
     }
 }

@@ -49,6 +49,10 @@ pub fn problem_text(locale: Locale, problem: Problem) -> String {
         Problem::FactorAlreadyEnrolled => td_string!(locale, errors.factor_already_enrolled).to_string(),
         Problem::NoEnrolmentStarted => td_string!(locale, errors.no_enrolment_started).to_string(),
         Problem::NoFactor => td_string!(locale, errors.no_factor).to_string(),
+        Problem::PasskeyNotAccepted => td_string!(locale, errors.passkey_not_accepted).to_string(),
+        Problem::PasskeyAlreadyRegistered => td_string!(locale, errors.passkey_already_registered).to_string(),
+        Problem::PasskeyCancelled => td_string!(locale, errors.passkey_cancelled).to_string(),
+        Problem::PasskeyUnsupported => td_string!(locale, errors.passkey_unsupported).to_string(),
     }
 }
 

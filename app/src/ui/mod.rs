@@ -14,7 +14,7 @@ mod time;
 
 pub use confirm::{ConfirmDialog, Confirmation};
 pub use copy::CopyButton;
-pub use form::{FormError, SubmitButton, TextField, error_of};
+pub use form::{FieldProblem, FormError, SubmitButton, TextField, error_of};
 pub use acting::{AccountPicker, ActingBanner};
 pub use gate::{Gate, Need, safe_next};
 pub use layout::{AuthCard, Layout};

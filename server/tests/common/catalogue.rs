@@ -86,6 +86,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("factors/totp/rename", OwnUser, Form(&[("name", "Renamed")])),
     ep("factors/totp/remove", OwnUser, Form(&[("password", "not the password")])),
     ep("factors/recovery/regenerate", OwnUser, Form(&[("password", "not the password")])),
+    ep("factors/passkey/begin", OwnUser, NONE),
+    // No ceremony has that token: the answer is refused in the function's body.
+    ep("factors/passkey/finish", OwnUser, Form(&[("ceremony", "unknown"), ("answer", "{}"), ("passkey_name", "Stolen key")])),
+    ep("factors/passkey/rename", OwnUser, Form(&[("id", "999999999"), ("name", "Renamed")])),
+    ep("factors/passkey/remove", OwnUser, Form(&[("id", "999999999"), ("password", "not the password")])),
     ep("accounts/details", Member, NONE),
     // Sets what is already the default: the rows after it need no second factor.
     ep("accounts/set_factor_policy", Any(ACCOUNT_MANAGE), Form(&[("policy", "Nobody")])),
@@ -106,6 +111,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("auth/login", Public, Form(&[("identifier", "nobody-at-all"), ("password", "wrong password")])),
     // No browser in the matrix is at a second step: refused as expired, whoever calls.
     ep("auth/second_step", Public, Form(&[("code", "123456")])),
+    ep("auth/second_step/ways", Public, NONE),
+    ep("auth/second_step/passkey_begin", Public, NONE),
+    ep("auth/second_step/passkey", Public, Form(&[("ceremony", "unknown"), ("answer", "{}")])),
+    ep("auth/passkey/begin", Public, NONE),
+    ep("auth/passkey", Public, Form(&[("ceremony", "unknown"), ("answer", "{}")])),
     ep("auth/forgot_password", Public, Form(&[("email", "nobody@nowhere.example")])),
     ep("auth/reset_password_with_link", Public, Form(&[("token", "not-a-real-token"), ("new_password", "a good long password")])),
     ep("invitation/accept", Public, Form(&[("token", "not-a-real-token"), ("first_name", "Eve"), ("last_name", "Doe"), ("password", "a good long password")])),

@@ -8,7 +8,8 @@ use crate::{
         throttle,
     },
 };
-use super::second_factor;
+use super::{passkeys, second_factor};
+use crate::second_factor::PasskeyChallenge;
 use serde_json::json;
 use sqlx::AnyConnection;
 
@@ -166,13 +167,94 @@ pub async fn second_step(
     let mut tx = state.db.begin_write().await?;
     let Some(method) = second_factor::spend_code(&mut tx, state, &person, code, now).await? else {
         drop(tx);
-        return Err(attempt.failed(state, client, user_id, &user.login_name, now).await);
+        return Err(attempt.failed(state, client, user_id, &user.login_name, now, second_factor::wrong_code()).await);
     };
     second_factor::end_second_step(&mut tx, step_token).await?;
     let grant = finish_sign_in(&mut tx, state, client, &user, replaced_token, Some(method), now).await?;
     tx.commit().await.map_err(db_error)?;
     attempt.succeeded(state).await?;
     tracing::info!(user_id = user.id, method = method.as_str(), "second step passed");
+    Ok(grant)
+}
+
+/// Starts the passkey way through the second step `step_token` opened.
+pub async fn begin_second_step_passkey(state: &AppState, step_token: &str) -> Result<PasskeyChallenge, AppError> {
+    let user_id = second_factor::second_step_user(state, step_token, now()).await?.ok_or(AppError::SecondStepExpired)?;
+    passkeys::begin_second_step(state, user_id).await
+}
+
+/// What the second step `step_token` opened can take: (a code from an app, a passkey).
+pub async fn second_step_ways(state: &AppState, step_token: &str) -> Result<(bool, bool), AppError> {
+    let user_id = second_factor::second_step_user(state, step_token, now()).await?.ok_or(AppError::SecondStepExpired)?;
+    second_factor::second_step_ways(state, user_id).await
+}
+
+/// The second step passed with a passkey: the answer to a ceremony started for the user waiting
+/// at `step_token`, counted like a code (S4). The session starts only now.
+pub async fn second_step_with_passkey(
+    state: &AppState,
+    client: &ClientInfo,
+    step_token: &str,
+    ceremony: &str,
+    answer: &str,
+    replaced_token: Option<&str>,
+) -> Result<LoginGrant, AppError> {
+    let now = now();
+    let user_id = second_factor::second_step_user(state, step_token, now).await?.ok_or(AppError::SecondStepExpired)?;
+    let attempt = second_factor::CodeAttempt::reserve(state, client, user_id, now).await?;
+    let user = find_credentials_by_id(state, user_id).await?.ok_or(AppError::SecondStepExpired)?;
+    if user.locked_at.is_some() {
+        return Err(AppError::UserLocked);
+    }
+    if !passkeys::verify_second_step(state, user_id, ceremony, answer).await? {
+        let refused = AppError::field("passkey", Problem::PasskeyNotAccepted);
+        return Err(attempt.failed(state, client, user_id, &user.login_name, now, refused).await);
+    }
+    let mut tx = state.db.begin_write().await?;
+    second_factor::end_second_step(&mut tx, step_token).await?;
+    let grant = finish_sign_in(&mut tx, state, client, &user, replaced_token, Some(second_factor::Method::Passkey), now).await?;
+    tx.commit().await.map_err(db_error)?;
+    attempt.succeeded(state).await?;
+    tracing::info!(user_id = user.id, method = "passkey", "second step passed");
+    Ok(grant)
+}
+
+/// The per-address limit a passkey sign-in counts against, like a password guess (S4).
+fn passkey_sign_in_limit(state: &AppState, client: &ClientInfo) -> throttle::Limit {
+    throttle::Limit::new(throttle::ip_key(&client.ip), state.settings.throttle.max_failures_per_ip)
+}
+
+/// Starts a sign-in with a passkey alone. Each start counts against the address's limit until
+/// a sign-in succeeds, so nobody fills the ceremony table or tries answers without end.
+pub async fn begin_passkey_sign_in(state: &AppState, client: &ClientInfo) -> Result<PasskeyChallenge, AppError> {
+    let limit = passkey_sign_in_limit(state, client);
+    throttle::reserve(&state.db, &[&limit], &state.settings.throttle, now()).await?;
+    passkeys::begin_sign_in(state).await
+}
+
+/// Signs in with a passkey alone (discoverable credential, user verified): it is both factors.
+/// A locked user is refused; a forced password change still comes first.
+pub async fn passkey_sign_in(
+    state: &AppState,
+    client: &ClientInfo,
+    ceremony: &str,
+    answer: &str,
+    replaced_token: Option<&str>,
+) -> Result<LoginGrant, AppError> {
+    let Some(user_id) = passkeys::verify_sign_in(state, ceremony, answer).await? else {
+        tracing::info!(ip = %client.ip, "passkey sign-in failed");
+        return Err(AppError::field("passkey", Problem::PasskeyNotAccepted));
+    };
+    let user = find_credentials_by_id(state, user_id).await?.ok_or_else(|| AppError::field("passkey", Problem::PasskeyNotAccepted))?;
+    if user.locked_at.is_some() {
+        return Err(AppError::UserLocked);
+    }
+    throttle::give_back(&state.db, &passkey_sign_in_limit(state, client)).await?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let grant = finish_sign_in(&mut tx, state, client, &user, replaced_token, Some(second_factor::Method::Passkey), now).await?;
+    tx.commit().await.map_err(db_error)?;
+    tracing::info!(user_id = user.id, "passkey sign-in succeeded");
     Ok(grant)
 }
 

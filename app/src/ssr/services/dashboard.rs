@@ -30,13 +30,14 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
         .await
         .map_err(db_error)?;
         let admin_bits = PermissionSet::of(&crate::second_factor::ADMINISTRATOR_PERMISSIONS).bits();
-        let admins_without_factor: i64 = sqlx::query_scalar(
+        let admins_without_factor: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM users u
              WHERE u.account_id = $1 AND u.password_hash IS NOT NULL
                AND EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = ur.role_id
                            WHERE ur.user_id = u.id AND (r.permissions & $2) <> 0)
-               AND NOT EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)",
-        )
+               AND NOT {}",
+            super::second_factor::HAS_FACTOR,
+        ))
         .bind(account.0)
         .bind(admin_bits)
         .fetch_one(&state.db.pool)

@@ -13,6 +13,7 @@ pub mod me;
 pub mod membership;
 pub mod members;
 pub mod partners;
+pub mod passkeys;
 pub mod recovery;
 pub mod roles;
 pub mod rules;

@@ -1,5 +1,5 @@
 //! Second factor (SPEC F15): a user's authenticator app (TOTP) and recovery codes, enrolled and
-//! removed by the user; the second step of a sign-in that checks them. Codes are throttled like
+//! removed by the user (passkeys are in `passkeys`); the second step of a sign-in that checks them. Codes are throttled like
 //! passwords (S4); a TOTP code is accepted once per time step, a recovery code once.
 
 use crate::{
@@ -19,6 +19,10 @@ pub const RECOVERY_CODES: usize = 10;
 /// How long the second step waits after a right password.
 pub const SECOND_STEP_SECS: i64 = 5 * 60;
 
+/// SQL: whether the user `u` has a second factor (a confirmed app or a passkey).
+pub const HAS_FACTOR: &str = "(EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
+     OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id))";
+
 fn sealing_owner(user: UserId) -> String {
     format!("totp:{}", user.0)
 }
@@ -36,20 +40,35 @@ pub async fn status(state: &AppState, user: UserId) -> Result<FactorOverview, Ap
         .fetch_one(&state.db.pool)
         .await
         .map_err(db_error)?;
+    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
     Ok(FactorOverview {
         totp: totp.map(|(name, created_at)| TotpSummary { name, created_at }),
+        passkeys: super::passkeys::list(&mut conn, user).await?,
         recovery_codes_left: left as u32,
     })
 }
 
-/// Whether the user has a confirmed second factor (the sign-in then asks for it).
+/// Whether the user has a second factor (the sign-in then asks for it).
 pub async fn has_factor(conn: &mut AnyConnection, user: UserId) -> Result<bool, AppError> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT user_id FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
+    let found: i64 = sqlx::query_scalar(&format!("SELECT CASE WHEN {HAS_FACTOR} THEN 1 ELSE 0 END FROM users u WHERE u.id = $1"))
         .bind(user.0)
-        .fetch_optional(conn)
+        .fetch_one(conn)
         .await
         .map_err(db_error)?;
-    Ok(found.is_some())
+    Ok(found == 1)
+}
+
+/// What a second step can take for `user`: a code from an app, a passkey.
+pub async fn second_step_ways(state: &AppState, user: UserId) -> Result<(bool, bool), AppError> {
+    let (app, passkey): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL),
+                (SELECT COUNT(*) FROM passkeys WHERE user_id = $1)",
+    )
+    .bind(user.0)
+    .fetch_one(&state.db.pool)
+    .await
+    .map_err(db_error)?;
+    Ok((app > 0, passkey > 0))
 }
 
 /// Starts enrolling an authenticator app: a new secret, kept sealed and unconfirmed until a
@@ -115,12 +134,7 @@ pub async fn confirm_totp(
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-    let has_codes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-        .bind(actor.user_id.0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    let codes = if has_codes == 0 { Some(replace_recovery_codes(&mut tx, actor.user_id).await?) } else { None };
+    let codes = codes_for_first_factor(&mut tx, actor.user_id).await?;
     AuditEvent::about_self("user.factor_enrolled", &client.ip, actor)
         .details(json!({ "factor": "totp", "name": name }))
         .record(&mut tx, now)
@@ -158,7 +172,7 @@ pub async fn remove_totp(state: &AppState, client: &ClientInfo, actor: &Actor, p
     if removed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(actor.user_id.0).execute(&mut *tx).await.map_err(db_error)?;
+    drop_codes_without_factor(&mut tx, actor.user_id).await?;
     AuditEvent::about_self("user.factor_removed", &client.ip, actor)
         .details(json!({ "factor": "totp" }))
         .record(&mut tx, now)
@@ -185,6 +199,28 @@ pub async fn regenerate_recovery_codes(
     Ok(codes)
 }
 
+/// A set of recovery codes when the factor just added is the user's first (none unused yet).
+pub(super) async fn codes_for_first_factor(conn: &mut AnyConnection, user: UserId) -> Result<Option<Vec<String>>, AppError> {
+    let unused: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user.0)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    if unused > 0 {
+        return Ok(None);
+    }
+    replace_recovery_codes(conn, user).await.map(Some)
+}
+
+/// After a factor is removed: with none left, the recovery codes go too (they would be a
+/// second factor of nothing).
+pub(super) async fn drop_codes_without_factor(conn: &mut AnyConnection, user: UserId) -> Result<(), AppError> {
+    if !has_factor(&mut *conn, user).await? {
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *conn).await.map_err(db_error)?;
+    }
+    Ok(())
+}
+
 async fn replace_recovery_codes(conn: &mut AnyConnection, user: UserId) -> Result<Vec<String>, AppError> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *conn).await.map_err(db_error)?;
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| tokens::readable_code("", 3).trim_start_matches('-').to_owned()).collect();
@@ -206,7 +242,7 @@ fn recovery_hash(code: &str) -> String {
 }
 
 /// The password check before a factor changes, throttled like the password change's.
-async fn check_password(state: &AppState, actor: &Actor, password: crate::domain::Password) -> Result<(), AppError> {
+pub(super) async fn check_password(state: &AppState, actor: &Actor, password: crate::domain::Password) -> Result<(), AppError> {
     let settings = &state.settings.throttle;
     let guesses = throttle::Limit::new(format!("current-password:{}", actor.user_id), settings.max_failures_per_identifier);
     throttle::reserve(&state.db, &[&guesses], settings, now()).await?;
@@ -221,7 +257,7 @@ async fn check_password(state: &AppState, actor: &Actor, password: crate::domain
     throttle::clear(&state.db, &guesses.key).await
 }
 
-fn wrong_code() -> AppError {
+pub fn wrong_code() -> AppError {
     AppError::Validation(vec![FieldError::new("code", Problem::WrongCode)])
 }
 
@@ -235,6 +271,7 @@ fn code_limit(state: &AppState, user: UserId) -> throttle::Limit {
 pub enum Method {
     Totp,
     RecoveryCode,
+    Passkey,
 }
 
 impl Method {
@@ -242,6 +279,7 @@ impl Method {
         match self {
             Method::Totp => "totp",
             Method::RecoveryCode => "recovery_code",
+            Method::Passkey => "passkey",
         }
     }
 }
@@ -292,8 +330,8 @@ impl CodeAttempt {
         throttle::give_back(&state.db, &self.by_address).await
     }
 
-    /// Records the wrong code (after the caller's transaction is gone) and answers it.
-    pub async fn failed(self, state: &AppState, client: &ClientInfo, user: UserId, login_name: &str, now: i64) -> AppError {
+    /// Records the failed attempt (after the caller's transaction is gone) and answers `answer`.
+    pub async fn failed(self, state: &AppState, client: &ClientInfo, user: UserId, login_name: &str, now: i64, answer: AppError) -> AppError {
         let recorded = async {
             let mut tx = state.db.begin_write().await?;
             AuditEvent::new("user.second_step_failed", &client.ip)
@@ -304,7 +342,7 @@ impl CodeAttempt {
             tx.commit().await.map_err(db_error)
         };
         match recorded.await {
-            Ok(()) => wrong_code(),
+            Ok(()) => answer,
             Err(e) => e,
         }
     }
@@ -392,7 +430,7 @@ pub async fn set_policy(state: &AppState, client: &ClientInfo, actor: &Actor, po
     tx.commit().await.map_err(db_error)
 }
 
-/// An administrator resets a member's second factor (F15): the app and the recovery codes go,
+/// An administrator resets a member's second factor (F15): the app, the passkeys and the recovery codes go,
 /// every session of theirs ends, and they are mailed. The rules of the other administrative
 /// actions hold (not oneself, not the primary administrator but by themself (I4), no one who
 /// holds more; partner staff never do it for a customer's people).
@@ -410,9 +448,10 @@ pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor
     let target = rules::target(&mut tx, actor, id).await?;
     let held = rules::permissions_of(&mut tx, &[target.id]).await?;
     rules::may_manage(actor, &target, held.get(&target.id).copied().unwrap_or_default()).map_err(AppError::Refused)?;
-    let removed = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
+    let apps = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
+    let passkeys = sqlx::query("DELETE FROM passkeys WHERE user_id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
-    if removed.rows_affected() == 0 {
+    if apps.rows_affected() + passkeys.rows_affected() == 0 {
         return Err(AppError::Conflict(FieldError::new("code", Problem::NoFactor)));
     }
     let ended = sessions::end_all_for_user(&mut tx, id, None).await?;

@@ -145,7 +145,7 @@ pub fn matching(backend: Backend, account: AccountId, filter: &UserFilter) -> Co
         conditions.push_plain(status_condition(status));
     }
     if let Some(with) = filter.second_factor {
-        let exists = "EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)";
+        let exists = super::second_factor::HAS_FACTOR;
         conditions.push_plain(&if with { exists.to_owned() } else { format!("NOT {exists}") });
     }
     conditions
@@ -166,13 +166,13 @@ pub async fn list(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<
                 CASE WHEN u.locked_at IS NULL THEN 0 ELSE 1 END AS locked,
                 CASE WHEN u.password_hash IS NULL THEN 1 ELSE 0 END AS invited,
                 u.must_change_password, u.is_primary_admin, u.last_login_at,
-                CAST(CASE WHEN EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
-                          THEN 1 ELSE 0 END AS BIGINT) AS has_factor
+                CAST(CASE WHEN {has_factor} THEN 1 ELSE 0 END AS BIGINT) AS has_factor
          FROM users u WHERE {where_clause}
          ORDER BY {column} {direction}, u.id {direction}
          LIMIT {PAGE_SIZE} OFFSET {offset}",
         column = sort_column(query.sort),
         offset = query.page * PAGE_SIZE,
+        has_factor = super::second_factor::HAS_FACTOR,
     );
     let rows: Vec<Row> =
         bind_all(sqlx::query_as(&page_sql), &conditions.binds).fetch_all(&state.db.pool).await.map_err(db_error)?;
