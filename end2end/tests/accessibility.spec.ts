@@ -1,16 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
-import { PASSWORD, addUser, hydrated, newAdmin, newPerson, register, signIn, verifyEmail } from "./helpers";
-
-/** Fails with each serious or critical axe-core violation of the page as it is now, and where
- * it is; soft, so one run lists the violations of every page. */
-async function audit(page: Page, what: string) {
-  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
-  const grave = violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => `${n.target.join(" ")} (${n.failureSummary})`).join(", ")}`);
-  expect.soft(grave, `axe-core on ${what}`).toEqual([]);
-}
+import { PASSWORD, addUser, audit, hydrated, newAdmin, newPerson, register, signIn, verifyEmail } from "./helpers";
 
 async function visit(page: Page, path: string) {
   await page.goto(path);

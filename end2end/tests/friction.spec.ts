@@ -298,7 +298,7 @@ test("a forced password change continues to where the user was going", async ({ 
   await hydrated(user);
   await user.getByLabel("E-mail or login name").fill(login);
   await user.getByLabel("Password").fill(PASSWORD);
-  await user.getByRole("button", { name: "Sign in" }).click();
+  await user.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(user).toHaveURL(/\/password\/change\?next=%2Fprofile$/);
   await hydrated(user);
   await user.getByLabel("Current password").fill(PASSWORD);

@@ -1,4 +1,5 @@
 import { expect, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import fs from "node:fs";
@@ -40,7 +41,7 @@ export async function signIn(page: Page, identifier: string, password: string) {
   await hydrated(page);
   await page.getByLabel("E-mail or login name").fill(identifier);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** Runs the server's CLI against the test server's database, as an operator would. */
@@ -181,4 +182,14 @@ export async function enrolTotp(page: Page, name = "My phone"): Promise<Buffer> 
   await page.getByRole("button", { name: "Confirm and turn on" }).click();
   await expect(page.getByTestId("recovery-code")).toHaveCount(10);
   return secret;
+}
+
+/** Fails with each serious or critical axe-core violation of the page as it is now, and where
+ * it is; soft, so one run lists the violations of every page. */
+export async function audit(page: Page, what: string) {
+  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  const grave = violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => `${n.target.join(" ")} (${n.failureSummary})`).join(", ")}`);
+  expect.soft(grave, `axe-core on ${what}`).toEqual([]);
 }

@@ -72,7 +72,7 @@ test("a partner's invitation link, opened in another browser by the customer, si
   await hydrated(fresh);
   await fresh.getByLabel("E-mail or login name").fill(customer.login);
   await fresh.getByLabel("Password").fill("correct horse battery");
-  await fresh.getByRole("button", { name: "Sign in" }).click();
+  await fresh.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(fresh).toHaveURL(/\/partners\/accept$/);
   await expect(fresh.getByTestId("partner-ask")).toContainText(`${partner.company} (PT-`);
   await expect(fresh.getByTestId("partner-ask")).toContainText(customer.company);

@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { PASSWORD, hydrated, newAdmin, signIn } from "./helpers";
+import { PASSWORD, audit, hydrated, newAdmin, signIn } from "./helpers";
 
 // F15 passkeys in Chromium's virtual authenticator (CDP WebAuthn): added under a name on the
 // security page, used as the second step after the password, then alone from the sign-in page.
@@ -55,6 +55,7 @@ test("a person adds a named passkey, passes the second step with it, and signs i
   expect(stored[0].isResidentCredential).toBe(true);
   await expect(page.getByTestId("codes-left")).toHaveText(/^10 unused recovery codes/);
   await page.screenshot({ path: "test-results/security-passkey.png", fullPage: true });
+  await audit(page, "/security with a passkey and fresh recovery codes");
 
   // After the password, the second step offers the passkey.
   await signOut(page);
@@ -62,6 +63,7 @@ test("a person adds a named passkey, passes the second step with it, and signs i
   await expect(page).toHaveURL(/\/login\/second-step/);
   await hydrated(page);
   await page.screenshot({ path: "test-results/second-step-passkey.png", fullPage: true });
+  await audit(page, "/login/second-step with a passkey");
   await page.getByRole("button", { name: "Use a passkey" }).click();
   await expect(page.getByRole("heading", { name: `Welcome, ${person.first}` })).toBeVisible();
 

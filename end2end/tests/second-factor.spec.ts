@@ -45,7 +45,7 @@ test("an administrator adds an authenticator app, then signs in with its code or
   await hydrated(page);
   await page.screenshot({ path: "test-results/second-step.png", fullPage: true });
   await page.getByLabel("Code", { exact: true }).fill(totp(secret, now() + 30));
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("heading", { name: `Welcome, ${person.first}` })).toBeVisible();
 
   // A recovery code works once.
@@ -54,7 +54,7 @@ test("an administrator adds an authenticator app, then signs in with its code or
   await expect(page).toHaveURL(/\/login\/second-step/);
   await hydrated(page);
   await page.getByLabel("Code", { exact: true }).fill(recovery);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("heading", { name: `Welcome, ${person.first}` })).toBeVisible();
   await page.goto("/security");
   await hydrated(page);
@@ -65,7 +65,7 @@ test("an administrator adds an authenticator app, then signs in with its code or
   await expect(page).toHaveURL(/\/login\/second-step/);
   await hydrated(page);
   await page.getByLabel("Code", { exact: true }).fill(recovery);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByText("This code is not right")).toBeVisible();
   await expect(page).toHaveURL(/\/login\/second-step/);
 });

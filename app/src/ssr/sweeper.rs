@@ -1,10 +1,11 @@
 //! Sweeping (SPEC S9, nothing outlives its purpose): deletes what can no longer be used, in
 //! bounded batches so no statement holds locks for long. Dead sessions, expired single-use
-//! links, spent login-throttle counters and quota windows, expired second steps and
-//! passkey ceremonies, authenticator apps never confirmed (after a day), delivered mails after a day and given-up mails after a
-//! week go; anything still valid or still shown to someone stays (expired partner invitations
-//! are shown as *Expired* and are never swept; an expired user invitation's link stays while
-//! its user is still invited, since the pending list shows its expiry and offers to resend).
+//! links, spent login-throttle counters and quota windows, expired second steps and passkey
+//! ceremonies, authenticator apps never confirmed (after a day), delivered mails after a day
+//! and given-up mails after a week go; anything still valid or still shown to someone stays
+//! (expired partner invitations are shown as *Expired* and are never swept; an expired user
+//! invitation's link stays while its user is still invited, since the pending list shows its
+//! expiry and offers to resend).
 //!
 //! Safe with several instances: every batch is one `DELETE … WHERE key IN (SELECT key … LIMIT n)`
 //! that repeats its condition on the rows it deletes, so two instances sweeping at once delete
@@ -126,6 +127,9 @@ pub async fn sweep_in_batches(db: &Db, settings: &Settings, now: i64, batch: i64
             delivered_mails = swept.delivered_mails,
             failed_mails = swept.failed_mails,
             quotas = swept.quotas,
+            second_steps = swept.second_steps,
+            abandoned_enrolments = swept.abandoned_enrolments,
+            passkey_ceremonies = swept.passkey_ceremonies,
             "swept expired rows"
         );
     }

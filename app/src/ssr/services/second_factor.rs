@@ -1,6 +1,7 @@
 //! Second factor (SPEC F15): a user's authenticator app (TOTP) and recovery codes, enrolled and
-//! removed by the user (passkeys are in `passkeys`); the second step of a sign-in that checks them. Codes are throttled like
-//! passwords (S4); a TOTP code is accepted once per time step, a recovery code once.
+//! removed by the user (passkeys are in `passkeys`); the second step of a sign-in that checks
+//! them. Codes are throttled like passwords (S4); a TOTP code is accepted once per time step, a
+//! recovery code once.
 
 use crate::{
     domain::UserId,
