@@ -115,7 +115,7 @@ bench_part() {
 
 # A fresh release server on its own port and database; the throttle's limits are high so the
 # timing samples, the storm and the sign-up flood are not refused (S4 itself is proven by
-# tests/brute_force.rs); sessions idle out after a minute and the sweeper runs every 5 s, so the
+# tests/integration/brute_force.rs); sessions idle out after a minute and the sweeper runs every 5 s, so the
 # soak shows the swept tables level off.
 bench_server_start() {
   if (exec 3<>"/dev/tcp/${BENCH_ADDR%:*}/${BENCH_ADDR##*:}") 2>/dev/null; then

@@ -4,7 +4,6 @@
 
 use super::{
     AppState,
-    db::db_error,
     mail::Mail,
     now,
     outbox::{self, Audience},
@@ -26,7 +25,7 @@ pub async fn announce_expiring(state: &AppState) -> Result<usize, AppError> {
 /// Marks item `id` of `table` announced; false when another instance got there first.
 async fn claim(conn: &mut sqlx::AnyConnection, table: &'static str, id: i64, now: i64) -> Result<bool, AppError> {
     let sql = format!("UPDATE {table} SET alerted_at = $1 WHERE id = $2 AND alerted_at IS NULL");
-    let claimed = sqlx::query(&sql).bind(now).bind(id).execute(conn).await.map_err(db_error)?;
+    let claimed = sqlx::query(&sql).bind(now).bind(id).execute(conn).await?;
     Ok(claimed.rows_affected() == 1)
 }
 
@@ -43,7 +42,7 @@ async fn invitations(state: &AppState) -> Result<usize, AppError> {
     .bind(BATCH)
     .fetch_all(&state.db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     let mut announced = 0;
     for (token_id, email, account, account_name) in due {
         let mut tx = state.db.begin_write().await?;
@@ -54,7 +53,7 @@ async fn invitations(state: &AppState) -> Result<usize, AppError> {
             outbox::enqueue_to(&mut tx, audience, &mail, now).await?;
             announced += 1;
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
     }
     Ok(announced)
 }
@@ -82,7 +81,7 @@ async fn partner_links(state: &AppState) -> Result<usize, AppError> {
     .bind(BATCH)
     .fetch_all(&state.db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     let mut announced = 0;
     for link in due {
         let mut tx = state.db.begin_write().await?;
@@ -97,7 +96,7 @@ async fn partner_links(state: &AppState) -> Result<usize, AppError> {
             }
             announced += 1;
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
     }
     Ok(announced)
 }

@@ -1,6 +1,5 @@
 //! Audit events, written inside the transaction of the change they record (SPEC I6).
 
-use super::db::db_error;
 use crate::{
     domain::{AccountId, UserId},
     error::AppError,
@@ -103,7 +102,7 @@ impl AuditEvent {
                     .bind(event.details.to_string())
                     .bind(event.client_ip);
             }
-            query.execute(&mut *conn).await.map_err(db_error)?;
+            query.execute(&mut *conn).await?;
         }
         Ok(())
     }

@@ -71,13 +71,20 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         };
-        result.map_err(db_error)
+        Ok(result?)
+    }
+}
+
+/// A database error as the client may see it, so `?` maps every query's error.
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        db_error(error)
     }
 }
 
 /// Maps a database error: unique violations the user can fix become a `Conflict` on the field
 /// concerned; everything else is internal (logged with its cause, reference to the client).
-pub fn db_error(error: sqlx::Error) -> AppError {
+fn db_error(error: sqlx::Error) -> AppError {
     if let Some(db) = error.as_database_error() {
         if db.is_unique_violation() {
             // PostgreSQL names the constraint; SQLite names the column in its message.

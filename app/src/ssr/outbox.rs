@@ -7,7 +7,6 @@
 
 use super::{
     Db,
-    db::db_error,
     mail::{Mail, locale_of, render},
 };
 use crate::{
@@ -55,7 +54,7 @@ pub async fn enqueue(conn: &mut AnyConnection, recipient: &str, locale: &str, ma
         .bind(now)
         .execute(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(())
 }
 
@@ -75,7 +74,7 @@ pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[(&str, &str, Mail<'
             let rendered = render(mail, locale_of(locale));
             query = query.bind(*recipient).bind(rendered.subject).bind(rendered.body).bind(now).bind(now);
         }
-        query.execute(&mut *conn).await.map_err(db_error)?;
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -104,7 +103,7 @@ pub async fn enqueue_to(conn: &mut AnyConnection, audience: Audience, mail: &Mai
     .bind(i64::from(audience.alerts_only))
     .fetch_all(&mut *conn)
     .await
-    .map_err(db_error)?;
+    ?;
     for (email, locale) in &recipients {
         enqueue(conn, email, locale, mail, now).await?;
     }
@@ -129,7 +128,7 @@ pub async fn enqueue_news(conn: &mut AnyConnection, mail: &Mail<'_>, except: Opt
     .bind(except.unwrap_or(0))
     .execute(conn)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(())
 }
 
@@ -154,7 +153,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox, give_up
     .bind(BATCH)
     .fetch_all(&db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     let mut delivered = 0;
     for mail in due {
         let claimed = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3")
@@ -163,7 +162,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox, give_up
             .bind(now)
             .execute(&db.pool)
             .await
-            .map_err(db_error)?;
+            ?;
         if claimed.rows_affected() != 1 {
             continue; // another instance has it
         }
@@ -175,7 +174,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox, give_up
                     .bind(mail.id)
                     .execute(&db.pool)
                     .await
-                    .map_err(db_error)?;
+                    ?;
                 tracing::info!(mail_id = mail.id, to = %mail.recipient, subject = %mail.subject, via = %how, "mail delivered");
                 delivered += 1;
             }
@@ -188,7 +187,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox, give_up
                     .bind(mail.id)
                     .execute(&db.pool)
                     .await
-                    .map_err(db_error)?;
+                    ?;
                 tracing::warn!(mail_id = mail.id, to = %mail.recipient, subject = %mail.subject, error = %error,
                     queued_secs_ago = now - mail.created_at, "mail given up: marked failed, body erased");
             }
@@ -202,7 +201,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox, give_up
                     .bind(mail.id)
                     .execute(&db.pool)
                     .await
-                    .map_err(db_error)?;
+                    ?;
                 tracing::warn!(mail_id = mail.id, error = %error, retry_in_secs = retry_at - now, "mail delivery failed");
             }
         }

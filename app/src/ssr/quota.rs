@@ -5,7 +5,6 @@
 
 use crate::{
     error::{AppError, Quota},
-    ssr::db::db_error,
 };
 use sqlx::AnyConnection;
 
@@ -91,7 +90,7 @@ pub async fn take_many(
     .bind(units)
     .fetch_optional(&mut *conn)
     .await
-    .map_err(db_error)?;
+    ?;
     // A first insert (or a new window) is not checked by the WHERE: refuse it here (the
     // rollback undoes it).
     if used.is_some_and(|used| used <= i64::from(limit)) {
@@ -101,7 +100,7 @@ pub async fn take_many(
         .bind(&key)
         .fetch_optional(&mut *conn)
         .await
-        .map_err(db_error)?;
+        ?;
     let retry_after_secs = ends.map_or(1, |ends| (ends - now).max(1) as u64);
     Err(AppError::QuotaReached { quota, limit, retry_after_secs })
 }
@@ -121,6 +120,6 @@ pub async fn remaining(
         .bind(now)
         .fetch_optional(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok((limit, (i64::from(limit) - used.unwrap_or(0)).max(0) as u64))
 }

@@ -1,7 +1,7 @@
 //! Server-side sessions: created at login with a fresh random id, looked up on every request
 //! by the hash of the cookie's token, ended by logout, idle timeout or absolute lifetime.
 
-use super::{Db, Settings, db::db_error, tokens};
+use super::{Db, Settings, tokens};
 use crate::{
     domain::{AccountId, Permission, PermissionSet, UserId},
     error::AppError,
@@ -101,7 +101,7 @@ pub async fn start(
     .bind(&client.user_agent)
     .execute(conn)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(token)
 }
 
@@ -125,7 +125,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
     .bind(tokens::hash_token(token))
     .fetch_optional(&db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     let Some(row) = row else { return Ok(None) };
 
     let idle_expired = now - row.last_seen_at > settings.session_idle_secs;
@@ -139,7 +139,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
             .bind(row.session_id)
             .execute(&db.pool)
             .await
-            .map_err(db_error)?;
+            ?;
     }
 
     let home_account_id = row.account_id.map(AccountId);
@@ -226,7 +226,7 @@ async fn delegation(db: &Db, user: UserId, home: Option<AccountId>, customer: Ac
     .bind(home.map_or(0, |h| h.0))
     .fetch_optional(&db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     if let Some(grant) = grant {
         let summary = AccountSummary { id: customer, name: grant.name, partner_id: grant.partner_id };
         let permissions = delegable(PermissionSet::from_bits(grant.permissions));
@@ -236,7 +236,7 @@ async fn delegation(db: &Db, user: UserId, home: Option<AccountId>, customer: Ac
         .bind(customer.0)
         .fetch_optional(&db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     let (name, partner_id) = named.unwrap_or_default();
     Ok(Delegation {
         customer: AccountSummary { id: customer, name, partner_id },
@@ -253,7 +253,7 @@ pub async fn act_for(conn: &mut AnyConnection, session_id: i64, customer: Option
         .bind(session_id)
         .execute(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(())
 }
 
@@ -268,7 +268,7 @@ async fn permissions_of(db: &Db, user: UserId, account: AccountId) -> Result<Per
     .bind(account.0)
     .fetch_all(&db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(masks.into_iter().map(PermissionSet::from_bits).fold(PermissionSet::EMPTY, PermissionSet::union))
 }
 
@@ -277,7 +277,7 @@ pub async fn end(db: &Db, session_id: i64) -> Result<(), AppError> {
         .bind(session_id)
         .execute(&db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(())
 }
 
@@ -287,7 +287,7 @@ pub async fn end_by_token(conn: &mut AnyConnection, token: &str) -> Result<(), A
         .bind(tokens::hash_token(token))
         .execute(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(())
 }
 
@@ -299,9 +299,9 @@ pub async fn end_all_for_user(conn: &mut AnyConnection, user: UserId, keep: Opti
         .bind(keep.unwrap_or(0))
         .execute(&mut *conn)
         .await
-        .map_err(db_error)?;
+        ?;
     // A sign-in waiting at its second step would become a session: it ends too (F15).
-    sqlx::query("DELETE FROM second_steps WHERE user_id = $1").bind(user.0).execute(&mut *conn).await.map_err(db_error)?;
+    sqlx::query("DELETE FROM second_steps WHERE user_id = $1").bind(user.0).execute(&mut *conn).await?;
     Ok(result.rows_affected())
 }
 
@@ -323,7 +323,7 @@ pub async fn list_for_user(db: &Db, user: UserId, current: i64) -> Result<Vec<Se
     .bind(user.0)
     .fetch_all(&db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(rows
         .into_iter()
         .map(|r| SessionSummary {

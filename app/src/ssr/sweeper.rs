@@ -12,7 +12,7 @@
 //! disjoint rows or find them already gone; nothing is read in one statement and deleted in
 //! another.
 
-use super::{Db, Settings, db::db_error};
+use super::{Db, Settings};
 use crate::error::AppError;
 
 /// Rows per DELETE statement.
@@ -145,7 +145,7 @@ async fn drain(db: &Db, sql: &str, params: &[i64], batch: i64) -> Result<u64, Ap
         for param in params {
             query = query.bind(*param);
         }
-        let deleted = query.bind(batch).execute(&db.pool).await.map_err(db_error)?.rows_affected();
+        let deleted = query.bind(batch).execute(&db.pool).await?.rows_affected();
         total += deleted;
         if deleted < batch as u64 {
             return Ok(total);

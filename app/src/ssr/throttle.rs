@@ -4,7 +4,7 @@
 //! check that succeeds gives its attempt back. Keys are what the visitor typed, never whether
 //! an account exists, so answers reveal nothing.
 
-use super::{Db, db::db_error};
+use super::Db;
 use crate::error::AppError;
 use std::sync::LazyLock;
 
@@ -94,7 +94,7 @@ pub async fn reserve(db: &Db, limits: &[&Limit], settings: &ThrottleSettings, no
             .bind(settings.max_block_secs)
             .fetch_optional(&db.pool)
             .await
-            .map_err(db_error)?;
+            ?;
         if counted.is_none() {
             for reserved in &limits[..done] {
                 give_back(db, reserved).await?;
@@ -111,7 +111,7 @@ async fn blocked_for(db: &Db, key: &str, now: i64) -> Result<u64, AppError> {
         .bind(key)
         .fetch_optional(&db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(until.map_or(1, |until| (until - now).max(1) as u64))
 }
 
@@ -126,7 +126,7 @@ pub async fn give_back(db: &Db, limit: &Limit) -> Result<(), AppError> {
     .bind(limit.max)
     .execute(&db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(())
 }
 
@@ -136,6 +136,6 @@ pub async fn clear(db: &Db, key: &str) -> Result<(), AppError> {
         .bind(key)
         .execute(&db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(())
 }

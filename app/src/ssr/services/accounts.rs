@@ -5,7 +5,7 @@ use crate::{
     domain::{AccountId, AccountName, BuiltInRole, Email, LoginName, PartnerId, Password, PersonName, UserId},
     error::{AppError, Problem, Quota},
     session::AccountSummary,
-    ssr::{AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, quota, sessions, tokens},
+    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, quota, sessions, tokens},
 };
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -33,7 +33,7 @@ pub async fn create_account(
     .bind(actor.user_id.0)
     .execute(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     if joined.rows_affected() != 1 {
         return Err(AppError::field("account_name", Problem::AlreadyInAccount));
     }
@@ -45,7 +45,7 @@ pub async fn create_account(
         .record(&mut tx, now)
         .await?;
     announce(&mut tx, &account, Some(actor.user_id), now).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(account)
 }
 
@@ -61,7 +61,7 @@ async fn insert_account(conn: &mut AnyConnection, name: &AccountName, now: i64) 
     .bind(now)
     .fetch_one(conn)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(AccountSummary { id: AccountId(id), name: name.as_str().to_owned(), partner_id })
 }
 
@@ -71,7 +71,7 @@ async fn grant_builtin_role(conn: &mut AnyConnection, user: UserId, role: BuiltI
         .bind(role.key())
         .execute(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(())
 }
 
@@ -106,7 +106,7 @@ pub async fn bootstrap_account(state: &AppState, input: Bootstrap) -> Result<(Ac
     .bind(now)
     .fetch_one(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     let user_id = UserId(user_id);
     grant_builtin_role(&mut tx, user_id, BuiltInRole::Administrator).await?;
     AuditEvent::new("account.created", "cli")
@@ -116,7 +116,7 @@ pub async fn bootstrap_account(state: &AppState, input: Bootstrap) -> Result<(Ac
         .record(&mut tx, now)
         .await?;
     announce(&mut tx, &account, Some(user_id), now).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok((account, password))
 }
 
@@ -137,7 +137,7 @@ pub async fn reset_password_by_operator(state: &AppState, identifier: &str) -> R
     .bind(email.unwrap_or_default())
     .fetch_optional(&state.db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     let (id, account, login_name) = user.ok_or(AppError::NotFound)?;
     let password = Password::generated(tokens::temporary_password());
     let hash = state.hasher.hash(password.clone()).await?;
@@ -148,7 +148,7 @@ pub async fn reset_password_by_operator(state: &AppState, identifier: &str) -> R
         .bind(id)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     sessions::end_all_for_user(&mut tx, UserId(id), None).await?;
     AuditEvent::new("user.password_reset", "cli")
         .account(account.map(AccountId))
@@ -156,6 +156,6 @@ pub async fn reset_password_by_operator(state: &AppState, identifier: &str) -> R
         .details(json!({ "via": "cli" }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(password)
 }

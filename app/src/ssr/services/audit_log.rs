@@ -8,7 +8,7 @@ use crate::{
     domain::AccountId,
     error::AppError,
     i18n::Locale,
-    ssr::{db::db_error, guard::Actor, AppState},
+    ssr::{guard::Actor, AppState},
 };
 
 /// Rows an export holds at most; a narrower filter gets the rest.
@@ -125,7 +125,7 @@ async fn fetch(state: &AppState, account: AccountId, filter: &ParsedAuditFilter,
             Arg::Int(int) => query.bind(int),
         };
     }
-    let rows: Vec<Row> = query.bind(limit).bind(offset).fetch_all(&state.db.pool).await.map_err(db_error)?;
+    let rows: Vec<Row> = query.bind(limit).bind(offset).fetch_all(&state.db.pool).await?;
     entries(state, rows).await
 }
 
@@ -139,7 +139,7 @@ async fn count(state: &AppState, account: AccountId, filter: &ParsedAuditFilter)
             Arg::Int(int) => query.bind(int),
         };
     }
-    query.fetch_one(&state.db.pool).await.map_err(db_error)
+    query.fetch_one(&state.db.pool).await.map_err(AppError::from)
 }
 
 /// One page of the account's events, newest first, and how many match.

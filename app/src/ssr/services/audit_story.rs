@@ -6,7 +6,7 @@
 use crate::{
     audit::{Name, Story},
     error::AppError,
-    ssr::db::{db_error, placeholders},
+    ssr::db::placeholders,
 };
 use serde_json::Value;
 use sqlx::AnyPool;
@@ -76,7 +76,7 @@ where
         for id in chunk {
             query = query.bind(*id);
         }
-        rows.extend(query.fetch_all(pool).await.map_err(db_error)?);
+        rows.extend(query.fetch_all(pool).await?);
     }
     Ok(rows)
 }

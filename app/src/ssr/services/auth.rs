@@ -4,7 +4,7 @@ use crate::{
     domain::{Email, LoginName, Password, PersonName, UserId},
     error::{AppError, FieldError, Problem},
     ssr::{
-        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, now, sessions,
+        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now, sessions,
         throttle,
     },
 };
@@ -66,7 +66,7 @@ pub async fn register(state: &AppState, client: &ClientInfo, new: NewUser) -> Re
     .bind(now)
     .fetch_one(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     let user_id = UserId(user_id);
     let token = sessions::start(&mut tx, user_id, client, &state.settings, now).await?;
     super::verification::issue(&mut tx, state, user_id, new.email.as_str(), &new.locale, now).await?;
@@ -75,7 +75,7 @@ pub async fn register(state: &AppState, client: &ClientInfo, new: NewUser) -> Re
         .target_user(user_id, new.login_name.as_str())
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(LoginGrant { user_id, token, locale: new.locale, must_change_password: false })
 }
 
@@ -138,11 +138,11 @@ pub async fn login(
     // With a second factor, the password only opens the second step (F15).
     if second_factor::has_factor(&mut tx, user_id).await? {
         let step_token = second_factor::start_second_step(&mut tx, user_id, now).await?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         return Ok(SignIn::SecondStep { token: step_token, locale: user.locale });
     }
     let grant = finish_sign_in(&mut tx, state, client, &user, replaced_token, None, now).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     tracing::info!(user_id = user.id, "login succeeded");
     Ok(SignIn::Done(grant))
 }
@@ -171,7 +171,7 @@ pub async fn second_step(
     };
     second_factor::end_second_step(&mut tx, step_token).await?;
     let grant = finish_sign_in(&mut tx, state, client, &user, replaced_token, Some(method), now).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     attempt.succeeded(state).await?;
     tracing::info!(user_id = user.id, method = method.as_str(), "second step passed");
     Ok(grant)
@@ -213,7 +213,7 @@ pub async fn second_step_with_passkey(
     let mut tx = state.db.begin_write().await?;
     second_factor::end_second_step(&mut tx, step_token).await?;
     let grant = finish_sign_in(&mut tx, state, client, &user, replaced_token, Some(second_factor::Method::Passkey), now).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     attempt.succeeded(state).await?;
     tracing::info!(user_id = user.id, method = "passkey", "second step passed");
     Ok(grant)
@@ -253,7 +253,7 @@ pub async fn passkey_sign_in(
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let grant = finish_sign_in(&mut tx, state, client, &user, replaced_token, Some(second_factor::Method::Passkey), now).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     tracing::info!(user_id = user.id, "passkey sign-in succeeded");
     Ok(grant)
 }
@@ -283,7 +283,7 @@ async fn finish_sign_in(
         .bind(user.id)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     let account = user.account_id.map(crate::domain::AccountId);
     let mut event = AuditEvent::new("user.logged_in", &client.ip)
         .actor(user_id, &user.login_name, account)
@@ -306,7 +306,7 @@ async fn find_credentials_by_id(state: &AppState, user: UserId) -> Result<Option
         .bind(user.0)
         .fetch_optional(&state.db.pool)
         .await
-        .map_err(db_error)
+        .map_err(AppError::from)
 }
 
 /// Looks a user up by e-mail (when the identifier has an `@`) or by login name. Identifiers
@@ -324,7 +324,7 @@ async fn find_credentials(state: &AppState, identifier: &str) -> Result<Option<C
         }
     };
     let sql = format!("SELECT {CREDENTIALS} FROM users WHERE {column} = $1");
-    sqlx::query_as(&sql).bind(value).fetch_optional(&state.db.pool).await.map_err(db_error)
+    sqlx::query_as(&sql).bind(value).fetch_optional(&state.db.pool).await.map_err(AppError::from)
 }
 
 pub async fn logout(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<(), AppError> {
@@ -334,11 +334,11 @@ pub async fn logout(state: &AppState, client: &ClientInfo, actor: &Actor) -> Res
         .bind(actor.session_id)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     AuditEvent::about_self("user.logged_out", &client.ip, actor)
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// Changes the actor's own password after checking the current one; clears the forced-change
@@ -363,7 +363,7 @@ pub async fn change_password(
         .bind(actor.user_id.0)
         .fetch_one(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     if !state.hasher.verify(current, stored).await? {
         return Err(AppError::Validation(vec![FieldError::new("current_password", Problem::WrongCurrentPassword)]));
     }
@@ -377,7 +377,7 @@ pub async fn change_password(
         .bind(actor.user_id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     // A reset link mailed before now would undo the change: it dies (S9).
     super::links::delete_all(&mut tx, actor.user_id, super::links::Purpose::PasswordReset).await?;
     let ended = sessions::end_all_for_user(&mut tx, actor.user_id, Some(actor.session_id)).await?;
@@ -385,7 +385,7 @@ pub async fn change_password(
         .details(json!({ "other_sessions_ended": ended, "was_required": actor.must_change_password }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// Saves the user's language (F12).
@@ -397,10 +397,10 @@ pub async fn set_locale(state: &AppState, client: &ClientInfo, actor: &Actor, lo
         .bind(actor.user_id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     AuditEvent::about_self("user.language_changed", &client.ip, actor)
         .details(json!({ "locale": locale }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }

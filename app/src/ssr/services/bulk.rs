@@ -10,7 +10,7 @@ use super::{
 use crate::{
     domain::UserId,
     error::{AppError, Problem, Refusal},
-    ssr::{AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, now},
+    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now},
     users::{BulkAction, BulkOutcome, MAX_EXPLICIT_SELECTION, Selection, Skipped},
 };
 use serde_json::json;
@@ -42,7 +42,7 @@ pub async fn run(
             .collect();
         AuditEvent::record_many(&mut tx, events, now).await?;
     }
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(BulkOutcome { action, done: chosen.len() as u64, skipped })
 }
 
@@ -52,7 +52,7 @@ pub async fn preview(state: &AppState, actor: &Actor, action: BulkAction, select
     let conditions = conditions_of(state, actor, selection)?;
     let mut tx = state.db.begin_write().await?;
     let (chosen, skipped) = plan(&mut tx, actor, &conditions).await?;
-    tx.rollback().await.map_err(db_error)?;
+    tx.rollback().await?;
     Ok(BulkOutcome { action, done: chosen.len() as u64, skipped })
 }
 
@@ -97,7 +97,7 @@ async fn plan(tx: &mut AnyConnection, actor: &Actor, conditions: &Conditions) ->
 async fn select(conn: &mut AnyConnection, conditions: &Conditions) -> Result<Vec<TargetRow>, AppError> {
     // Locked in id order, as a transfer of the primary administrator role locks its two rows.
     let sql = format!("SELECT {TARGET_COLUMNS} FROM users u WHERE {} ORDER BY u.id{}", conditions.where_clause(), rules::lock_rows(conn));
-    bind_all(sqlx::query_as(&sql), &conditions.binds).fetch_all(conn).await.map_err(db_error)
+    bind_all(sqlx::query_as(&sql), &conditions.binds).fetch_all(conn).await.map_err(AppError::from)
 }
 
 /// The change itself, for one chunk of users. Besides the row locks taken by `select`, each
@@ -117,7 +117,7 @@ async fn apply(conn: &mut AnyConnection, action: BulkAction, targets: &[TargetRo
         BulkAction::Delete => vec![format!("DELETE FROM users WHERE id IN ({ids}) AND is_primary_admin = 0")],
     };
     for statement in statements {
-        sqlx::query(&statement).execute(&mut *conn).await.map_err(db_error)?;
+        sqlx::query(&statement).execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use crate::{
     domain::{Permission, PermissionSet},
     error::AppError,
     partners::LinkStatus,
-    ssr::{AppState, db::db_error, guard::Actor, now},
+    ssr::{AppState, guard::Actor, now},
 };
 
 /// Alerts look this far ahead.
@@ -28,7 +28,7 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
         .bind(account.0)
         .fetch_one(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
         let admin_bits = PermissionSet::of(&crate::second_factor::ADMINISTRATOR_PERMISSIONS).bits();
         let admins_without_factor: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM users u
@@ -42,7 +42,7 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
         .bind(admin_bits)
         .fetch_one(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
         Some(MemberCounts { members, locked, invited, admins_without_factor })
     } else {
         None
@@ -65,7 +65,7 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
     .bind(NEWS_ITEMS)
     .fetch_all(&state.db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     let mut alerts = Vec::new();
     if can(Permission::UsersManage) {
         let expiring: Vec<(String, i64)> = sqlx::query_as(
@@ -78,7 +78,7 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
         .bind(now + ALERT_WINDOW_SECS)
         .fetch_all(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
         alerts.extend(expiring.into_iter().map(|(email, expires_at)| Alert::InvitationExpiring { email, expires_at }));
     }
     if can(Permission::PartnersManage) {

@@ -9,7 +9,7 @@ use crate::{
     domain::{Email, LoginName, Password, PermissionSet, PersonName, UserId},
     error::{AppError, Problem, Quota},
     i18n::Locale,
-    ssr::{AppState, audit::AuditEvent, db::{db_error, placeholders}, guard::{Actor, ClientInfo}, internal, now, quota},
+    ssr::{AppState, audit::AuditEvent, db::placeholders, guard::{Actor, ClientInfo}, internal, now, quota},
     users::{
         CellError, CellProblem, FileProblem, ImportColumn, ImportOutcome, ImportPreview, ImportRow, MAX_IMPORT_BYTES,
         MAX_IMPORT_PASSWORDS, MAX_IMPORT_ROWS, ROLE_SEPARATOR, builtin_role_name,
@@ -285,7 +285,7 @@ async fn check(conn: &mut AnyConnection, state: &AppState, actor: &Actor, csv: &
             .bind(account.0)
             .fetch_all(&mut *conn)
             .await
-            .map_err(db_error)?;
+            ?;
     let names = role_names(&catalogue);
     let member = catalogue.iter().position(|r| r.builtin_key.as_deref() == Some("member")).ok_or_else(|| internal("no Member role"))?;
     let mut chosen: Vec<Vec<usize>> = Vec::with_capacity(rows.len());
@@ -359,14 +359,14 @@ async fn existing(conn: &mut AnyConnection, column: &'static str, values: &[&str
         for value in chunk {
             query = query.bind(*value);
         }
-        found.extend(query.fetch_all(&mut *conn).await.map_err(db_error)?);
+        found.extend(query.fetch_all(&mut *conn).await?);
     }
     Ok(found)
 }
 
 /// What importing `csv` would do. Writes nothing.
 pub async fn preview(state: &AppState, actor: &Actor, csv: &str) -> Result<ImportPreview, AppError> {
-    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+    let mut conn = state.db.pool.acquire().await?;
     Ok(check(&mut conn, state, actor, csv, now()).await?.preview)
 }
 
@@ -378,7 +378,7 @@ pub async fn preview(state: &AppState, actor: &Actor, csv: &str) -> Result<Impor
 /// preview of the file as it stands.
 pub async fn commit(state: &AppState, client: &ClientInfo, actor: &Actor, csv: &str) -> Result<ImportOutcome, AppError> {
     let first = {
-        let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+        let mut conn = state.db.pool.acquire().await?;
         check(&mut conn, state, actor, csv, now()).await?
     };
     if !first.preview.is_ready() {
@@ -393,12 +393,12 @@ pub async fn commit(state: &AppState, client: &ClientInfo, actor: &Actor, csv: &
     }
     match insert(&mut tx, state, client, actor, &checked, &hashes, now).await {
         Ok(outcome) => {
-            tx.commit().await.map_err(db_error)?;
+            tx.commit().await?;
             Ok(outcome)
         }
         Err(error @ AppError::Conflict(_)) => {
             drop(tx);
-            let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+            let mut conn = state.db.pool.acquire().await?;
             let again = check(&mut conn, state, actor, csv, crate::ssr::now()).await?;
             if again.preview.is_ready() { Err(error) } else { Ok(ImportOutcome::Refused(again.preview)) }
         }
@@ -468,7 +468,7 @@ async fn insert(
                 .bind(now);
         }
         // RETURNING's order is not promised: the e-mail, unique, says which id is whose.
-        let ids: HashMap<String, i64> = query.fetch_all(&mut *conn).await.map_err(db_error)?.into_iter().map(|(id, email)| (email, id)).collect();
+        let ids: HashMap<String, i64> = query.fetch_all(&mut *conn).await?.into_iter().map(|(id, email)| (email, id)).collect();
         let id_of = |row: &Ready| ids.get(row.parsed.email.as_str()).copied().map(UserId).ok_or_else(|| internal("an imported user has no id"));
         let mut grants = Vec::new();
         let mut invitees = Vec::new();
@@ -495,7 +495,7 @@ async fn insert(
         sqlx::query(&format!("INSERT INTO user_roles (user_id, role_id) VALUES {}", grants.join(", ")))
             .execute(&mut *conn)
             .await
-            .map_err(db_error)?;
+            ?;
         invited += invitees.len() as u64;
         invitations::issue_many(conn, state, actor, &invitees, now).await?;
         AuditEvent::record_many(conn, events, now).await?;

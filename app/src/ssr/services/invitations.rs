@@ -7,7 +7,7 @@ use crate::{
     domain::{Password, PersonName, UserId},
     error::{AppError, Quota, Refusal},
     ssr::{
-        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, quota, sessions,
+        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, quota, sessions,
         services::auth::LoginGrant,
     },
     users::PendingInvitation,
@@ -88,7 +88,7 @@ pub async fn pending(state: &AppState, actor: &Actor) -> Result<Vec<PendingInvit
     .bind(account.0)
     .fetch_all(&state.db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(rows
         .into_iter()
         .map(|r| PendingInvitation {
@@ -120,7 +120,7 @@ pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
         .target_user(id, &target.login_name)
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// Cancelling removes the invited user: the link dies with them and the e-mail is free again.
@@ -132,14 +132,14 @@ pub async fn cancel(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
         .bind(id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     AuditEvent::by("invitation.cancelled", &client.ip, actor)
         .target_user(id, &target.login_name)
         // The user row goes: the event keeps who they were, as a deletion does (F4).
         .details(serde_json::json!({ "email": target.email, "first_name": target.first_name, "last_name": target.last_name }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 #[derive(sqlx::FromRow)]
@@ -162,13 +162,13 @@ async fn find(conn: &mut AnyConnection, token: &str, now: i64) -> Result<Invitat
     .bind(user.0)
     .fetch_optional(conn)
     .await
-    .map_err(db_error)?
+    ?
     .ok_or_else(links::invalid)
 }
 
 /// What the invitee sees before accepting: who they will be and where.
 pub async fn show(state: &AppState, token: &str) -> Result<InvitationInfo, AppError> {
-    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+    let mut conn = state.db.pool.acquire().await?;
     let row = find(&mut conn, token, now()).await?;
     Ok(InvitationInfo {
         account_name: row.account_name,
@@ -192,7 +192,7 @@ pub async fn accept(
     // Only a live link earns a hash, and only with a place in the hashing queue (S8).
     let admitted = state.hasher.admit_unauthenticated()?;
     {
-        let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+        let mut conn = state.db.pool.acquire().await?;
         find(&mut conn, token, now).await?;
     }
     let hash = admitted.hash(password).await?;
@@ -212,7 +212,7 @@ pub async fn accept(
     .bind(user.0)
     .execute(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     if accepted.rows_affected() != 1 {
         return Err(links::invalid());
     }
@@ -225,7 +225,7 @@ pub async fn accept(
         .bind(user.0)
         .fetch_one(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     let account = account.map(crate::domain::AccountId);
     AuditEvent::new("invitation.accepted", &client.ip)
         .actor(user, &row.login_name, account)
@@ -233,6 +233,6 @@ pub async fn accept(
         .target_user(user, &row.login_name)
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(LoginGrant { user_id: user, token: session, locale, must_change_password: false })
 }

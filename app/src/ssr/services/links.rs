@@ -3,7 +3,7 @@
 use crate::{
     domain::UserId,
     error::{AppError, Problem},
-    ssr::{db::db_error, tokens},
+    ssr::{tokens},
 };
 use sqlx::AnyConnection;
 
@@ -43,7 +43,7 @@ pub async fn create(conn: &mut AnyConnection, user: UserId, purpose: Purpose, no
         .bind(now + ttl_secs)
         .execute(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(token)
 }
 
@@ -63,7 +63,7 @@ pub async fn create_many(conn: &mut AnyConnection, users: &[UserId], purpose: Pu
         for (user, token) in users.iter().zip(tokens) {
             query = query.bind(tokens::hash_token(token)).bind(user.0).bind(purpose.key()).bind(now).bind(now + ttl_secs);
         }
-        query.execute(&mut *conn).await.map_err(db_error)?;
+        query.execute(&mut *conn).await?;
     }
     Ok(tokens)
 }
@@ -80,7 +80,7 @@ pub async fn find(conn: &mut AnyConnection, token: &str, purpose: Purpose, now: 
             .bind(now)
             .fetch_optional(conn)
             .await
-            .map_err(db_error)?;
+            ?;
     user.map(UserId).ok_or_else(invalid)
 }
 
@@ -90,7 +90,7 @@ pub async fn delete_all(conn: &mut AnyConnection, user: UserId, purpose: Purpose
         .bind(purpose.key())
         .execute(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(())
 }
 
@@ -100,6 +100,6 @@ pub async fn delete_all_for_user(conn: &mut AnyConnection, user: UserId) -> Resu
         .bind(user.0)
         .execute(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use crate::{
     error::{AppError, FieldErrors},
     me::Profile,
     session::SessionSummary,
-    ssr::{AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, now, sessions},
+    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now, sessions},
 };
 use serde_json::json;
 
@@ -24,7 +24,7 @@ pub async fn end_session(state: &AppState, client: &ClientInfo, actor: &Actor, s
         .bind(actor.user_id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     if ended.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -32,7 +32,7 @@ pub async fn end_session(state: &AppState, client: &ClientInfo, actor: &Actor, s
         .details(json!({ "session_id": session_id }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// "Sign out everywhere else": every session of the actor but the current one ends.
@@ -44,7 +44,7 @@ pub async fn end_other_sessions(state: &AppState, client: &ClientInfo, actor: &A
         .details(json!({ "ended": ended }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(ended)
 }
 
@@ -55,7 +55,7 @@ pub async fn profile(state: &AppState, actor: &Actor) -> Result<Profile, AppErro
     .bind(actor.user_id.0)
     .fetch_one(&state.db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(Profile { first_name, last_name, locale, subscribe_news: news == 1, subscribe_alerts: alerts == 1 })
 }
 
@@ -81,11 +81,11 @@ pub async fn update_profile(state: &AppState, client: &ClientInfo, actor: &Actor
     .bind(actor.user_id.0)
     .execute(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     AuditEvent::about_self("user.profile_updated", &client.ip, actor)
         .details(json!({ "locale": locale, "news": profile.subscribe_news, "alerts": profile.subscribe_alerts }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(locale)
 }

@@ -6,7 +6,7 @@ use crate::{
     auth::known_locale,
     domain::{BuiltInRole, Email, LoginName, Password, PersonName, UserId},
     error::{AppError, FieldErrors, Refusal},
-    ssr::{AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, sessions},
+    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, sessions},
     users::{Delivery, UserDetails, UserForm, UserStatus},
 };
 use serde_json::json;
@@ -69,9 +69,9 @@ pub async fn details(state: &AppState, actor: &Actor, id: UserId) -> Result<User
     .bind(account.0)
     .fetch_optional(&state.db.pool)
     .await
-    .map_err(db_error)?
+    ?
     .ok_or(AppError::NotFound)?;
-    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+    let mut conn = state.db.pool.acquire().await?;
     let role_ids = rules::roles_held(&mut conn, id).await?.into_iter().map(|r| r.id).collect();
     Ok(UserDetails {
         id: UserId(row.id),
@@ -137,7 +137,7 @@ pub async fn create(
     .bind(now)
     .fetch_one(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     let user = UserId(id);
     rules::set_roles(&mut tx, user, &roles).await?;
     if delivery == Delivery::Invitation {
@@ -152,7 +152,7 @@ pub async fn create(
         }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(user)
 }
 
@@ -203,7 +203,7 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
     .bind(id.0)
     .execute(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     if email_changed {
         // Links mailed to the old address die with it, and the new one is not verified yet;
         // the administrator resends what is still needed (S9).
@@ -212,7 +212,7 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
             .bind(id.0)
             .execute(&mut *tx)
             .await
-            .map_err(db_error)?;
+            ?;
     }
     let password_set = hash.is_some();
     if let Some(hash) = hash {
@@ -227,7 +227,7 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
         .bind(id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
         let keep = (!by_someone_else).then_some(actor.session_id);
         sessions::end_all_for_user(&mut tx, id, keep).await?;
     }
@@ -252,7 +252,7 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
         }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// F6: in one transaction the target becomes primary administrator with the Administrator
@@ -268,7 +268,7 @@ pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, 
     let mut tx = state.db.begin_write().await?;
     // Both rows locked first, in id order, the order bulk actions lock theirs: no deadlock (I4).
     let lock = format!("SELECT id FROM users WHERE id IN ($1, $2) ORDER BY id{}", rules::lock_rows(&tx));
-    sqlx::query(&lock).bind(actor.user_id.0).bind(id.0).fetch_all(&mut *tx).await.map_err(db_error)?;
+    sqlx::query(&lock).bind(actor.user_id.0).bind(id.0).fetch_all(&mut *tx).await?;
     let target = rules::target(&mut tx, actor, id).await?;
     if target.locked == 1 || target.invited == 1 {
         return Err(AppError::Refused(Refusal::NotActive));
@@ -278,7 +278,7 @@ pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, 
         .bind(account.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     if stepped_down.rows_affected() != 1 {
         return Err(AppError::Refused(Refusal::OnlyPrimaryAdministrator));
     }
@@ -289,7 +289,7 @@ pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, 
     .bind(account.0)
     .execute(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     if promoted.rows_affected() != 1 {
         return Err(AppError::Refused(Refusal::NotActive));
     }
@@ -301,7 +301,7 @@ pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, 
     .bind(id.0)
     .execute(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     sessions::end_all_for_user(&mut tx, actor.user_id, None).await?;
     let account_name = actor.info.account.as_ref().map(|a| a.name.clone()).unwrap_or_default();
     outbox::enqueue(&mut tx, &target.email, &target.locale, &Mail::PrimaryAdministrator { account: &account_name }, now).await?;
@@ -310,5 +310,5 @@ pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, 
         .details(json!({ "former": actor.login_name }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }

@@ -8,7 +8,7 @@ use crate::{
     error::{AppError, Problem, Refusal},
     session::AccountSummary,
     ssr::{
-        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now,
+        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now,
         outbox::{self, Audience}, throttle, tokens,
     },
 };
@@ -32,7 +32,7 @@ async fn lock_account(conn: &mut AnyConnection, account: AccountId) -> Result<bo
         .bind(account.0)
         .execute(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(locked.rows_affected() == 1)
 }
 
@@ -57,7 +57,7 @@ pub async fn details(state: &AppState, actor: &Actor) -> Result<AccountDetails, 
     .bind(account.0)
     .fetch_one(&state.db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(AccountDetails {
         name: row.name,
         partner_id: row.partner_id,
@@ -86,7 +86,7 @@ pub async fn update_details(state: &AppState, client: &ClientInfo, actor: &Actor
         .bind(account.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     AuditEvent::by("account.updated", &client.ip, actor)
         .target_account(account, new.name.as_str())
         .details(json!({
@@ -96,7 +96,7 @@ pub async fn update_details(state: &AppState, client: &ClientInfo, actor: &Actor
         }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// The account key, for those who manage the account (never while acting for a customer).
@@ -106,7 +106,7 @@ pub async fn account_key(state: &AppState, actor: &Actor) -> Result<String, AppE
         .bind(account.0)
         .fetch_one(&state.db.pool)
         .await
-        .map_err(db_error)
+        .map_err(AppError::from)
 }
 
 /// A new key; the old one stops working with this commit.
@@ -120,10 +120,10 @@ pub async fn regenerate_key(state: &AppState, client: &ClientInfo, actor: &Actor
         .bind(account.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     // The key itself never enters the audit trail (S7).
     AuditEvent::by("account.key_regenerated", &client.ip, actor).record(&mut tx, now).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(key)
 }
 
@@ -156,7 +156,7 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
         .bind(key.as_str())
         .fetch_optional(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     let Some(target) = target else {
         return Err(AppError::field("account_key", Problem::UnknownAccountKey));
     };
@@ -180,7 +180,7 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
         .bind(actor.user_id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     if joined.rows_affected() != 1 {
         return Err(AppError::field("account_key", Problem::AlreadyInAccount));
     }
@@ -189,7 +189,7 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
         .bind(BuiltInRole::Member.key())
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     AuditEvent::new("member.joined_by_key", &client.ip)
         .actor(actor.user_id, &actor.login_name, Some(target_id))
         .account(Some(target_id))
@@ -200,7 +200,7 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
     let member = format!("{} {} <{}>", actor.info.first_name, actor.info.last_name, actor.info.email);
     let audience = Audience { account: target_id, permission: Permission::UsersManage, alerts_only: false };
     outbox::enqueue_to(&mut tx, audience, &Mail::AccountKeyUsed { account: &target.name, member: &member }, now).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     throttle::give_back(&state.db, &by_user).await?;
     throttle::give_back(&state.db, &by_address).await?;
     Ok(AccountSummary { id: target_id, name: target.name, partner_id: target.partner_id })
@@ -218,7 +218,7 @@ async fn step_out(conn: &mut AnyConnection, actor: &Actor, account: AccountId) -
     .bind(account.0)
     .fetch_optional(&mut *conn)
     .await
-    .map_err(db_error)?
+    ?
     .ok_or(AppError::Forbidden)?;
     if is_primary == 1 {
         let refusal = if others > 0 { Refusal::PrimaryMustTransfer } else { Refusal::PrimaryMustClose };
@@ -229,7 +229,7 @@ async fn step_out(conn: &mut AnyConnection, actor: &Actor, account: AccountId) -
         "DELETE FROM delegated_grants WHERE user_id = $1",
         "UPDATE sessions SET acting_account_id = NULL WHERE user_id = $1",
     ] {
-        sqlx::query(sql).bind(actor.user_id.0).execute(&mut *conn).await.map_err(db_error)?;
+        sqlx::query(sql).bind(actor.user_id.0).execute(&mut *conn).await?;
     }
     // `is_primary_admin = 0` again: a transfer to this user committed meanwhile keeps them in.
     let left = sqlx::query("UPDATE users SET account_id = NULL WHERE id = $1 AND account_id = $2 AND is_primary_admin = 0")
@@ -237,7 +237,7 @@ async fn step_out(conn: &mut AnyConnection, actor: &Actor, account: AccountId) -
         .bind(account.0)
         .execute(&mut *conn)
         .await
-        .map_err(db_error)?;
+        ?;
     if left.rows_affected() != 1 {
         return Err(AppError::Refused(Refusal::PrimaryMustTransfer));
     }
@@ -251,7 +251,7 @@ pub async fn leave(state: &AppState, client: &ClientInfo, actor: &Actor) -> Resu
     lock_account(&mut tx, account).await?;
     step_out(&mut tx, actor, account).await?;
     AuditEvent::about_self("member.left", &client.ip, actor).record(&mut tx, now).await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// The primary administrator, alone in the account, closes it: its roles, partner links and
@@ -271,7 +271,7 @@ pub async fn close(state: &AppState, client: &ClientInfo, actor: &Actor) -> Resu
     .bind(actor.user_id.0)
     .fetch_one(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     if others > 0 {
         return Err(AppError::Refused(Refusal::NotAlone));
     }
@@ -279,25 +279,25 @@ pub async fn close(state: &AppState, client: &ClientInfo, actor: &Actor) -> Resu
         .bind(account.0)
         .fetch_one(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     let cancelled = sqlx::query("DELETE FROM users WHERE account_id = $1 AND password_hash IS NULL")
         .bind(account.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?
+        ?
         .rows_affected();
     for sql in [
         "DELETE FROM user_roles WHERE user_id = $1",
         "DELETE FROM delegated_grants WHERE user_id = $1",
         "UPDATE users SET is_primary_admin = 0, account_id = NULL WHERE id = $1",
     ] {
-        sqlx::query(sql).bind(actor.user_id.0).execute(&mut *tx).await.map_err(db_error)?;
+        sqlx::query(sql).bind(actor.user_id.0).execute(&mut *tx).await?;
     }
-    sqlx::query("DELETE FROM accounts WHERE id = $1").bind(account.0).execute(&mut *tx).await.map_err(db_error)?;
+    sqlx::query("DELETE FROM accounts WHERE id = $1").bind(account.0).execute(&mut *tx).await?;
     AuditEvent::about_self("account.closed", &client.ip, actor)
         .target_account(account, &name)
         .details(json!({ "name": name, "partner_id": partner_id, "invitations_cancelled": cancelled }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }

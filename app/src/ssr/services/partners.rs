@@ -8,7 +8,7 @@ use crate::{
     partners::{CustomerChoice, DelegableRole, Grant, InvitationPreview, LinkStatus, PartnerLink, PartnersOverview, Side, StaffMember},
     session::AccountSummary,
     ssr::{
-        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now,
+        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now,
         outbox::{self, Audience}, quota, sessions::delegable, tokens,
     },
 };
@@ -39,7 +39,7 @@ impl Parties {
         .bind(link)
         .fetch_one(conn)
         .await
-        .map_err(db_error)?;
+        ?;
         Ok(Self { partner: (AccountId(row.0), row.1), customer: (AccountId(row.2), row.3) })
     }
 
@@ -114,7 +114,7 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<PartnerLink>, A
     .bind(account.0)
     .fetch_all(&state.db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     let grants: Vec<GrantRow> = sqlx::query_as(
         "SELECT g.id, g.link_id, u.first_name, u.last_name, u.login_name, u.email, r.name AS role_name, r.builtin_key, g.granted_at
          FROM delegated_grants g JOIN partner_links l ON l.id = g.link_id
@@ -125,7 +125,7 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<PartnerLink>, A
     .bind(account.0)
     .fetch_all(&state.db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     let now = now();
     // Partner staff acting here see their own company's staff in full; another partner's
     // staff by name only: their addresses are that partner's business (S9).
@@ -183,7 +183,7 @@ pub async fn invite(state: &AppState, client: &ClientInfo, actor: &Actor, partne
         .bind(partner_id.as_str())
         .fetch_optional(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     let partner = partner.ok_or_else(|| AppError::field("partner_id", Problem::UnknownPartnerId))?;
     if partner == customer.0 {
         return Err(AppError::field("partner_id", Problem::OwnAccount));
@@ -201,13 +201,13 @@ pub async fn invite(state: &AppState, client: &ClientInfo, actor: &Actor, partne
     .bind(now + ttl)
     .fetch_one(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     let parties = Parties::of(&mut tx, link).await?;
     parties.record(&mut tx, "partner.invited", client, actor, json!({ "link_id": link, "by": "partner_id" }), now).await?;
     let url = state.link("/partners");
     let mail = Mail::PartnerInvited { customer: &parties.customer.1, link: &url, valid_days: ttl / 86_400 };
     parties.mail(&mut tx, parties.partner.0, &mail, now).await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// The partner (the actor's account) accepts or declines a customer's pending invitation.
@@ -225,7 +225,7 @@ pub async fn respond(state: &AppState, client: &ClientInfo, actor: &Actor, link:
     .bind(partner.0)
     .execute(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     if answered.rows_affected() != 1 {
         return Err(AppError::NotFound);
     }
@@ -240,7 +240,7 @@ pub async fn respond(state: &AppState, client: &ClientInfo, actor: &Actor, link:
         Mail::PartnerDeclined { partner: partner_name, customer: customer_name }
     };
     parties.mail(&mut tx, parties.customer.0, &mail, now).await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// A shareable invitation from the partner (the actor's account): single-use, expiring; only
@@ -262,9 +262,9 @@ pub async fn create_link(state: &AppState, client: &ClientInfo, actor: &Actor) -
     .bind(now + state.settings.partner_invitation_ttl_secs)
     .fetch_one(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     AuditEvent::by("partner.link_created", &client.ip, actor).details(json!({ "link_id": link })).record(&mut tx, now).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(state.link(&format!("/partners/accept?token={token}")))
 }
 
@@ -292,12 +292,12 @@ async fn open_link(conn: &mut AnyConnection, token: &str, now: i64) -> Result<Op
     .bind(now)
     .fetch_optional(conn)
     .await
-    .map_err(db_error)?;
+    ?;
     found.ok_or_else(|| AppError::field("token", Problem::LinkInvalid))
 }
 
 pub async fn preview(state: &AppState, actor: &Actor, token: &str) -> Result<InvitationPreview, AppError> {
-    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+    let mut conn = state.db.pool.acquire().await?;
     let link = open_link(&mut conn, token, now()).await?;
     let own = actor.account_id.filter(|a| a.0 != link.partner_account_id && !actor.is_acting());
     Ok(InvitationPreview {
@@ -329,7 +329,7 @@ pub async fn confirm(state: &AppState, client: &ClientInfo, actor: &Actor, token
     .bind(link.id)
     .execute(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     if confirmed.rows_affected() != 1 {
         return Err(AppError::field("token", Problem::LinkInvalid));
     }
@@ -338,7 +338,7 @@ pub async fn confirm(state: &AppState, client: &ClientInfo, actor: &Actor, token
     let url = state.link("/partners");
     let mail = Mail::PartnerLinkActive { partner: &parties.partner.1, customer: &parties.customer.1, link: &url };
     parties.mail(&mut tx, parties.partner.0, &mail, now).await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// Either side ends a pending or active link. Grants on it go; partner staff acting through it
@@ -358,19 +358,19 @@ pub async fn revoke(state: &AppState, client: &ClientInfo, actor: &Actor, link: 
     .bind(account.0)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     let (has_customer,) = revoked.ok_or(AppError::NotFound)?;
     let ended = sqlx::query("DELETE FROM delegated_grants WHERE link_id = $1")
         .bind(link)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?
+        ?
         .rows_affected();
     if has_customer.is_none() {
         // A partner's own unused link: nobody else to tell.
         let details = json!({ "link_id": link, "grants_ended": ended });
         AuditEvent::by("partner.revoked", &client.ip, actor).details(details).record(&mut tx, now).await?;
-        return tx.commit().await.map_err(db_error);
+        return Ok(tx.commit().await?);
     }
     let parties = Parties::of(&mut tx, link).await?;
     let cancelled = cancel_invitations_sent_by_partner(&mut tx, parties.customer.0, parties.partner.0).await?;
@@ -380,7 +380,7 @@ pub async fn revoke(state: &AppState, client: &ClientInfo, actor: &Actor, link: 
     let other = if parties.partner.0 == account { parties.customer.0 } else { parties.partner.0 };
     let mail = Mail::PartnerRevoked { partner: &parties.partner.1, customer: &parties.customer.1, by };
     parties.mail(&mut tx, other, &mail, now).await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// Invitations still pending in `customer` that the partner's staff sent or resent while
@@ -398,7 +398,7 @@ async fn cancel_invitations_sent_by_partner(conn: &mut AnyConnection, customer: 
     .bind(partner.0)
     .execute(conn)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(cancelled.rows_affected())
 }
 
@@ -409,7 +409,7 @@ pub async fn overview(state: &AppState, actor: &Actor) -> Result<PartnersOvervie
     if !actor.permissions.contains(Permission::PartnersDelegate) {
         return Ok(PartnersOverview { links, staff: Vec::new() });
     }
-    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+    let mut conn = state.db.pool.acquire().await?;
     for link in links.iter_mut().filter(|l| l.side == Side::Partner && l.status == LinkStatus::Active) {
         if let Some(customer) = &link.other {
             link.delegable_roles = customer_roles(&mut conn, customer.id, actor.permissions).await?;
@@ -429,7 +429,7 @@ async fn staff(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<Staff
     .bind(account.0)
     .fetch_all(conn)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(rows.into_iter().map(|(id, first, last, login)| StaffMember { id, name: format!("{first} {last}"), login_name: login }).collect())
 }
 
@@ -442,7 +442,7 @@ async fn customer_of_active_link(conn: &mut AnyConnection, partner: AccountId, l
     .bind(partner.0)
     .fetch_optional(conn)
     .await
-    .map_err(db_error)?;
+    ?;
     customer.map(AccountId).ok_or(AppError::NotFound)
 }
 
@@ -461,7 +461,7 @@ async fn customer_roles(conn: &mut AnyConnection, customer: AccountId, granter: 
     .bind(customer.0)
     .fetch_all(conn)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(roles
         .into_iter()
         .map(|(id, name, builtin_key, bits)| {
@@ -483,7 +483,7 @@ pub async fn grant(state: &AppState, client: &ClientInfo, actor: &Actor, link: i
     .bind(partner.0)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     let staff = staff.ok_or_else(|| AppError::field("user_id", Problem::NotStaff))?;
     let role_row: Option<(String, i64)> =
         sqlx::query_as("SELECT name, permissions FROM roles WHERE id = $1 AND (account_id IS NULL OR account_id = $2)")
@@ -491,7 +491,7 @@ pub async fn grant(state: &AppState, client: &ClientInfo, actor: &Actor, link: i
             .bind(customer.0)
             .fetch_optional(&mut *tx)
             .await
-            .map_err(db_error)?;
+            ?;
     let (role_name, bits) = role_row.ok_or_else(|| AppError::field("role_id", Problem::UnknownRole))?;
     if !is_delegable(PermissionSet::from_bits(bits), actor.permissions) {
         return Err(AppError::field("role_id", Problem::RoleNotDelegable));
@@ -501,7 +501,7 @@ pub async fn grant(state: &AppState, client: &ClientInfo, actor: &Actor, link: i
         .bind(user)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     sqlx::query("INSERT INTO delegated_grants (link_id, user_id, role_id, granted_at) VALUES ($1, $2, $3, $4)")
         .bind(link)
         .bind(user)
@@ -509,13 +509,13 @@ pub async fn grant(state: &AppState, client: &ClientInfo, actor: &Actor, link: i
         .bind(now)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     let parties = Parties::of(&mut tx, link).await?;
     // Ids let the audit log name the staff member and the role as they are now (and translate
     // a built-in role); the names stay as recorded for when they are gone.
     let details = json!({ "link_id": link, "staff": staff, "staff_id": user, "role": role_name, "role_id": role });
     parties.record(&mut tx, "partner.access_granted", client, actor, details, now).await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// Ends one grant: the partner side with `partners.delegate`, the customer side with
@@ -537,12 +537,12 @@ pub async fn revoke_grant(state: &AppState, client: &ClientInfo, actor: &Actor, 
     .bind(i64::from(as_customer))
     .fetch_optional(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     let (link, staff, staff_id) = found.ok_or(AppError::NotFound)?;
-    sqlx::query("DELETE FROM delegated_grants WHERE id = $1").bind(grant).execute(&mut *tx).await.map_err(db_error)?;
+    sqlx::query("DELETE FROM delegated_grants WHERE id = $1").bind(grant).execute(&mut *tx).await?;
     let parties = Parties::of(&mut tx, link).await?;
     parties.record(&mut tx, "partner.access_revoked", client, actor, json!({ "link_id": link, "staff": staff, "staff_id": staff_id }), now).await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 #[derive(sqlx::FromRow)]
@@ -567,7 +567,7 @@ pub async fn my_customers(state: &AppState, actor: &Actor) -> Result<Vec<Custome
         .bind(home.0)
         .fetch_all(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(rows
         .into_iter()
         .map(|r| CustomerChoice {
@@ -591,7 +591,7 @@ pub async fn act_for(state: &AppState, client: &ClientInfo, actor: &Actor, custo
                 .bind(customer.0)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                ?;
             let granted = granted.ok_or(AppError::NotFound)?;
             // Partner staff need a second factor to act for anyone (F15), whatever their policy.
             if !super::second_factor::has_factor(&mut tx, actor.user_id).await? {
@@ -611,5 +611,5 @@ pub async fn act_for(state: &AppState, client: &ClientInfo, actor: &Actor, custo
     };
     crate::ssr::sessions::act_for(&mut tx, actor.session_id, customer).await?;
     event.record(&mut tx, now).await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }

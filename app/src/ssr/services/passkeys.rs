@@ -9,7 +9,7 @@ use crate::{
     error::{AppError, FieldError, Problem},
     second_factor::{PasskeyChallenge, PasskeySummary},
     ssr::{
-        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, now, tokens, webauthn::{self, RelyingParty},
+        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now, tokens, webauthn::{self, RelyingParty},
     },
 };
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -73,7 +73,7 @@ pub async fn list(conn: &mut AnyConnection, user: UserId) -> Result<Vec<PasskeyS
             .bind(user.0)
             .fetch_all(conn)
             .await
-            .map_err(db_error)?;
+            ?;
     Ok(rows.into_iter().map(|(id, name, created_at, last_used_at)| PasskeySummary { id, name, created_at, last_used_at }).collect())
 }
 
@@ -83,7 +83,7 @@ async fn credentials(conn: &mut AnyConnection, user: UserId) -> Result<(Option<U
         .bind(user.0)
         .fetch_all(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     let handle = rows.first().and_then(|(handle, _)| Uuid::parse_str(handle).ok());
     let passkeys = rows.iter().map(|(_, json)| serde_json::from_str(json).map_err(crate::ssr::internal)).collect::<Result<_, _>>()?;
     Ok((handle, passkeys))
@@ -100,7 +100,7 @@ async fn store_ceremony(state: &AppState, purpose: Purpose, user: Option<UserId>
         .bind(now() + CEREMONY_SECS)
         .execute(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(token)
 }
 
@@ -113,7 +113,7 @@ async fn spend_ceremony<T: for<'de> Deserialize<'de>>(state: &AppState, token: &
             .bind(purpose.key())
             .fetch_optional(&state.db.pool)
             .await
-            .map_err(db_error)?;
+            ?;
     let (user, server_half, expires_at) = row.ok_or_else(not_accepted)?;
     if expires_at <= now() {
         return Err(not_accepted());
@@ -130,7 +130,7 @@ fn challenge(ceremony: String, options: &impl Serialize) -> Result<PasskeyChalle
 /// The user's passkeys are excluded, so one authenticator holds one of theirs.
 pub async fn begin_registration(state: &AppState, actor: &Actor) -> Result<PasskeyChallenge, AppError> {
     let webauthn = relying_party(state)?;
-    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+    let mut conn = state.db.pool.acquire().await?;
     let (handle, existing) = credentials(&mut conn, actor.user_id).await?;
     drop(conn);
     let user_handle = handle.unwrap_or_else(Uuid::new_v4);
@@ -181,7 +181,7 @@ pub async fn finish_registration(
     .bind(now)
     .execute(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     if added.rows_affected() == 0 {
         return Err(AppError::Conflict(FieldError::new("passkey", Problem::PasskeyAlreadyRegistered)));
     }
@@ -190,7 +190,7 @@ pub async fn finish_registration(
         .details(json!({ "factor": "passkey", "name": name }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(codes)
 }
 
@@ -201,7 +201,7 @@ pub async fn rename(state: &AppState, actor: &Actor, id: i64, name: &str) -> Res
         .bind(actor.user_id.0)
         .execute(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     if renamed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -219,21 +219,21 @@ pub async fn remove(state: &AppState, client: &ClientInfo, actor: &Actor, id: i6
         .bind(actor.user_id.0)
         .fetch_optional(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     let name = name.ok_or(AppError::NotFound)?;
     second_factor::drop_codes_without_factor(&mut tx, actor.user_id).await?;
     AuditEvent::about_self("user.factor_removed", &client.ip, actor)
         .details(json!({ "factor": "passkey", "name": name }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// Starts the passkey way through a second step: the options for `navigator.credentials.get`,
 /// limited to the user's own passkeys. `None` when they have none.
 pub async fn begin_second_step(state: &AppState, user: UserId) -> Result<PasskeyChallenge, AppError> {
     let webauthn = relying_party(state)?;
-    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+    let mut conn = state.db.pool.acquire().await?;
     let (_, passkeys) = credentials(&mut conn, user).await?;
     drop(conn);
     if passkeys.is_empty() {
@@ -284,7 +284,7 @@ pub async fn verify_sign_in(state: &AppState, ceremony: &str, answer: &str) -> R
         .bind(credential_key(credential_id))
         .fetch_optional(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     // The authenticator names both the credential and its user; both must be ours and agree.
     let Some((user, _, passkey)) = row.filter(|(_, stored, _)| *stored == handle.to_string()) else { return Ok(None) };
     let passkey: Passkey = serde_json::from_str(&passkey).map_err(crate::ssr::internal)?;
@@ -309,7 +309,7 @@ async fn record_use(state: &AppState, user: UserId, result: &webauthn_rs::prelud
         .bind(user.0)
         .fetch_optional(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     let Some(stored) = stored else { return Ok(()) };
     let mut passkey: Passkey = serde_json::from_str(&stored).map_err(crate::ssr::internal)?;
     passkey.update_credential(result);
@@ -320,6 +320,6 @@ async fn record_use(state: &AppState, user: UserId, result: &webauthn_rs::prelud
         .bind(user.0)
         .execute(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(())
 }

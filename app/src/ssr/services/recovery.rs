@@ -6,7 +6,7 @@ use crate::{
     domain::{Email, Password, UserId},
     error::{AppError, Refusal},
     ssr::{
-        AppState, ResetDelivery, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now,
+        AppState, ResetDelivery, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now,
         outbox, sessions, throttle, tokens,
     },
 };
@@ -47,7 +47,7 @@ pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor
         .bind(id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     let ended = sessions::end_all_for_user(&mut tx, id, None).await?;
     match settings.reset_delivery {
         ResetDelivery::TemporaryPassword => {
@@ -68,7 +68,7 @@ pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor
         .details(json!({ "delivery": format!("{:?}", settings.reset_delivery).to_lowercase(), "sessions_ended": ended }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 #[derive(sqlx::FromRow)]
@@ -97,7 +97,7 @@ pub async fn forgot(state: &AppState, client: &ClientInfo, email: &Email) -> Res
     .bind(email.as_str())
     .fetch_optional(&mut *tx)
     .await
-    .map_err(db_error)?;
+    ?;
     if let Some(user) = known {
         let ttl = state.settings.reset_link_ttl_secs;
         let token = links::create(&mut tx, UserId(user.id), links::Purpose::PasswordReset, now, ttl).await?;
@@ -111,7 +111,7 @@ pub async fn forgot(state: &AppState, client: &ClientInfo, email: &Email) -> Res
             .record(&mut tx, now)
             .await?;
     }
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// Following a reset link: the new password replaces whatever was there, every session ends,
@@ -120,7 +120,7 @@ pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str,
     let now = now();
     let admitted = state.hasher.admit_unauthenticated()?;
     let user = {
-        let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+        let mut conn = state.db.pool.acquire().await?;
         links::find(&mut conn, token, links::Purpose::PasswordReset, now).await?
     };
     let (login_name, email, account): (String, String, Option<i64>) =
@@ -128,7 +128,7 @@ pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str,
             .bind(user.0)
             .fetch_one(&state.db.pool)
             .await
-            .map_err(db_error)?;
+            ?;
     let password = Password::choose(password, &[&login_name, &email]).map_err(|p| AppError::field("new_password", p))?;
     let hash = admitted.hash(password).await?;
     let mut tx = state.db.begin_write().await?;
@@ -142,7 +142,7 @@ pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str,
         .bind(user.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     let ended = sessions::end_all_for_user(&mut tx, user, None).await?;
     let account = account.map(crate::domain::AccountId);
     AuditEvent::new("user.password_reset_by_link", &client.ip)
@@ -152,5 +152,5 @@ pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str,
         .details(json!({ "sessions_ended": ended }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }

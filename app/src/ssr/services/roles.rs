@@ -6,7 +6,7 @@ use crate::{
     domain::{PermissionSet, RoleDescription, RoleName},
     error::{AppError, FieldError, FieldErrors, Problem, Refusal},
     roles::{RoleForm, RoleInfo},
-    ssr::{AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, now},
+    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now},
 };
 use serde_json::json;
 
@@ -33,7 +33,7 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<RoleInfo>, AppE
     .bind(account.0)
     .fetch_all(&state.db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok(rows
         .into_iter()
         .map(|r| RoleInfo {
@@ -66,7 +66,7 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
                     .bind(account.0)
                     .fetch_optional(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    ?;
             match existing {
                 None => return Err(AppError::NotFound),
                 Some((None, _)) => return Err(AppError::Refused(Refusal::BuiltInRole)),
@@ -86,7 +86,7 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
         .bind(id.unwrap_or(0))
         .fetch_one(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     if name_taken > 0 {
         return Err(AppError::Conflict(FieldError::new("name", Problem::RoleNameTaken)));
     }
@@ -100,7 +100,7 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
                 .bind(account.0)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                ?;
             id
         }
         None => sqlx::query_scalar(
@@ -113,7 +113,7 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
         .bind(now)
         .fetch_one(&mut *tx)
         .await
-        .map_err(db_error)?,
+        ?,
     };
     AuditEvent::by(if id.is_some() { "role.updated" } else { "role.created" }, &client.ip, actor)
         .details(json!({
@@ -123,7 +123,7 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
         }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(role_id)
 }
 
@@ -139,7 +139,7 @@ pub async fn delete(state: &AppState, client: &ClientInfo, actor: &Actor, id: i6
             .bind(account.0)
             .fetch_optional(&mut *tx)
             .await
-            .map_err(db_error)?;
+            ?;
     let (name, bits) = match existing {
         None => return Err(AppError::NotFound),
         Some((None, _, _)) => return Err(AppError::Refused(Refusal::BuiltInRole)),
@@ -152,17 +152,17 @@ pub async fn delete(state: &AppState, client: &ClientInfo, actor: &Actor, id: i6
         .bind(id)
         .fetch_one(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     sqlx::query("DELETE FROM roles WHERE id = $1 AND account_id = $2")
         .bind(id)
         .bind(account.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     AuditEvent::by("role.deleted", &client.ip, actor)
         .details(json!({ "role_id": id, "name": name, "holders": holders }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(holders)
 }

@@ -6,7 +6,7 @@
 use crate::{
     domain::{AccountId, PermissionSet, UserId},
     error::{AppError, Problem, Refusal},
-    ssr::{db::{db_error, placeholders}, guard::Actor},
+    ssr::{db::placeholders, guard::Actor},
 };
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -50,7 +50,7 @@ pub async fn target(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Resu
         .bind(account.0)
         .fetch_optional(conn)
         .await
-        .map_err(db_error)?
+        ?
         .ok_or(AppError::NotFound)
 }
 
@@ -67,7 +67,7 @@ pub async fn permissions_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<Has
         for id in chunk {
             query = query.bind(*id);
         }
-        for (user, bits) in query.fetch_all(&mut *conn).await.map_err(db_error)? {
+        for (user, bits) in query.fetch_all(&mut *conn).await? {
             let entry = held.entry(user).or_default();
             *entry = entry.union(PermissionSet::from_bits(bits));
         }
@@ -120,7 +120,7 @@ pub async fn assignable_roles(conn: &mut AnyConnection, account: AccountId, ids:
     for id in &ids {
         query = query.bind(*id);
     }
-    let roles = query.fetch_all(conn).await.map_err(db_error)?;
+    let roles = query.fetch_all(conn).await?;
     if roles.len() != ids.len() {
         return Err(AppError::field("role_ids", Problem::UnknownRole));
     }
@@ -150,19 +150,19 @@ pub async fn roles_held(conn: &mut AnyConnection, user: UserId) -> Result<Vec<As
     .bind(user.0)
     .fetch_all(conn)
     .await
-    .map_err(db_error)
+    .map_err(AppError::from)
 }
 
 /// Replaces the user's roles.
 pub async fn set_roles(conn: &mut AnyConnection, user: UserId, roles: &[AssignableRole]) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user.0).execute(&mut *conn).await.map_err(db_error)?;
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user.0).execute(&mut *conn).await?;
     for role in roles {
         sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)")
             .bind(user.0)
             .bind(role.id)
             .execute(&mut *conn)
             .await
-            .map_err(db_error)?;
+            ?;
     }
     Ok(())
 }
@@ -172,5 +172,5 @@ pub async fn member_role(conn: &mut AnyConnection) -> Result<AssignableRole, App
     sqlx::query_as("SELECT id, permissions, builtin_key FROM roles WHERE builtin_key = 'member'")
         .fetch_one(conn)
         .await
-        .map_err(db_error)
+        .map_err(AppError::from)
 }

@@ -8,7 +8,7 @@ use crate::{
     error::{AppError, FieldError, Problem},
     second_factor::{FactorOverview, TotpEnrolment, TotpSummary},
     ssr::{
-        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox,
+        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now, outbox,
         throttle, tokens, totp,
     },
 };
@@ -35,13 +35,13 @@ pub async fn status(state: &AppState, user: UserId) -> Result<FactorOverview, Ap
             .bind(user.0)
             .fetch_optional(&state.db.pool)
             .await
-            .map_err(db_error)?;
+            ?;
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
         .bind(user.0)
         .fetch_one(&state.db.pool)
         .await
-        .map_err(db_error)?;
-    let mut conn = state.db.pool.acquire().await.map_err(db_error)?;
+        ?;
+    let mut conn = state.db.pool.acquire().await?;
     Ok(FactorOverview {
         totp: totp.map(|(name, created_at)| TotpSummary { name, created_at }),
         passkeys: super::passkeys::list(&mut conn, user).await?,
@@ -55,7 +55,7 @@ pub async fn has_factor(conn: &mut AnyConnection, user: UserId) -> Result<bool, 
         .bind(user.0)
         .fetch_one(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(found == 1)
 }
 
@@ -68,7 +68,7 @@ pub async fn second_step_ways(state: &AppState, user: UserId) -> Result<(bool, b
     .bind(user.0)
     .fetch_one(&state.db.pool)
     .await
-    .map_err(db_error)?;
+    ?;
     Ok((app > 0, passkey > 0))
 }
 
@@ -83,7 +83,7 @@ pub async fn begin_totp(state: &AppState, actor: &Actor) -> Result<TotpEnrolment
         .bind(actor.user_id.0)
         .fetch_optional(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     if confirmed.flatten().is_some() {
         return Err(AppError::Conflict(FieldError::new("code", Problem::FactorAlreadyEnrolled)));
     }
@@ -91,15 +91,15 @@ pub async fn begin_totp(state: &AppState, actor: &Actor) -> Result<TotpEnrolment
         .bind(actor.user_id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     sqlx::query("INSERT INTO totp_factors (user_id, name, secret, created_at) VALUES ($1, '', $2, $3)")
         .bind(actor.user_id.0)
         .bind(sealed)
         .bind(now())
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
+        ?;
+    tx.commit().await?;
     let uri = totp::uri(&secret, &actor.login_name);
     Ok(TotpEnrolment { secret: totp::secret_text(&secret), qr_svg: totp::qr_svg(&uri), uri })
 }
@@ -122,7 +122,7 @@ pub async fn confirm_totp(
             .bind(actor.user_id.0)
             .fetch_optional(&mut *tx)
             .await
-            .map_err(db_error)?;
+            ?;
     let secret = pending
         .and_then(|sealed| state.settings.sealing_key.open(&sealing_owner(actor.user_id), &sealed))
         .ok_or(AppError::Conflict(FieldError::new("code", Problem::NoEnrolmentStarted)))?;
@@ -134,13 +134,13 @@ pub async fn confirm_totp(
         .bind(actor.user_id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     let codes = codes_for_first_factor(&mut tx, actor.user_id).await?;
     AuditEvent::about_self("user.factor_enrolled", &client.ip, actor)
         .details(json!({ "factor": "totp", "name": name }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     throttle::clear(&state.db, &guesses.key).await?;
     Ok(codes)
 }
@@ -152,7 +152,7 @@ pub async fn rename_totp(state: &AppState, actor: &Actor, name: &str) -> Result<
         .bind(actor.user_id.0)
         .execute(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     if renamed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -169,7 +169,7 @@ pub async fn remove_totp(state: &AppState, client: &ClientInfo, actor: &Actor, p
         .bind(actor.user_id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     if removed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -178,7 +178,7 @@ pub async fn remove_totp(state: &AppState, client: &ClientInfo, actor: &Actor, p
         .details(json!({ "factor": "totp" }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// A new set of recovery codes after the user's password; the old set dies.
@@ -196,7 +196,7 @@ pub async fn regenerate_recovery_codes(
     }
     let codes = replace_recovery_codes(&mut tx, actor.user_id).await?;
     AuditEvent::about_self("user.recovery_codes_regenerated", &client.ip, actor).record(&mut tx, now).await?;
-    tx.commit().await.map_err(db_error)?;
+    tx.commit().await?;
     Ok(codes)
 }
 
@@ -206,7 +206,7 @@ pub(super) async fn codes_for_first_factor(conn: &mut AnyConnection, user: UserI
         .bind(user.0)
         .fetch_one(&mut *conn)
         .await
-        .map_err(db_error)?;
+        ?;
     if unused > 0 {
         return Ok(None);
     }
@@ -217,13 +217,13 @@ pub(super) async fn codes_for_first_factor(conn: &mut AnyConnection, user: UserI
 /// second factor of nothing).
 pub(super) async fn drop_codes_without_factor(conn: &mut AnyConnection, user: UserId) -> Result<(), AppError> {
     if !has_factor(&mut *conn, user).await? {
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *conn).await.map_err(db_error)?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 async fn replace_recovery_codes(conn: &mut AnyConnection, user: UserId) -> Result<Vec<String>, AppError> {
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *conn).await.map_err(db_error)?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *conn).await?;
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| tokens::readable_code("", 3).trim_start_matches('-').to_owned()).collect();
     for code in &codes {
         sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
@@ -231,7 +231,7 @@ async fn replace_recovery_codes(conn: &mut AnyConnection, user: UserId) -> Resul
             .bind(recovery_hash(code))
             .execute(&mut *conn)
             .await
-            .map_err(db_error)?;
+            ?;
     }
     Ok(codes)
 }
@@ -251,7 +251,7 @@ pub(super) async fn check_password(state: &AppState, actor: &Actor, password: cr
         .bind(actor.user_id.0)
         .fetch_one(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     if !state.hasher.verify(password, stored).await? {
         return Err(AppError::Validation(vec![FieldError::new("password", Problem::WrongCurrentPassword)]));
     }
@@ -294,7 +294,7 @@ pub async fn start_second_step(conn: &mut AnyConnection, user: UserId, now: i64)
         .bind(now + SECOND_STEP_SECS)
         .execute(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(token)
 }
 
@@ -305,7 +305,7 @@ pub async fn second_step_user(state: &AppState, token: &str, now: i64) -> Result
         .bind(now)
         .fetch_optional(&state.db.pool)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(user.map(UserId))
 }
 
@@ -340,7 +340,7 @@ impl CodeAttempt {
                 .target_user(user, login_name)
                 .record(&mut tx, now)
                 .await?;
-            tx.commit().await.map_err(db_error)
+            Ok(tx.commit().await?)
         };
         match recorded.await {
             Ok(()) => answer,
@@ -366,7 +366,7 @@ pub async fn spend_code(tx: &mut AnyConnection, state: &AppState, person: &Perso
             .bind(user.0)
             .fetch_optional(&mut *tx)
             .await
-            .map_err(db_error)?;
+            ?;
         let step = sealed
             .and_then(|sealed| state.settings.sealing_key.open(&sealing_owner(user), &sealed))
             .and_then(|secret| totp::matching_step(&secret, code, now));
@@ -377,7 +377,7 @@ pub async fn spend_code(tx: &mut AnyConnection, state: &AppState, person: &Perso
             .bind(user.0)
             .execute(&mut *tx)
             .await
-            .map_err(db_error)?
+            ?
             .rows_affected()
             == 1;
         return Ok(spent.then_some(Method::Totp));
@@ -388,7 +388,7 @@ pub async fn spend_code(tx: &mut AnyConnection, state: &AppState, person: &Perso
         .bind(recovery_hash(code))
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?
+        ?
         .rows_affected()
         == 1;
     if !spent {
@@ -398,7 +398,7 @@ pub async fn spend_code(tx: &mut AnyConnection, state: &AppState, person: &Perso
         .bind(user.0)
         .fetch_one(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     outbox::enqueue(&mut *tx, person.email, person.locale, &Mail::RecoveryCodeUsed { left }, now).await?;
     Ok(Some(Method::RecoveryCode))
 }
@@ -409,7 +409,7 @@ pub async fn end_second_step(conn: &mut AnyConnection, token: &str) -> Result<()
         .bind(tokens::hash_token(token))
         .execute(conn)
         .await
-        .map_err(db_error)?;
+        ?;
     Ok(())
 }
 
@@ -423,12 +423,12 @@ pub async fn set_policy(state: &AppState, client: &ClientInfo, actor: &Actor, po
         .bind(account.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        ?;
     AuditEvent::by("account.factor_policy_changed", &client.ip, actor)
         .details(json!({ "policy": policy.key() }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// An administrator resets a member's second factor (F15): the app, the passkeys and the recovery codes go,
@@ -449,9 +449,9 @@ pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor
     let target = rules::target(&mut tx, actor, id).await?;
     let held = rules::permissions_of(&mut tx, &[target.id]).await?;
     rules::may_manage(actor, &target, held.get(&target.id).copied().unwrap_or_default()).map_err(AppError::Refused)?;
-    let apps = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
-    let passkeys = sqlx::query("DELETE FROM passkeys WHERE user_id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
+    let apps = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+    let passkeys = sqlx::query("DELETE FROM passkeys WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
     if apps.rows_affected() + passkeys.rows_affected() == 0 {
         return Err(AppError::Conflict(FieldError::new("code", Problem::NoFactor)));
     }
@@ -462,5 +462,5 @@ pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor
         .details(json!({ "sessions_ended": ended }))
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }

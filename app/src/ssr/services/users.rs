@@ -3,7 +3,7 @@
 use crate::{
     domain::{AccountId, UserId},
     error::AppError,
-    ssr::{Backend, AppState, db::{db_error, placeholders}, guard::Actor},
+    ssr::{Backend, AppState, db::placeholders, guard::Actor},
     users::{PAGE_SIZE, RoleLabel, SortColumn, UserFilter, UserPage, UserQuery, UserRow, UserStatus},
 };
 use sqlx::{Any, query::QueryAs};
@@ -158,7 +158,7 @@ pub async fn list(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<
 
     let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {where_clause}");
     let (total,): (i64,) =
-        bind_all(sqlx::query_as(&count_sql), &conditions.binds).fetch_one(&state.db.pool).await.map_err(db_error)?;
+        bind_all(sqlx::query_as(&count_sql), &conditions.binds).fetch_one(&state.db.pool).await?;
 
     let direction = if query.descending { "DESC" } else { "ASC" };
     let page_sql = format!(
@@ -175,7 +175,7 @@ pub async fn list(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<
         has_factor = super::second_factor::HAS_FACTOR,
     );
     let rows: Vec<Row> =
-        bind_all(sqlx::query_as(&page_sql), &conditions.binds).fetch_all(&state.db.pool).await.map_err(db_error)?;
+        bind_all(sqlx::query_as(&page_sql), &conditions.binds).fetch_all(&state.db.pool).await?;
     let mut roles = roles_of(state, &rows).await?;
     let rows = rows
         .into_iter()
@@ -215,7 +215,7 @@ async fn roles_of(state: &AppState, rows: &[Row]) -> Result<HashMap<i64, Vec<Rol
         query = query.bind(row.id);
     }
     let mut roles: HashMap<i64, Vec<RoleLabel>> = HashMap::new();
-    for (user_id, id, name, builtin_key) in query.fetch_all(&state.db.pool).await.map_err(db_error)? {
+    for (user_id, id, name, builtin_key) in query.fetch_all(&state.db.pool).await? {
         roles.entry(user_id).or_default().push(RoleLabel { id, name, builtin_key });
     }
     Ok(roles)

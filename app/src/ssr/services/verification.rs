@@ -6,7 +6,7 @@ use crate::{
     domain::UserId,
     error::{AppError, Problem},
     ssr::{
-        AppState, audit::AuditEvent, db::db_error, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, throttle,
+        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, throttle,
     },
 };
 use sqlx::AnyConnection;
@@ -33,7 +33,7 @@ pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor) -> Res
     let mut tx = state.db.begin_write().await?;
     issue(&mut tx, state, actor.user_id, &actor.info.email, &actor.info.locale, now).await?;
     AuditEvent::about_self("user.verification_sent", &client.ip, actor).record(&mut tx, now).await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// Marks the address behind a valid link as verified; the link is spent.
@@ -48,7 +48,7 @@ pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Resul
             .bind(user.0)
             .fetch_one(&mut *tx)
             .await
-            .map_err(db_error)?;
+            ?;
     let account = account.map(crate::domain::AccountId);
     AuditEvent::new("user.email_verified", &client.ip)
         .actor(user, &login, account)
@@ -56,7 +56,7 @@ pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Resul
         .target_user(user, &login)
         .record(&mut tx, now)
         .await?;
-    tx.commit().await.map_err(db_error)
+    Ok(tx.commit().await?)
 }
 
 /// Refuses users whose address is not verified (before creating or joining an account).

@@ -3,7 +3,7 @@
 //! add-user form (I6), checks everything again at commit, holds under concurrency (I2), and
 //! refuses whoever may not manage users. On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Answer, Backend, PASSWORD, TestApp, create, form, new_client, role_id, signed_in, spawn_app, spawn_app_with, test_config};
 use reqwest::{Client, StatusCode};

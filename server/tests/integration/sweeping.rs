@@ -7,7 +7,7 @@
 //! worker (on the real clock) see none of them as expired or due, so only the calls made here
 //! with `now` = around `T` act on them.
 
-mod common;
+use crate::common;
 
 use app::ssr::{
     now,

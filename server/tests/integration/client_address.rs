@@ -1,7 +1,7 @@
 //! SPEC S8, trusted proxies: the client address the audit log, the session list and the
 //! login throttle see. The test client connects from 127.0.0.1, which plays the proxy.
 
-mod common;
+use crate::common;
 
 use app::ssr::client_address::parse_trusted_proxy;
 use common::{Answer, Backend, PASSWORD, TestApp, new_client, spawn_app_with, test_config};

@@ -3,7 +3,7 @@
 //! changes nothing and sends nothing, and news of a company goes out once, only for a company
 //! whose founder proved their address.
 
-mod common;
+use crate::common;
 
 use app::{
     error::{AppError, Quota},

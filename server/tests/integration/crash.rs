@@ -15,7 +15,7 @@
 //! committed, so it proves the kill really landed mid-flight.
 //! On SQLite, and on PostgreSQL when TEST_POSTGRES_URL is set.
 
-mod common;
+use crate::common;
 
 use common::{Backend, new_client, register_args, smtp};
 use reqwest::{Client, StatusCode};

@@ -2,7 +2,7 @@
 //! user manager's action racing a transfer of the primary administrator role never touches
 //! the new primary administrator.
 
-mod common;
+use crate::common;
 
 use common::{Backend, NEW, PASSWORD, TestApp, create, form, new_client, role_id, signed_in, spawn_app, token_in};
 use reqwest::Client;

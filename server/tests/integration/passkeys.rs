@@ -2,7 +2,7 @@
 //! the password, or alone from the sign-in page. A software authenticator answers the server's
 //! challenges at the origin the server expects; each ceremony is answered once.
 
-mod common;
+use crate::common;
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::{Answer, Backend, PASSWORD, TestApp, new_client, spawn_app, spawn_app_with, test_config};

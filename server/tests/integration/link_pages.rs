@@ -4,7 +4,7 @@
 //! server function answers are `no-store`; static files stay cacheable. On SQLite and
 //! PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Backend, PASSWORD, TestApp, form, register_args, spawn_app, spawn_app_with, test_config, token_in};
 use leptos::prelude::LeptosOptions;

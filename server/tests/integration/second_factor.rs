@@ -1,7 +1,7 @@
 //! F15 second factor: an authenticator app (TOTP) and recovery codes, enrolled by the user,
 //! asked for after the password; codes throttled, each TOTP step and recovery code used once.
 
-mod common;
+use crate::common;
 
 use common::{Backend, PASSWORD, TestApp, new_client, spawn_app};
 use reqwest::{Client, StatusCode};

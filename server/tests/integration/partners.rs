@@ -1,7 +1,7 @@
 //! Partner access (F7): links both ways, delegation, acting for a customer, and revocation
 //! taking effect on the next request (I5), on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp, create, role_id, signed_in, spawn_app};
 use reqwest::{Client, StatusCode};

@@ -2,7 +2,7 @@
 //! revokes, the other refuses at the very next request, and login throttling is shared. On
 //! PostgreSQL (the multi-instance deployment) and on SQLite (two pools on one file).
 
-mod common;
+use crate::common;
 
 use common::{Backend, PASSWORD, create, new_client, role_id, signed_in, spawn_app};
 use reqwest::StatusCode;

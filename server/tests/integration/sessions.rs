@@ -1,6 +1,6 @@
 //! F10's session list: users see and end only their own sessions.
 
-mod common;
+use crate::common;
 
 use common::{Backend, PASSWORD, new_client, register_args, spawn_app};
 use reqwest::StatusCode;

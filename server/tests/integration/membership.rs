@@ -1,7 +1,7 @@
 //! Belonging to an account (F1 verification, F2): the rules and the refusals, on SQLite and
 //! PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp, new_client, register_args, spawn_app, token_in};
 use reqwest::{Client, StatusCode};

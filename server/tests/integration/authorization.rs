@@ -2,7 +2,7 @@
 //! with its expected answer. A refusal changes nothing of the customer's and leaks none of its
 //! data. On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::catalogue::{Access, Body, ENDPOINTS, Endpoint, fill};
 use common::{Answer, Backend, TestApp, create, new_client, register_args, role_id, signed_in, spawn_app};

@@ -4,7 +4,7 @@
 //! a refused call changes nothing. Bodies over the limit are refused unread. On SQLite and
 //! PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::catalogue::{self, Body, ENDPOINTS, Endpoint};
 use common::{Backend, TestApp, create, spawn_app};

@@ -1,7 +1,7 @@
 //! User administration (F3, F4 actions, F5, F6) and getting back in (F1 forgot password, F4
 //! reset): every rule and every refusal, on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Answer, Backend, NEW, PASSWORD, TestApp, create, form, new_client, role_id, signed_in, spawn_app, spawn_app_with, test_config, token_in};
 use reqwest::{Client, StatusCode};

@@ -2,7 +2,7 @@
 //! writes its event; a failure leaves no change, no event and no mail; the log is scoped,
 //! filtered, paged and exported. On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Answer, Backend, NEW, PASSWORD, TestApp, create, form, new_client, register_args, role_id, signed_in, spawn_app, token_in};
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 //! are in the recipient's language; news and alerts reach only their subscribers, once.
 //! On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp, new_client, register_args, spawn_app, spawn_app_with, smtp, test_config};
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! a simulated clock. And the race: hundreds of guesses sent at once, to one instance or two,
 //! reach the password check no more often than the limits allow.
 
-mod common;
+use crate::common;
 
 use app::ssr::throttle::{self, Limit, ThrottleSettings};
 use common::{Backend, PASSWORD, TestApp, new_client, spawn_app, spawn_app_with, test_config};

@@ -1,7 +1,7 @@
 //! F4's users list: filters (substring, case-insensitive, literal), scoping, sort, paging,
 //! and who may read it — on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use app::domain::Password;
 use common::{Backend, PASSWORD, TestApp, new_client, spawn_app};

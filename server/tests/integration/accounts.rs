@@ -1,6 +1,6 @@
 //! F2's first slice and the invariants the schema enforces, on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use app::domain::{BuiltInRole, Permission, PermissionSet};
 use common::{Backend, TestApp, new_client, spawn_app};

@@ -1,7 +1,7 @@
 //! F1 over HTTP: registration, login, sessions, logout, forced password change, throttling,
 //! and the same-origin rule, each on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use app::{
     domain::{AccountName, Email, LoginName, PersonName},

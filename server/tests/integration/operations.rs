@@ -1,7 +1,7 @@
 //! Operations (F13): Prometheus metrics behind their token, security headers, and the online
 //! SQLite backup subcommand.
 
-mod common;
+use crate::common;
 
 use common::{Backend, new_client, spawn_app};
 use reqwest::StatusCode;
