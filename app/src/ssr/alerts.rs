@@ -41,8 +41,7 @@ async fn invitations(state: &AppState) -> Result<usize, AppError> {
     .bind(now + HORIZON_SECS)
     .bind(BATCH)
     .fetch_all(&state.db.pool)
-    .await
-    ?;
+    .await?;
     let mut announced = 0;
     for (token_id, email, account, account_name) in due {
         let mut tx = state.db.begin_write().await?;
@@ -80,8 +79,7 @@ async fn partner_links(state: &AppState) -> Result<usize, AppError> {
     .bind(now + HORIZON_SECS)
     .bind(BATCH)
     .fetch_all(&state.db.pool)
-    .await
-    ?;
+    .await?;
     let mut announced = 0;
     for link in due {
         let mut tx = state.db.begin_write().await?;

@@ -53,8 +53,7 @@ pub async fn enqueue(conn: &mut AnyConnection, recipient: &str, locale: &str, ma
         .bind(rendered.body)
         .bind(now)
         .execute(conn)
-        .await
-        ?;
+        .await?;
     Ok(())
 }
 
@@ -102,8 +101,7 @@ pub async fn enqueue_to(conn: &mut AnyConnection, audience: Audience, mail: &Mai
     .bind(crate::domain::PermissionSet::of(&[audience.permission]).bits())
     .bind(i64::from(audience.alerts_only))
     .fetch_all(&mut *conn)
-    .await
-    ?;
+    .await?;
     for (email, locale) in &recipients {
         enqueue(conn, email, locale, mail, now).await?;
     }
@@ -127,8 +125,7 @@ pub async fn enqueue_news(conn: &mut AnyConnection, mail: &Mail<'_>, except: Opt
     .bind(now)
     .bind(except.unwrap_or(0))
     .execute(conn)
-    .await
-    ?;
+    .await?;
     Ok(())
 }
 
@@ -152,8 +149,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox, give_up
     .bind(now)
     .bind(BATCH)
     .fetch_all(&db.pool)
-    .await
-    ?;
+    .await?;
     let mut delivered = 0;
     for mail in due {
         let claimed = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3")
@@ -161,8 +157,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox, give_up
             .bind(mail.id)
             .bind(now)
             .execute(&db.pool)
-            .await
-            ?;
+            .await?;
         if claimed.rows_affected() != 1 {
             continue; // another instance has it
         }
@@ -173,8 +168,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox, give_up
                     .bind(now)
                     .bind(mail.id)
                     .execute(&db.pool)
-                    .await
-                    ?;
+                    .await?;
                 tracing::info!(mail_id = mail.id, to = %mail.recipient, subject = %mail.subject, via = %how, "mail delivered");
                 delivered += 1;
             }
@@ -186,8 +180,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox, give_up
                     .bind(&error)
                     .bind(mail.id)
                     .execute(&db.pool)
-                    .await
-                    ?;
+                    .await?;
                 tracing::warn!(mail_id = mail.id, to = %mail.recipient, subject = %mail.subject, error = %error,
                     queued_secs_ago = now - mail.created_at, "mail given up: marked failed, body erased");
             }
@@ -200,8 +193,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox, give_up
                     .bind(&error)
                     .bind(mail.id)
                     .execute(&db.pool)
-                    .await
-                    ?;
+                    .await?;
                 tracing::warn!(mail_id = mail.id, error = %error, retry_in_secs = retry_at - now, "mail delivery failed");
             }
         }

@@ -89,8 +89,7 @@ pub async fn take_many(
     .bind(i64::from(limit))
     .bind(units)
     .fetch_optional(&mut *conn)
-    .await
-    ?;
+    .await?;
     // A first insert (or a new window) is not checked by the WHERE: refuse it here (the
     // rollback undoes it).
     if used.is_some_and(|used| used <= i64::from(limit)) {
@@ -99,8 +98,7 @@ pub async fn take_many(
     let ends: Option<i64> = sqlx::query_scalar("SELECT window_ends_at FROM quotas WHERE quota_key = $1")
         .bind(&key)
         .fetch_optional(&mut *conn)
-        .await
-        ?;
+        .await?;
     let retry_after_secs = ends.map_or(1, |ends| (ends - now).max(1) as u64);
     Err(AppError::QuotaReached { quota, limit, retry_after_secs })
 }
@@ -119,7 +117,6 @@ pub async fn remaining(
         .bind(key(quota, owner))
         .bind(now)
         .fetch_optional(conn)
-        .await
-        ?;
+        .await?;
     Ok((limit, (i64::from(limit) - used.unwrap_or(0)).max(0) as u64))
 }

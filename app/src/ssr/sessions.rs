@@ -100,8 +100,7 @@ pub async fn start(
     .bind(&client.ip)
     .bind(&client.user_agent)
     .execute(conn)
-    .await
-    ?;
+    .await?;
     Ok(token)
 }
 
@@ -124,8 +123,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
     ))
     .bind(tokens::hash_token(token))
     .fetch_optional(&db.pool)
-    .await
-    ?;
+    .await?;
     let Some(row) = row else { return Ok(None) };
 
     let idle_expired = now - row.last_seen_at > settings.session_idle_secs;
@@ -138,8 +136,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
             .bind(now)
             .bind(row.session_id)
             .execute(&db.pool)
-            .await
-            ?;
+            .await?;
     }
 
     let home_account_id = row.account_id.map(AccountId);
@@ -225,8 +222,7 @@ async fn delegation(db: &Db, user: UserId, home: Option<AccountId>, customer: Ac
     .bind(customer.0)
     .bind(home.map_or(0, |h| h.0))
     .fetch_optional(&db.pool)
-    .await
-    ?;
+    .await?;
     if let Some(grant) = grant {
         let summary = AccountSummary { id: customer, name: grant.name, partner_id: grant.partner_id };
         let permissions = delegable(PermissionSet::from_bits(grant.permissions));
@@ -235,8 +231,7 @@ async fn delegation(db: &Db, user: UserId, home: Option<AccountId>, customer: Ac
     let named: Option<(String, String)> = sqlx::query_as("SELECT name, partner_id FROM accounts WHERE id = $1")
         .bind(customer.0)
         .fetch_optional(&db.pool)
-        .await
-        ?;
+        .await?;
     let (name, partner_id) = named.unwrap_or_default();
     Ok(Delegation {
         customer: AccountSummary { id: customer, name, partner_id },
@@ -252,8 +247,7 @@ pub async fn act_for(conn: &mut AnyConnection, session_id: i64, customer: Option
         .bind(customer.map(|c| c.0))
         .bind(session_id)
         .execute(conn)
-        .await
-        ?;
+        .await?;
     Ok(())
 }
 
@@ -267,8 +261,7 @@ async fn permissions_of(db: &Db, user: UserId, account: AccountId) -> Result<Per
     .bind(user.0)
     .bind(account.0)
     .fetch_all(&db.pool)
-    .await
-    ?;
+    .await?;
     Ok(masks.into_iter().map(PermissionSet::from_bits).fold(PermissionSet::EMPTY, PermissionSet::union))
 }
 
@@ -276,8 +269,7 @@ pub async fn end(db: &Db, session_id: i64) -> Result<(), AppError> {
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(session_id)
         .execute(&db.pool)
-        .await
-        ?;
+        .await?;
     Ok(())
 }
 
@@ -286,8 +278,7 @@ pub async fn end_by_token(conn: &mut AnyConnection, token: &str) -> Result<(), A
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(tokens::hash_token(token))
         .execute(conn)
-        .await
-        ?;
+        .await?;
     Ok(())
 }
 
@@ -298,8 +289,7 @@ pub async fn end_all_for_user(conn: &mut AnyConnection, user: UserId, keep: Opti
         .bind(user.0)
         .bind(keep.unwrap_or(0))
         .execute(&mut *conn)
-        .await
-        ?;
+        .await?;
     // A sign-in waiting at its second step would become a session: it ends too (F15).
     sqlx::query("DELETE FROM second_steps WHERE user_id = $1").bind(user.0).execute(&mut *conn).await?;
     Ok(result.rows_affected())
@@ -322,8 +312,7 @@ pub async fn list_for_user(db: &Db, user: UserId, current: i64) -> Result<Vec<Se
     )
     .bind(user.0)
     .fetch_all(&db.pool)
-    .await
-    ?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| SessionSummary {

@@ -93,8 +93,7 @@ pub async fn reserve(db: &Db, limits: &[&Limit], settings: &ThrottleSettings, no
             .bind(settings.first_block_secs)
             .bind(settings.max_block_secs)
             .fetch_optional(&db.pool)
-            .await
-            ?;
+            .await?;
         if counted.is_none() {
             for reserved in &limits[..done] {
                 give_back(db, reserved).await?;
@@ -110,8 +109,7 @@ async fn blocked_for(db: &Db, key: &str, now: i64) -> Result<u64, AppError> {
     let until: Option<i64> = sqlx::query_scalar("SELECT blocked_until FROM login_throttle WHERE throttle_key = $1")
         .bind(key)
         .fetch_optional(&db.pool)
-        .await
-        ?;
+        .await?;
     Ok(until.map_or(1, |until| (until - now).max(1) as u64))
 }
 
@@ -125,8 +123,7 @@ pub async fn give_back(db: &Db, limit: &Limit) -> Result<(), AppError> {
     .bind(&limit.key)
     .bind(limit.max)
     .execute(&db.pool)
-    .await
-    ?;
+    .await?;
     Ok(())
 }
 
@@ -135,7 +132,6 @@ pub async fn clear(db: &Db, key: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1")
         .bind(key)
         .execute(&db.pool)
-        .await
-        ?;
+        .await?;
     Ok(())
 }

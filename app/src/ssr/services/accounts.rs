@@ -32,8 +32,7 @@ pub async fn create_account(
     .bind(account.id.0)
     .bind(actor.user_id.0)
     .execute(&mut *tx)
-    .await
-    ?;
+    .await?;
     if joined.rows_affected() != 1 {
         return Err(AppError::field("account_name", Problem::AlreadyInAccount));
     }
@@ -60,8 +59,7 @@ async fn insert_account(conn: &mut AnyConnection, name: &AccountName, now: i64) 
     .bind(&account_key)
     .bind(now)
     .fetch_one(conn)
-    .await
-    ?;
+    .await?;
     Ok(AccountSummary { id: AccountId(id), name: name.as_str().to_owned(), partner_id })
 }
 
@@ -70,8 +68,7 @@ async fn grant_builtin_role(conn: &mut AnyConnection, user: UserId, role: BuiltI
         .bind(user.0)
         .bind(role.key())
         .execute(conn)
-        .await
-        ?;
+        .await?;
     Ok(())
 }
 
@@ -105,8 +102,7 @@ pub async fn bootstrap_account(state: &AppState, input: Bootstrap) -> Result<(Ac
     .bind(hash)
     .bind(now)
     .fetch_one(&mut *tx)
-    .await
-    ?;
+    .await?;
     let user_id = UserId(user_id);
     grant_builtin_role(&mut tx, user_id, BuiltInRole::Administrator).await?;
     AuditEvent::new("account.created", "cli")
@@ -136,8 +132,7 @@ pub async fn reset_password_by_operator(state: &AppState, identifier: &str) -> R
     .bind(login.unwrap_or_default())
     .bind(email.unwrap_or_default())
     .fetch_optional(&state.db.pool)
-    .await
-    ?;
+    .await?;
     let (id, account, login_name) = user.ok_or(AppError::NotFound)?;
     let password = Password::generated(tokens::temporary_password());
     let hash = state.hasher.hash(password.clone()).await?;
@@ -147,8 +142,7 @@ pub async fn reset_password_by_operator(state: &AppState, identifier: &str) -> R
         .bind(hash)
         .bind(id)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     sessions::end_all_for_user(&mut tx, UserId(id), None).await?;
     AuditEvent::new("user.password_reset", "cli")
         .account(account.map(AccountId))

@@ -65,8 +65,7 @@ pub async fn register(state: &AppState, client: &ClientInfo, new: NewUser) -> Re
     .bind(&new.locale)
     .bind(now)
     .fetch_one(&mut *tx)
-    .await
-    ?;
+    .await?;
     let user_id = UserId(user_id);
     let token = sessions::start(&mut tx, user_id, client, &state.settings, now).await?;
     super::verification::issue(&mut tx, state, user_id, new.email.as_str(), &new.locale, now).await?;
@@ -157,12 +156,7 @@ pub async fn second_step(
     replaced_token: Option<&str>,
 ) -> Result<LoginGrant, AppError> {
     let now = now();
-    let user_id = second_factor::second_step_user(state, step_token, now).await?.ok_or(AppError::SecondStepExpired)?;
-    let attempt = second_factor::CodeAttempt::reserve(state, client, user_id, now).await?;
-    let user = find_credentials_by_id(state, user_id).await?.ok_or(AppError::SecondStepExpired)?;
-    if user.locked_at.is_some() {
-        return Err(AppError::UserLocked);
-    }
+    let (user_id, user, attempt) = at_second_step(state, client, step_token, now).await?;
     let person = second_factor::Person { user: user_id, email: &user.email, locale: &user.locale };
     let mut tx = state.db.begin_write().await?;
     let Some(method) = second_factor::spend_code(&mut tx, state, &person, code, now).await? else {
@@ -175,6 +169,23 @@ pub async fn second_step(
     attempt.succeeded(state).await?;
     tracing::info!(user_id = user.id, method = method.as_str(), "second step passed");
     Ok(grant)
+}
+
+/// The user waiting at the second step `step_token` opened, whose attempt is now counted
+/// (S4, before any check): refused when the step expired or the user is locked.
+async fn at_second_step(
+    state: &AppState,
+    client: &ClientInfo,
+    step_token: &str,
+    now: i64,
+) -> Result<(UserId, Credentials, second_factor::CodeAttempt), AppError> {
+    let user_id = second_factor::second_step_user(state, step_token, now).await?.ok_or(AppError::SecondStepExpired)?;
+    let attempt = second_factor::CodeAttempt::reserve(state, client, user_id, now).await?;
+    let user = find_credentials_by_id(state, user_id).await?.ok_or(AppError::SecondStepExpired)?;
+    if user.locked_at.is_some() {
+        return Err(AppError::UserLocked);
+    }
+    Ok((user_id, user, attempt))
 }
 
 /// Starts the passkey way through the second step `step_token` opened.
@@ -200,12 +211,7 @@ pub async fn second_step_with_passkey(
     replaced_token: Option<&str>,
 ) -> Result<LoginGrant, AppError> {
     let now = now();
-    let user_id = second_factor::second_step_user(state, step_token, now).await?.ok_or(AppError::SecondStepExpired)?;
-    let attempt = second_factor::CodeAttempt::reserve(state, client, user_id, now).await?;
-    let user = find_credentials_by_id(state, user_id).await?.ok_or(AppError::SecondStepExpired)?;
-    if user.locked_at.is_some() {
-        return Err(AppError::UserLocked);
-    }
+    let (user_id, user, attempt) = at_second_step(state, client, step_token, now).await?;
     if !passkeys::verify_second_step(state, user_id, ceremony, answer).await? {
         let refused = AppError::field("passkey", Problem::PasskeyNotAccepted);
         return Err(attempt.failed(state, client, user_id, &user.login_name, now, refused).await);
@@ -282,8 +288,7 @@ async fn finish_sign_in(
         .bind(now)
         .bind(user.id)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     let account = user.account_id.map(crate::domain::AccountId);
     let mut event = AuditEvent::new("user.logged_in", &client.ip)
         .actor(user_id, &user.login_name, account)
@@ -333,8 +338,7 @@ pub async fn logout(state: &AppState, client: &ClientInfo, actor: &Actor) -> Res
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(actor.session_id)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     AuditEvent::about_self("user.logged_out", &client.ip, actor)
         .record(&mut tx, now)
         .await?;
@@ -362,8 +366,7 @@ pub async fn change_password(
     let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(actor.user_id.0)
         .fetch_one(&state.db.pool)
-        .await
-        ?;
+        .await?;
     if !state.hasher.verify(current, stored).await? {
         return Err(AppError::Validation(vec![FieldError::new("current_password", Problem::WrongCurrentPassword)]));
     }
@@ -376,8 +379,7 @@ pub async fn change_password(
         .bind(hash)
         .bind(actor.user_id.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     // A reset link mailed before now would undo the change: it dies (S9).
     super::links::delete_all(&mut tx, actor.user_id, super::links::Purpose::PasswordReset).await?;
     let ended = sessions::end_all_for_user(&mut tx, actor.user_id, Some(actor.session_id)).await?;
@@ -396,8 +398,7 @@ pub async fn set_locale(state: &AppState, client: &ClientInfo, actor: &Actor, lo
         .bind(locale)
         .bind(actor.user_id.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     AuditEvent::about_self("user.language_changed", &client.ip, actor)
         .details(json!({ "locale": locale }))
         .record(&mut tx, now)

@@ -27,8 +27,7 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
         )
         .bind(account.0)
         .fetch_one(&state.db.pool)
-        .await
-        ?;
+        .await?;
         let admin_bits = PermissionSet::of(&crate::second_factor::ADMINISTRATOR_PERMISSIONS).bits();
         let admins_without_factor: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM users u
@@ -41,8 +40,7 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
         .bind(account.0)
         .bind(admin_bits)
         .fetch_one(&state.db.pool)
-        .await
-        ?;
+        .await?;
         Some(MemberCounts { members, locked, invited, admins_without_factor })
     } else {
         None
@@ -64,8 +62,7 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
     .bind(account.0)
     .bind(NEWS_ITEMS)
     .fetch_all(&state.db.pool)
-    .await
-    ?;
+    .await?;
     let mut alerts = Vec::new();
     if can(Permission::UsersManage) {
         let expiring: Vec<(String, i64)> = sqlx::query_as(
@@ -77,8 +74,7 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
         .bind(now)
         .bind(now + ALERT_WINDOW_SECS)
         .fetch_all(&state.db.pool)
-        .await
-        ?;
+        .await?;
         alerts.extend(expiring.into_iter().map(|(email, expires_at)| Alert::InvitationExpiring { email, expires_at }));
     }
     if can(Permission::PartnersManage) {

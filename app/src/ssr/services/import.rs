@@ -284,8 +284,7 @@ async fn check(conn: &mut AnyConnection, state: &AppState, actor: &Actor, csv: &
         sqlx::query_as("SELECT id, name, permissions, builtin_key FROM roles WHERE account_id IS NULL OR account_id = $1 ORDER BY id")
             .bind(account.0)
             .fetch_all(&mut *conn)
-            .await
-            ?;
+            .await?;
     let names = role_names(&catalogue);
     let member = catalogue.iter().position(|r| r.builtin_key.as_deref() == Some("member")).ok_or_else(|| internal("no Member role"))?;
     let mut chosen: Vec<Vec<usize>> = Vec::with_capacity(rows.len());
@@ -494,8 +493,7 @@ async fn insert(
         }
         sqlx::query(&format!("INSERT INTO user_roles (user_id, role_id) VALUES {}", grants.join(", ")))
             .execute(&mut *conn)
-            .await
-            ?;
+            .await?;
         invited += invitees.len() as u64;
         invitations::issue_many(conn, state, actor, &invitees, now).await?;
         AuditEvent::record_many(conn, events, now).await?;

@@ -87,8 +87,7 @@ pub async fn pending(state: &AppState, actor: &Actor) -> Result<Vec<PendingInvit
     )
     .bind(account.0)
     .fetch_all(&state.db.pool)
-    .await
-    ?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| PendingInvitation {
@@ -131,8 +130,7 @@ pub async fn cancel(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
     sqlx::query("DELETE FROM users WHERE id = $1 AND password_hash IS NULL")
         .bind(id.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     AuditEvent::by("invitation.cancelled", &client.ip, actor)
         .target_user(id, &target.login_name)
         // The user row goes: the event keeps who they were, as a deletion does (F4).
@@ -161,8 +159,7 @@ async fn find(conn: &mut AnyConnection, token: &str, now: i64) -> Result<Invitat
     )
     .bind(user.0)
     .fetch_optional(conn)
-    .await
-    ?
+    .await?
     .ok_or_else(links::invalid)
 }
 
@@ -211,8 +208,7 @@ pub async fn accept(
     .bind(now)
     .bind(user.0)
     .execute(&mut *tx)
-    .await
-    ?;
+    .await?;
     if accepted.rows_affected() != 1 {
         return Err(links::invalid());
     }
@@ -224,8 +220,7 @@ pub async fn accept(
     let (account, locale): (Option<i64>, String) = sqlx::query_as("SELECT account_id, locale FROM users WHERE id = $1")
         .bind(user.0)
         .fetch_one(&mut *tx)
-        .await
-        ?;
+        .await?;
     let account = account.map(crate::domain::AccountId);
     AuditEvent::new("invitation.accepted", &client.ip)
         .actor(user, &row.login_name, account)

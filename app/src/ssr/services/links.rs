@@ -42,8 +42,7 @@ pub async fn create(conn: &mut AnyConnection, user: UserId, purpose: Purpose, no
         .bind(now)
         .bind(now + ttl_secs)
         .execute(conn)
-        .await
-        ?;
+        .await?;
     Ok(token)
 }
 
@@ -79,8 +78,7 @@ pub async fn find(conn: &mut AnyConnection, token: &str, purpose: Purpose, now: 
             .bind(purpose.key())
             .bind(now)
             .fetch_optional(conn)
-            .await
-            ?;
+            .await?;
     user.map(UserId).ok_or_else(invalid)
 }
 
@@ -89,8 +87,7 @@ pub async fn delete_all(conn: &mut AnyConnection, user: UserId, purpose: Purpose
         .bind(user.0)
         .bind(purpose.key())
         .execute(conn)
-        .await
-        ?;
+        .await?;
     Ok(())
 }
 
@@ -99,7 +96,6 @@ pub async fn delete_all_for_user(conn: &mut AnyConnection, user: UserId) -> Resu
     sqlx::query("DELETE FROM user_tokens WHERE user_id = $1")
         .bind(user.0)
         .execute(conn)
-        .await
-        ?;
+        .await?;
     Ok(())
 }

@@ -23,8 +23,7 @@ pub async fn end_session(state: &AppState, client: &ClientInfo, actor: &Actor, s
         .bind(session_id)
         .bind(actor.user_id.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     if ended.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -54,8 +53,7 @@ pub async fn profile(state: &AppState, actor: &Actor) -> Result<Profile, AppErro
     )
     .bind(actor.user_id.0)
     .fetch_one(&state.db.pool)
-    .await
-    ?;
+    .await?;
     Ok(Profile { first_name, last_name, locale, subscribe_news: news == 1, subscribe_alerts: alerts == 1 })
 }
 
@@ -80,8 +78,7 @@ pub async fn update_profile(state: &AppState, client: &ClientInfo, actor: &Actor
     .bind(i64::from(profile.subscribe_alerts))
     .bind(actor.user_id.0)
     .execute(&mut *tx)
-    .await
-    ?;
+    .await?;
     AuditEvent::about_self("user.profile_updated", &client.ip, actor)
         .details(json!({ "locale": locale, "news": profile.subscribe_news, "alerts": profile.subscribe_alerts }))
         .record(&mut tx, now)

@@ -68,8 +68,7 @@ pub async fn details(state: &AppState, actor: &Actor, id: UserId) -> Result<User
     .bind(id.0)
     .bind(account.0)
     .fetch_optional(&state.db.pool)
-    .await
-    ?
+    .await?
     .ok_or(AppError::NotFound)?;
     let mut conn = state.db.pool.acquire().await?;
     let role_ids = rules::roles_held(&mut conn, id).await?.into_iter().map(|r| r.id).collect();
@@ -136,8 +135,7 @@ pub async fn create(
     .bind(i64::from(form.subscribe_alerts))
     .bind(now)
     .fetch_one(&mut *tx)
-    .await
-    ?;
+    .await?;
     let user = UserId(id);
     rules::set_roles(&mut tx, user, &roles).await?;
     if delivery == Delivery::Invitation {
@@ -202,8 +200,7 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
     .bind(i64::from(form.subscribe_alerts))
     .bind(id.0)
     .execute(&mut *tx)
-    .await
-    ?;
+    .await?;
     if email_changed {
         // Links mailed to the old address die with it, and the new one is not verified yet;
         // the administrator resends what is still needed (S9).
@@ -211,8 +208,7 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
         sqlx::query("UPDATE users SET email_verified_at = NULL WHERE id = $1")
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            ?;
+            .await?;
     }
     let password_set = hash.is_some();
     if let Some(hash) = hash {
@@ -226,8 +222,7 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
         .bind(i64::from(by_someone_else))
         .bind(id.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
         let keep = (!by_someone_else).then_some(actor.session_id);
         sessions::end_all_for_user(&mut tx, id, keep).await?;
     }
@@ -277,8 +272,7 @@ pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, 
         .bind(actor.user_id.0)
         .bind(account.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     if stepped_down.rows_affected() != 1 {
         return Err(AppError::Refused(Refusal::OnlyPrimaryAdministrator));
     }
@@ -288,8 +282,7 @@ pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, 
     .bind(id.0)
     .bind(account.0)
     .execute(&mut *tx)
-    .await
-    ?;
+    .await?;
     if promoted.rows_affected() != 1 {
         return Err(AppError::Refused(Refusal::NotActive));
     }
@@ -300,8 +293,7 @@ pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, 
     )
     .bind(id.0)
     .execute(&mut *tx)
-    .await
-    ?;
+    .await?;
     sessions::end_all_for_user(&mut tx, actor.user_id, None).await?;
     let account_name = actor.info.account.as_ref().map(|a| a.name.clone()).unwrap_or_default();
     outbox::enqueue(&mut tx, &target.email, &target.locale, &Mail::PrimaryAdministrator { account: &account_name }, now).await?;

@@ -31,8 +31,7 @@ async fn lock_account(conn: &mut AnyConnection, account: AccountId) -> Result<bo
     let locked = sqlx::query("UPDATE accounts SET name = name WHERE id = $1")
         .bind(account.0)
         .execute(conn)
-        .await
-        ?;
+        .await?;
     Ok(locked.rows_affected() == 1)
 }
 
@@ -56,8 +55,7 @@ pub async fn details(state: &AppState, actor: &Actor) -> Result<AccountDetails, 
     )
     .bind(account.0)
     .fetch_one(&state.db.pool)
-    .await
-    ?;
+    .await?;
     Ok(AccountDetails {
         name: row.name,
         partner_id: row.partner_id,
@@ -85,8 +83,7 @@ pub async fn update_details(state: &AppState, client: &ClientInfo, actor: &Actor
         .bind(new.default_locale)
         .bind(account.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     AuditEvent::by("account.updated", &client.ip, actor)
         .target_account(account, new.name.as_str())
         .details(json!({
@@ -119,8 +116,7 @@ pub async fn regenerate_key(state: &AppState, client: &ClientInfo, actor: &Actor
         .bind(&key)
         .bind(account.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     // The key itself never enters the audit trail (S7).
     AuditEvent::by("account.key_regenerated", &client.ip, actor).record(&mut tx, now).await?;
     tx.commit().await?;
@@ -155,8 +151,7 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
     let target: Option<KeyedAccount> = sqlx::query_as("SELECT id, name, partner_id FROM accounts WHERE account_key = $1")
         .bind(key.as_str())
         .fetch_optional(&mut *tx)
-        .await
-        ?;
+        .await?;
     let Some(target) = target else {
         return Err(AppError::field("account_key", Problem::UnknownAccountKey));
     };
@@ -179,8 +174,7 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
         .bind(target_id.0)
         .bind(actor.user_id.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     if joined.rows_affected() != 1 {
         return Err(AppError::field("account_key", Problem::AlreadyInAccount));
     }
@@ -188,8 +182,7 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
         .bind(actor.user_id.0)
         .bind(BuiltInRole::Member.key())
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     AuditEvent::new("member.joined_by_key", &client.ip)
         .actor(actor.user_id, &actor.login_name, Some(target_id))
         .account(Some(target_id))
@@ -217,8 +210,7 @@ async fn step_out(conn: &mut AnyConnection, actor: &Actor, account: AccountId) -
     .bind(actor.user_id.0)
     .bind(account.0)
     .fetch_optional(&mut *conn)
-    .await
-    ?
+    .await?
     .ok_or(AppError::Forbidden)?;
     if is_primary == 1 {
         let refusal = if others > 0 { Refusal::PrimaryMustTransfer } else { Refusal::PrimaryMustClose };
@@ -236,8 +228,7 @@ async fn step_out(conn: &mut AnyConnection, actor: &Actor, account: AccountId) -
         .bind(actor.user_id.0)
         .bind(account.0)
         .execute(&mut *conn)
-        .await
-        ?;
+        .await?;
     if left.rows_affected() != 1 {
         return Err(AppError::Refused(Refusal::PrimaryMustTransfer));
     }
@@ -270,21 +261,18 @@ pub async fn close(state: &AppState, client: &ClientInfo, actor: &Actor) -> Resu
     .bind(account.0)
     .bind(actor.user_id.0)
     .fetch_one(&mut *tx)
-    .await
-    ?;
+    .await?;
     if others > 0 {
         return Err(AppError::Refused(Refusal::NotAlone));
     }
     let (name, partner_id): (String, String) = sqlx::query_as("SELECT name, partner_id FROM accounts WHERE id = $1")
         .bind(account.0)
         .fetch_one(&mut *tx)
-        .await
-        ?;
+        .await?;
     let cancelled = sqlx::query("DELETE FROM users WHERE account_id = $1 AND password_hash IS NULL")
         .bind(account.0)
         .execute(&mut *tx)
-        .await
-        ?
+        .await?
         .rows_affected();
     for sql in [
         "DELETE FROM user_roles WHERE user_id = $1",

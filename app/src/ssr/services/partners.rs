@@ -38,8 +38,7 @@ impl Parties {
         )
         .bind(link)
         .fetch_one(conn)
-        .await
-        ?;
+        .await?;
         Ok(Self { partner: (AccountId(row.0), row.1), customer: (AccountId(row.2), row.3) })
     }
 
@@ -113,8 +112,7 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<PartnerLink>, A
     )
     .bind(account.0)
     .fetch_all(&state.db.pool)
-    .await
-    ?;
+    .await?;
     let grants: Vec<GrantRow> = sqlx::query_as(
         "SELECT g.id, g.link_id, u.first_name, u.last_name, u.login_name, u.email, r.name AS role_name, r.builtin_key, g.granted_at
          FROM delegated_grants g JOIN partner_links l ON l.id = g.link_id
@@ -124,8 +122,7 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<PartnerLink>, A
     )
     .bind(account.0)
     .fetch_all(&state.db.pool)
-    .await
-    ?;
+    .await?;
     let now = now();
     // Partner staff acting here see their own company's staff in full; another partner's
     // staff by name only: their addresses are that partner's business (S9).
@@ -182,8 +179,7 @@ pub async fn invite(state: &AppState, client: &ClientInfo, actor: &Actor, partne
     let partner: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE partner_id = $1")
         .bind(partner_id.as_str())
         .fetch_optional(&mut *tx)
-        .await
-        ?;
+        .await?;
     let partner = partner.ok_or_else(|| AppError::field("partner_id", Problem::UnknownPartnerId))?;
     if partner == customer.0 {
         return Err(AppError::field("partner_id", Problem::OwnAccount));
@@ -200,8 +196,7 @@ pub async fn invite(state: &AppState, client: &ClientInfo, actor: &Actor, partne
     .bind(now)
     .bind(now + ttl)
     .fetch_one(&mut *tx)
-    .await
-    ?;
+    .await?;
     let parties = Parties::of(&mut tx, link).await?;
     parties.record(&mut tx, "partner.invited", client, actor, json!({ "link_id": link, "by": "partner_id" }), now).await?;
     let url = state.link("/partners");
@@ -224,8 +219,7 @@ pub async fn respond(state: &AppState, client: &ClientInfo, actor: &Actor, link:
     .bind(link)
     .bind(partner.0)
     .execute(&mut *tx)
-    .await
-    ?;
+    .await?;
     if answered.rows_affected() != 1 {
         return Err(AppError::NotFound);
     }
@@ -261,8 +255,7 @@ pub async fn create_link(state: &AppState, client: &ClientInfo, actor: &Actor) -
     .bind(now)
     .bind(now + state.settings.partner_invitation_ttl_secs)
     .fetch_one(&mut *tx)
-    .await
-    ?;
+    .await?;
     AuditEvent::by("partner.link_created", &client.ip, actor).details(json!({ "link_id": link })).record(&mut tx, now).await?;
     tx.commit().await?;
     Ok(state.link(&format!("/partners/accept?token={token}")))
@@ -291,8 +284,7 @@ async fn open_link(conn: &mut AnyConnection, token: &str, now: i64) -> Result<Op
     .bind(tokens::hash_token(token))
     .bind(now)
     .fetch_optional(conn)
-    .await
-    ?;
+    .await?;
     found.ok_or_else(|| AppError::field("token", Problem::LinkInvalid))
 }
 
@@ -328,8 +320,7 @@ pub async fn confirm(state: &AppState, client: &ClientInfo, actor: &Actor, token
     .bind(now)
     .bind(link.id)
     .execute(&mut *tx)
-    .await
-    ?;
+    .await?;
     if confirmed.rows_affected() != 1 {
         return Err(AppError::field("token", Problem::LinkInvalid));
     }
@@ -357,14 +348,12 @@ pub async fn revoke(state: &AppState, client: &ClientInfo, actor: &Actor, link: 
     .bind(link)
     .bind(account.0)
     .fetch_optional(&mut *tx)
-    .await
-    ?;
+    .await?;
     let (has_customer,) = revoked.ok_or(AppError::NotFound)?;
     let ended = sqlx::query("DELETE FROM delegated_grants WHERE link_id = $1")
         .bind(link)
         .execute(&mut *tx)
-        .await
-        ?
+        .await?
         .rows_affected();
     if has_customer.is_none() {
         // A partner's own unused link: nobody else to tell.
@@ -397,8 +386,7 @@ async fn cancel_invitations_sent_by_partner(conn: &mut AnyConnection, customer: 
     .bind(customer.0)
     .bind(partner.0)
     .execute(conn)
-    .await
-    ?;
+    .await?;
     Ok(cancelled.rows_affected())
 }
 
@@ -428,8 +416,7 @@ async fn staff(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<Staff
     )
     .bind(account.0)
     .fetch_all(conn)
-    .await
-    ?;
+    .await?;
     Ok(rows.into_iter().map(|(id, first, last, login)| StaffMember { id, name: format!("{first} {last}"), login_name: login }).collect())
 }
 
@@ -441,8 +428,7 @@ async fn customer_of_active_link(conn: &mut AnyConnection, partner: AccountId, l
     .bind(link)
     .bind(partner.0)
     .fetch_optional(conn)
-    .await
-    ?;
+    .await?;
     customer.map(AccountId).ok_or(AppError::NotFound)
 }
 
@@ -460,8 +446,7 @@ async fn customer_roles(conn: &mut AnyConnection, customer: AccountId, granter: 
     )
     .bind(customer.0)
     .fetch_all(conn)
-    .await
-    ?;
+    .await?;
     Ok(roles
         .into_iter()
         .map(|(id, name, builtin_key, bits)| {
@@ -482,16 +467,14 @@ pub async fn grant(state: &AppState, client: &ClientInfo, actor: &Actor, link: i
     .bind(user)
     .bind(partner.0)
     .fetch_optional(&mut *tx)
-    .await
-    ?;
+    .await?;
     let staff = staff.ok_or_else(|| AppError::field("user_id", Problem::NotStaff))?;
     let role_row: Option<(String, i64)> =
         sqlx::query_as("SELECT name, permissions FROM roles WHERE id = $1 AND (account_id IS NULL OR account_id = $2)")
             .bind(role)
             .bind(customer.0)
             .fetch_optional(&mut *tx)
-            .await
-            ?;
+            .await?;
     let (role_name, bits) = role_row.ok_or_else(|| AppError::field("role_id", Problem::UnknownRole))?;
     if !is_delegable(PermissionSet::from_bits(bits), actor.permissions) {
         return Err(AppError::field("role_id", Problem::RoleNotDelegable));
@@ -500,16 +483,14 @@ pub async fn grant(state: &AppState, client: &ClientInfo, actor: &Actor, link: i
         .bind(link)
         .bind(user)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     sqlx::query("INSERT INTO delegated_grants (link_id, user_id, role_id, granted_at) VALUES ($1, $2, $3, $4)")
         .bind(link)
         .bind(user)
         .bind(role)
         .bind(now)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     let parties = Parties::of(&mut tx, link).await?;
     // Ids let the audit log name the staff member and the role as they are now (and translate
     // a built-in role); the names stay as recorded for when they are gone.
@@ -536,8 +517,7 @@ pub async fn revoke_grant(state: &AppState, client: &ClientInfo, actor: &Actor, 
     .bind(i64::from(as_partner))
     .bind(i64::from(as_customer))
     .fetch_optional(&mut *tx)
-    .await
-    ?;
+    .await?;
     let (link, staff, staff_id) = found.ok_or(AppError::NotFound)?;
     sqlx::query("DELETE FROM delegated_grants WHERE id = $1").bind(grant).execute(&mut *tx).await?;
     let parties = Parties::of(&mut tx, link).await?;
@@ -566,8 +546,7 @@ pub async fn my_customers(state: &AppState, actor: &Actor) -> Result<Vec<Custome
         .bind(actor.user_id.0)
         .bind(home.0)
         .fetch_all(&state.db.pool)
-        .await
-        ?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| CustomerChoice {
@@ -590,8 +569,7 @@ pub async fn act_for(state: &AppState, client: &ClientInfo, actor: &Actor, custo
                 .bind(home.0)
                 .bind(customer.0)
                 .fetch_optional(&mut *tx)
-                .await
-                ?;
+                .await?;
             let granted = granted.ok_or(AppError::NotFound)?;
             // Partner staff need a second factor to act for anyone (F15), whatever their policy.
             if !super::second_factor::has_factor(&mut tx, actor.user_id).await? {

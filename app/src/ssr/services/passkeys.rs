@@ -72,8 +72,7 @@ pub async fn list(conn: &mut AnyConnection, user: UserId) -> Result<Vec<PasskeyS
         sqlx::query_as("SELECT id, name, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY id")
             .bind(user.0)
             .fetch_all(conn)
-            .await
-            ?;
+            .await?;
     Ok(rows.into_iter().map(|(id, name, created_at, last_used_at)| PasskeySummary { id, name, created_at, last_used_at }).collect())
 }
 
@@ -82,8 +81,7 @@ async fn credentials(conn: &mut AnyConnection, user: UserId) -> Result<(Option<U
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT user_handle, passkey FROM passkeys WHERE user_id = $1")
         .bind(user.0)
         .fetch_all(conn)
-        .await
-        ?;
+        .await?;
     let handle = rows.first().and_then(|(handle, _)| Uuid::parse_str(handle).ok());
     let passkeys = rows.iter().map(|(_, json)| serde_json::from_str(json).map_err(crate::ssr::internal)).collect::<Result<_, _>>()?;
     Ok((handle, passkeys))
@@ -99,8 +97,7 @@ async fn store_ceremony(state: &AppState, purpose: Purpose, user: Option<UserId>
         .bind(server_half)
         .bind(now() + CEREMONY_SECS)
         .execute(&state.db.pool)
-        .await
-        ?;
+        .await?;
     Ok(token)
 }
 
@@ -112,8 +109,7 @@ async fn spend_ceremony<T: for<'de> Deserialize<'de>>(state: &AppState, token: &
             .bind(tokens::hash_token(token))
             .bind(purpose.key())
             .fetch_optional(&state.db.pool)
-            .await
-            ?;
+            .await?;
     let (user, server_half, expires_at) = row.ok_or_else(not_accepted)?;
     if expires_at <= now() {
         return Err(not_accepted());
@@ -180,8 +176,7 @@ pub async fn finish_registration(
     .bind(serde_json::to_string(&passkey).map_err(crate::ssr::internal)?)
     .bind(now)
     .execute(&mut *tx)
-    .await
-    ?;
+    .await?;
     if added.rows_affected() == 0 {
         return Err(AppError::Conflict(FieldError::new("passkey", Problem::PasskeyAlreadyRegistered)));
     }
@@ -200,8 +195,7 @@ pub async fn rename(state: &AppState, actor: &Actor, id: i64, name: &str) -> Res
         .bind(id)
         .bind(actor.user_id.0)
         .execute(&state.db.pool)
-        .await
-        ?;
+        .await?;
     if renamed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -218,8 +212,7 @@ pub async fn remove(state: &AppState, client: &ClientInfo, actor: &Actor, id: i6
         .bind(id)
         .bind(actor.user_id.0)
         .fetch_optional(&mut *tx)
-        .await
-        ?;
+        .await?;
     let name = name.ok_or(AppError::NotFound)?;
     second_factor::drop_codes_without_factor(&mut tx, actor.user_id).await?;
     AuditEvent::about_self("user.factor_removed", &client.ip, actor)
@@ -283,8 +276,7 @@ pub async fn verify_sign_in(state: &AppState, ceremony: &str, answer: &str) -> R
     let row: Option<(i64, String, String)> = sqlx::query_as("SELECT user_id, user_handle, passkey FROM passkeys WHERE credential_id = $1")
         .bind(credential_key(credential_id))
         .fetch_optional(&state.db.pool)
-        .await
-        ?;
+        .await?;
     // The authenticator names both the credential and its user; both must be ours and agree.
     let Some((user, _, passkey)) = row.filter(|(_, stored, _)| *stored == handle.to_string()) else { return Ok(None) };
     let passkey: Passkey = serde_json::from_str(&passkey).map_err(crate::ssr::internal)?;
@@ -308,8 +300,7 @@ async fn record_use(state: &AppState, user: UserId, result: &webauthn_rs::prelud
         .bind(&key)
         .bind(user.0)
         .fetch_optional(&state.db.pool)
-        .await
-        ?;
+        .await?;
     let Some(stored) = stored else { return Ok(()) };
     let mut passkey: Passkey = serde_json::from_str(&stored).map_err(crate::ssr::internal)?;
     passkey.update_credential(result);
@@ -319,7 +310,6 @@ async fn record_use(state: &AppState, user: UserId, result: &webauthn_rs::prelud
         .bind(&key)
         .bind(user.0)
         .execute(&state.db.pool)
-        .await
-        ?;
+        .await?;
     Ok(())
 }

@@ -46,8 +46,7 @@ pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor
         .bind(expires_at)
         .bind(id.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     let ended = sessions::end_all_for_user(&mut tx, id, None).await?;
     match settings.reset_delivery {
         ResetDelivery::TemporaryPassword => {
@@ -96,8 +95,7 @@ pub async fn forgot(state: &AppState, client: &ClientInfo, email: &Email) -> Res
     )
     .bind(email.as_str())
     .fetch_optional(&mut *tx)
-    .await
-    ?;
+    .await?;
     if let Some(user) = known {
         let ttl = state.settings.reset_link_ttl_secs;
         let token = links::create(&mut tx, UserId(user.id), links::Purpose::PasswordReset, now, ttl).await?;
@@ -127,8 +125,7 @@ pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str,
         sqlx::query_as("SELECT login_name, email, account_id FROM users WHERE id = $1")
             .bind(user.0)
             .fetch_one(&state.db.pool)
-            .await
-            ?;
+            .await?;
     let password = Password::choose(password, &[&login_name, &email]).map_err(|p| AppError::field("new_password", p))?;
     let hash = admitted.hash(password).await?;
     let mut tx = state.db.begin_write().await?;
@@ -141,8 +138,7 @@ pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str,
         .bind(hash)
         .bind(user.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     let ended = sessions::end_all_for_user(&mut tx, user, None).await?;
     let account = account.map(crate::domain::AccountId);
     AuditEvent::new("user.password_reset_by_link", &client.ip)

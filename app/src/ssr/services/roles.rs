@@ -32,8 +32,7 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<RoleInfo>, AppE
     )
     .bind(account.0)
     .fetch_all(&state.db.pool)
-    .await
-    ?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| RoleInfo {
@@ -65,8 +64,7 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
                     .bind(id)
                     .bind(account.0)
                     .fetch_optional(&mut *tx)
-                    .await
-                    ?;
+                    .await?;
             match existing {
                 None => return Err(AppError::NotFound),
                 Some((None, _)) => return Err(AppError::Refused(Refusal::BuiltInRole)),
@@ -85,8 +83,7 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
         .bind(name.as_str())
         .bind(id.unwrap_or(0))
         .fetch_one(&mut *tx)
-        .await
-        ?;
+        .await?;
     if name_taken > 0 {
         return Err(AppError::Conflict(FieldError::new("name", Problem::RoleNameTaken)));
     }
@@ -99,8 +96,7 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
                 .bind(id)
                 .bind(account.0)
                 .execute(&mut *tx)
-                .await
-                ?;
+                .await?;
             id
         }
         None => sqlx::query_scalar(
@@ -112,8 +108,7 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
         .bind(permissions.bits())
         .bind(now)
         .fetch_one(&mut *tx)
-        .await
-        ?,
+        .await?,
     };
     AuditEvent::by(if id.is_some() { "role.updated" } else { "role.created" }, &client.ip, actor)
         .details(json!({
@@ -138,8 +133,7 @@ pub async fn delete(state: &AppState, client: &ClientInfo, actor: &Actor, id: i6
             .bind(id)
             .bind(account.0)
             .fetch_optional(&mut *tx)
-            .await
-            ?;
+            .await?;
     let (name, bits) = match existing {
         None => return Err(AppError::NotFound),
         Some((None, _, _)) => return Err(AppError::Refused(Refusal::BuiltInRole)),
@@ -151,14 +145,12 @@ pub async fn delete(state: &AppState, client: &ClientInfo, actor: &Actor, id: i6
     let holders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE role_id = $1")
         .bind(id)
         .fetch_one(&mut *tx)
-        .await
-        ?;
+        .await?;
     sqlx::query("DELETE FROM roles WHERE id = $1 AND account_id = $2")
         .bind(id)
         .bind(account.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     AuditEvent::by("role.deleted", &client.ip, actor)
         .details(json!({ "role_id": id, "name": name, "holders": holders }))
         .record(&mut tx, now)

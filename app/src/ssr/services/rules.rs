@@ -49,8 +49,7 @@ pub async fn target(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Resu
         .bind(id.0)
         .bind(account.0)
         .fetch_optional(conn)
-        .await
-        ?
+        .await?
         .ok_or(AppError::NotFound)
 }
 
@@ -161,8 +160,7 @@ pub async fn set_roles(conn: &mut AnyConnection, user: UserId, roles: &[Assignab
             .bind(user.0)
             .bind(role.id)
             .execute(&mut *conn)
-            .await
-            ?;
+            .await?;
     }
     Ok(())
 }

@@ -34,13 +34,11 @@ pub async fn status(state: &AppState, user: UserId) -> Result<FactorOverview, Ap
         sqlx::query_as("SELECT name, created_at FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
             .bind(user.0)
             .fetch_optional(&state.db.pool)
-            .await
-            ?;
+            .await?;
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
         .bind(user.0)
         .fetch_one(&state.db.pool)
-        .await
-        ?;
+        .await?;
     let mut conn = state.db.pool.acquire().await?;
     Ok(FactorOverview {
         totp: totp.map(|(name, created_at)| TotpSummary { name, created_at }),
@@ -54,8 +52,7 @@ pub async fn has_factor(conn: &mut AnyConnection, user: UserId) -> Result<bool, 
     let found: i64 = sqlx::query_scalar(&format!("SELECT CASE WHEN {HAS_FACTOR} THEN 1 ELSE 0 END FROM users u WHERE u.id = $1"))
         .bind(user.0)
         .fetch_one(conn)
-        .await
-        ?;
+        .await?;
     Ok(found == 1)
 }
 
@@ -67,8 +64,7 @@ pub async fn second_step_ways(state: &AppState, user: UserId) -> Result<(bool, b
     )
     .bind(user.0)
     .fetch_one(&state.db.pool)
-    .await
-    ?;
+    .await?;
     Ok((app > 0, passkey > 0))
 }
 
@@ -82,23 +78,20 @@ pub async fn begin_totp(state: &AppState, actor: &Actor) -> Result<TotpEnrolment
     let confirmed: Option<Option<i64>> = sqlx::query_scalar("SELECT confirmed_at FROM totp_factors WHERE user_id = $1")
         .bind(actor.user_id.0)
         .fetch_optional(&mut *tx)
-        .await
-        ?;
+        .await?;
     if confirmed.flatten().is_some() {
         return Err(AppError::Conflict(FieldError::new("code", Problem::FactorAlreadyEnrolled)));
     }
     sqlx::query("DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NULL")
         .bind(actor.user_id.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     sqlx::query("INSERT INTO totp_factors (user_id, name, secret, created_at) VALUES ($1, '', $2, $3)")
         .bind(actor.user_id.0)
         .bind(sealed)
         .bind(now())
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     tx.commit().await?;
     let uri = totp::uri(&secret, &actor.login_name);
     Ok(TotpEnrolment { secret: totp::secret_text(&secret), qr_svg: totp::qr_svg(&uri), uri })
@@ -121,8 +114,7 @@ pub async fn confirm_totp(
         sqlx::query_scalar("SELECT secret FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NULL")
             .bind(actor.user_id.0)
             .fetch_optional(&mut *tx)
-            .await
-            ?;
+            .await?;
     let secret = pending
         .and_then(|sealed| state.settings.sealing_key.open(&sealing_owner(actor.user_id), &sealed))
         .ok_or(AppError::Conflict(FieldError::new("code", Problem::NoEnrolmentStarted)))?;
@@ -133,8 +125,7 @@ pub async fn confirm_totp(
         .bind(step)
         .bind(actor.user_id.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     let codes = codes_for_first_factor(&mut tx, actor.user_id).await?;
     AuditEvent::about_self("user.factor_enrolled", &client.ip, actor)
         .details(json!({ "factor": "totp", "name": name }))
@@ -151,8 +142,7 @@ pub async fn rename_totp(state: &AppState, actor: &Actor, name: &str) -> Result<
         .bind(name)
         .bind(actor.user_id.0)
         .execute(&state.db.pool)
-        .await
-        ?;
+        .await?;
     if renamed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -168,8 +158,7 @@ pub async fn remove_totp(state: &AppState, client: &ClientInfo, actor: &Actor, p
     let removed = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
         .bind(actor.user_id.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     if removed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -205,8 +194,7 @@ pub(super) async fn codes_for_first_factor(conn: &mut AnyConnection, user: UserI
     let unused: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
         .bind(user.0)
         .fetch_one(&mut *conn)
-        .await
-        ?;
+        .await?;
     if unused > 0 {
         return Ok(None);
     }
@@ -230,8 +218,7 @@ async fn replace_recovery_codes(conn: &mut AnyConnection, user: UserId) -> Resul
             .bind(user.0)
             .bind(recovery_hash(code))
             .execute(&mut *conn)
-            .await
-            ?;
+            .await?;
     }
     Ok(codes)
 }
@@ -250,8 +237,7 @@ pub(super) async fn check_password(state: &AppState, actor: &Actor, password: cr
     let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(actor.user_id.0)
         .fetch_one(&state.db.pool)
-        .await
-        ?;
+        .await?;
     if !state.hasher.verify(password, stored).await? {
         return Err(AppError::Validation(vec![FieldError::new("password", Problem::WrongCurrentPassword)]));
     }
@@ -293,8 +279,7 @@ pub async fn start_second_step(conn: &mut AnyConnection, user: UserId, now: i64)
         .bind(user.0)
         .bind(now + SECOND_STEP_SECS)
         .execute(conn)
-        .await
-        ?;
+        .await?;
     Ok(token)
 }
 
@@ -304,8 +289,7 @@ pub async fn second_step_user(state: &AppState, token: &str, now: i64) -> Result
         .bind(tokens::hash_token(token))
         .bind(now)
         .fetch_optional(&state.db.pool)
-        .await
-        ?;
+        .await?;
     Ok(user.map(UserId))
 }
 
@@ -365,8 +349,7 @@ pub async fn spend_code(tx: &mut AnyConnection, state: &AppState, person: &Perso
         let sealed: Option<Vec<u8>> = sqlx::query_scalar("SELECT secret FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
             .bind(user.0)
             .fetch_optional(&mut *tx)
-            .await
-            ?;
+            .await?;
         let step = sealed
             .and_then(|sealed| state.settings.sealing_key.open(&sealing_owner(user), &sealed))
             .and_then(|secret| totp::matching_step(&secret, code, now));
@@ -376,8 +359,7 @@ pub async fn spend_code(tx: &mut AnyConnection, state: &AppState, person: &Perso
             .bind(step)
             .bind(user.0)
             .execute(&mut *tx)
-            .await
-            ?
+            .await?
             .rows_affected()
             == 1;
         return Ok(spent.then_some(Method::Totp));
@@ -387,8 +369,7 @@ pub async fn spend_code(tx: &mut AnyConnection, state: &AppState, person: &Perso
         .bind(user.0)
         .bind(recovery_hash(code))
         .execute(&mut *tx)
-        .await
-        ?
+        .await?
         .rows_affected()
         == 1;
     if !spent {
@@ -397,8 +378,7 @@ pub async fn spend_code(tx: &mut AnyConnection, state: &AppState, person: &Perso
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
         .bind(user.0)
         .fetch_one(&mut *tx)
-        .await
-        ?;
+        .await?;
     outbox::enqueue(&mut *tx, person.email, person.locale, &Mail::RecoveryCodeUsed { left }, now).await?;
     Ok(Some(Method::RecoveryCode))
 }
@@ -408,8 +388,7 @@ pub async fn end_second_step(conn: &mut AnyConnection, token: &str) -> Result<()
     sqlx::query("DELETE FROM second_steps WHERE token_hash = $1")
         .bind(tokens::hash_token(token))
         .execute(conn)
-        .await
-        ?;
+        .await?;
     Ok(())
 }
 
@@ -422,8 +401,7 @@ pub async fn set_policy(state: &AppState, client: &ClientInfo, actor: &Actor, po
         .bind(policy.key())
         .bind(account.0)
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     AuditEvent::by("account.factor_policy_changed", &client.ip, actor)
         .details(json!({ "policy": policy.key() }))
         .record(&mut tx, now)

@@ -47,8 +47,7 @@ pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Resul
             .bind(now)
             .bind(user.0)
             .fetch_one(&mut *tx)
-            .await
-            ?;
+            .await?;
     let account = account.map(crate::domain::AccountId);
     AuditEvent::new("user.email_verified", &client.ip)
         .actor(user, &login, account)
