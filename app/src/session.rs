@@ -2,7 +2,7 @@
 //! the session, and the context every page uses.
 
 use crate::{
-    domain::{AccountId, PermissionSet, UserId},
+    domain::{AccountId, PermissionSet, SessionId, UserId},
     error::AppError,
 };
 use leptos::prelude::*;
@@ -55,7 +55,7 @@ pub struct ActingFor {
 /// One open session in the user's own list (F10).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionSummary {
-    pub id: i64,
+    pub id: SessionId,
     pub created_at: i64,
     pub last_seen_at: i64,
     pub client_ip: String,
@@ -70,7 +70,7 @@ pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::optional().await?;
     let Some(actor) = actor else { return Ok(None) };
-    let customers = if actor.must_change_password { Vec::new() } else { partners::my_customers(&caller.state, &actor).await? };
+    let customers = if actor.must_change_password() { Vec::new() } else { partners::acting::my_customers(&caller.state, &actor).await? };
     Ok(Some(SessionInfo { customers, ..actor.info }))
 }
 

@@ -21,7 +21,7 @@ use app::{
         AppState, Backend, Db, Settings,
         guard::{Actor, ClientInfo},
         now,
-        services::{bulk, import, users},
+        services::users,
         sessions,
     },
     users::{BulkAction, ImportOutcome, PAGE_SIZE, Selection, UserFilter, UserQuery, UserStatus},
@@ -346,7 +346,7 @@ async fn p2(state: &AppState, actor: &Actor, args: &Args) -> Result {
         let mut last = None;
         for run in 0..warmup + args.runs {
             let started = Instant::now();
-            let page = users::list(state, actor, &query).await?;
+            let page = users::list::page(state, actor, &query).await?;
             if run >= warmup {
                 times.push(started.elapsed());
             }
@@ -400,7 +400,7 @@ async fn p5(state: &AppState, token: &str, args: &Args) -> Result {
         let started = Instant::now();
         let actor = sessions::resolve(&state.db, token, &state.settings, now()).await?;
         let elapsed = started.elapsed();
-        assert!(actor.is_some_and(|a| a.permissions != Default::default()), "the session resolves with its permissions");
+        assert!(actor.is_some_and(|a| a.permissions() != Default::default()), "the session resolves with its permissions");
         if run >= warmup {
             times.push(elapsed);
         }
@@ -422,9 +422,9 @@ async fn p5(state: &AppState, token: &str, args: &Args) -> Result {
 }
 
 /// The plans of the list's count and page statements, built from the service's own WHERE
-/// clause; the page statement mirrors `services::users::list` for the default sort.
+/// clause; the page statement mirrors `services::users::list::page` for the default sort.
 async fn explain(state: &AppState, actor: &Actor, query: &UserQuery) -> Result {
-    let conditions = users::matching(state.db.backend, actor.account_id.ok_or("no account")?, &query.filter);
+    let conditions = users::list::matching(state.db.backend, actor.account_id().ok_or("no account")?, &query.filter);
     let where_clause = conditions.where_clause();
     let offset = query.page * PAGE_SIZE;
     for sql in [
@@ -435,8 +435,8 @@ async fn explain(state: &AppState, actor: &Actor, query: &UserQuery) -> Result {
         let mut statement = sqlx::query(&sql);
         for bind in conditions.binds.iter().cloned() {
             statement = match bind {
-                users::Bind::Int(value) => statement.bind(value),
-                users::Bind::Text(value) => statement.bind(value),
+                users::list::Bind::Int(value) => statement.bind(value),
+                users::list::Bind::Text(value) => statement.bind(value),
             };
         }
         statement.fetch_all(&state.db.pool).await?;
@@ -445,7 +445,7 @@ async fn explain(state: &AppState, actor: &Actor, query: &UserQuery) -> Result {
             Backend::Sqlite => {
                 let sql = format!("EXPLAIN QUERY PLAN {sql}");
                 let rows: Vec<(i64, i64, i64, String)> =
-                    users::bind_all(sqlx::query_as(&sql), &conditions.binds).fetch_all(&state.db.pool).await?;
+                    users::list::bind_all(sqlx::query_as(&sql), &conditions.binds).fetch_all(&state.db.pool).await?;
                 // Indent each step under its parent, as the sqlite3 shell does.
                 let mut depth = std::collections::HashMap::from([(0, 0)]);
                 rows.into_iter()
@@ -459,7 +459,7 @@ async fn explain(state: &AppState, actor: &Actor, query: &UserQuery) -> Result {
             Backend::Postgres => {
                 let sql = format!("EXPLAIN (ANALYZE, BUFFERS) {sql}");
                 let rows: Vec<(String,)> =
-                    users::bind_all(sqlx::query_as(&sql), &conditions.binds).fetch_all(&state.db.pool).await?;
+                    users::list::bind_all(sqlx::query_as(&sql), &conditions.binds).fetch_all(&state.db.pool).await?;
                 rows.into_iter().map(|(line,)| line).collect()
             }
         };
@@ -482,7 +482,7 @@ async fn p3(state: &AppState, actor: &Actor, account: i64, args: &Args) -> Resul
     );
     for action in [BulkAction::ForceLogout, BulkAction::Delete] {
         let started = Instant::now();
-        let outcome = bulk::run(state, &ClientInfo::default(), actor, action, &everyone).await?;
+        let outcome = users::bulk::run(state, &ClientInfo::default(), actor, action, &everyone).await?;
         let elapsed = started.elapsed();
         // Real work or nothing: all done, only the actor (themself) skipped, and the rows gone.
         assert_eq!(outcome.done, bulk as u64, "{action:?} done");
@@ -521,12 +521,12 @@ async fn import_case(state: &AppState, actor: &Actor, account: i64, args: &Args)
     println!("\nImport: a CSV file of {rows} invitation rows ({:.1} MB), previewed then imported in one transaction", csv.len() as f64 / 1e6);
     println!("{:<38} {:>9} {:>9}  budget <= 5000 ms (import)", "step", "rows", "ms");
     let started = Instant::now();
-    let preview = import::preview(&state, actor, &csv).await?;
+    let preview = users::import::preview(&state, actor, &csv).await?;
     let previewed = started.elapsed();
     assert!(preview.is_ready(), "the bench file is valid: {:?}", preview.problems);
     println!("{:<38} {:>9} {:>9.1}", "preview (read and check)", preview.rows.len(), ms(previewed));
     let started = Instant::now();
-    let outcome = import::commit(&state, &ClientInfo::default(), actor, &csv).await?;
+    let outcome = users::import::commit(&state, &ClientInfo::default(), actor, &csv).await?;
     let elapsed = started.elapsed();
     assert_eq!(outcome, ImportOutcome::Imported { created: rows as u64, invited: rows as u64, with_password: 0 });
     let users: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE account_id = {account}")).fetch_one(&state.db.pool).await?;

@@ -100,7 +100,7 @@ async fn create_account(
     email: &str,
     login_name: &str,
 ) -> Result<(), String> {
-    let input = accounts::Bootstrap {
+    let input = accounts::create::Bootstrap {
         account_name: parsed("account_name", AccountName::parse(account_name))?,
         first_name: parsed("first_name", PersonName::parse(first_name))?,
         last_name: parsed("last_name", PersonName::parse(last_name))?,
@@ -109,7 +109,7 @@ async fn create_account(
     };
     let login = input.login_name.as_str().to_owned();
     let state = state(config).await?;
-    let (account, password) = accounts::bootstrap_account(&state, input).await.map_err(|e| e.to_string())?;
+    let (account, password) = accounts::create::bootstrap_account(&state, input).await.map_err(|e| e.to_string())?;
     println!("Created account \"{}\" (Partner ID {}).", account.name, account.partner_id);
     println!("Sign in as {login} with the temporary password {}", password.expose());
     println!("(you will choose your own password right after signing in).");
@@ -118,7 +118,7 @@ async fn create_account(
 
 async fn reset_password(config: &Config, user: &str) -> Result<(), String> {
     let state = state(config).await?;
-    let password = accounts::reset_password_by_operator(&state, user).await.map_err(|e| e.to_string())?;
+    let password = accounts::create::reset_password_by_operator(&state, user).await.map_err(|e| e.to_string())?;
     println!("Temporary password for {user}: {}", password.expose());
     println!("It must be replaced at the next sign-in; every session of the user has ended.");
     Ok(())

@@ -35,20 +35,20 @@ pub async fn create_account(account_name: String) -> Result<AccountSummary, AppE
     let Some(name) = errors.check("account_name", AccountName::parse(&account_name)) else {
         return Err(errors.into_error());
     };
-    accounts::create_account(&caller.state, &caller.client, &actor, name).await
+    accounts::create::create_account(&caller.state, &caller.client, &actor, name).await
 }
 
 /// The account acted on: name, Partner ID, contact, default language, member count.
 #[server(prefix = "/api", endpoint = "accounts/details")]
 pub async fn get_account_details() -> Result<AccountDetails, AppError> {
-    use crate::ssr::{guard, services::membership};
+    use crate::ssr::{guard, services::accounts};
     let (caller, actor) = guard::member().await?;
-    membership::details(&caller.state, &actor).await
+    accounts::membership::details(&caller.state, &actor).await
 }
 
 #[server(prefix = "/api", endpoint = "accounts/update_details")]
 pub async fn update_account_details(name: String, contact_email: String, default_locale: String) -> Result<(), AppError> {
-    use crate::{domain::{AccountName, Email, Permission}, error::FieldErrors, ssr::{guard, services::membership}};
+    use crate::{domain::{AccountName, Email, Permission}, error::FieldErrors, ssr::{guard, services::accounts}};
     let (caller, actor) = guard::permission(Permission::AccountManage).await?;
     let mut errors = FieldErrors::default();
     let name = errors.check("name", AccountName::parse(&name));
@@ -57,57 +57,57 @@ pub async fn update_account_details(name: String, contact_email: String, default
         text => Email::parse(text).map(Some),
     });
     let (Some(name), Some(contact_email)) = (name, contact) else { return Err(errors.into_error()) };
-    let new = membership::NewDetails { name, contact_email, default_locale: crate::auth::known_locale(&default_locale) };
-    membership::update_details(&caller.state, &caller.client, &actor, new).await
+    let new = accounts::membership::NewDetails { name, contact_email, default_locale: crate::auth::known_locale(&default_locale) };
+    accounts::membership::update_details(&caller.state, &caller.client, &actor, new).await
 }
 
 /// The secret key that lets people join the account.
 #[server(prefix = "/api", endpoint = "accounts/key")]
 pub async fn get_account_key() -> Result<String, AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::membership}};
+    use crate::{domain::Permission, ssr::{guard, services::accounts}};
     let (caller, actor) = guard::permission(Permission::AccountManage).await?;
-    membership::account_key(&caller.state, &actor).await
+    accounts::membership::account_key(&caller.state, &actor).await
 }
 
 /// A new key; the old one stops working at once. Returns the new key.
 #[server(prefix = "/api", endpoint = "accounts/regenerate_key")]
 pub async fn regenerate_account_key() -> Result<String, AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::membership}};
+    use crate::{domain::Permission, ssr::{guard, services::accounts}};
     let (caller, actor) = guard::permission(Permission::AccountManage).await?;
-    membership::regenerate_key(&caller.state, &caller.client, &actor).await
+    accounts::membership::regenerate_key(&caller.state, &caller.client, &actor).await
 }
 
 /// Joins the account with this key (Member role). A member of another account changes
 /// account in the same step: they leave it, and their roles there are dropped.
 #[server(prefix = "/api", endpoint = "accounts/join")]
 pub async fn join_account(account_key: String) -> Result<AccountSummary, AppError> {
-    use crate::{domain::AccountKey, ssr::{guard, services::membership}};
+    use crate::{domain::AccountKey, ssr::{guard, services::accounts}};
     let (caller, actor) = guard::signed_in().await?;
     let key = AccountKey::parse(&account_key).map_err(|p| AppError::field("account_key", p))?;
-    membership::join_by_key(&caller.state, &caller.client, &actor, key).await
+    accounts::membership::join_by_key(&caller.state, &caller.client, &actor, key).await
 }
 
 #[server(prefix = "/api", endpoint = "accounts/leave")]
 pub async fn leave_account() -> Result<(), AppError> {
-    use crate::ssr::{guard, services::membership};
+    use crate::ssr::{guard, services::accounts};
     let (caller, actor) = guard::member().await?;
-    membership::leave(&caller.state, &caller.client, &actor).await
+    accounts::membership::leave(&caller.state, &caller.client, &actor).await
 }
 
 /// The primary administrator, alone in the account, closes it.
 #[server(prefix = "/api", endpoint = "accounts/close")]
 pub async fn close_account() -> Result<(), AppError> {
-    use crate::ssr::{guard, services::membership};
+    use crate::ssr::{guard, services::accounts};
     let (caller, actor) = guard::member().await?;
-    membership::close(&caller.state, &caller.client, &actor).await
+    accounts::membership::close(&caller.state, &caller.client, &actor).await
 }
 
 /// The dashboard (F11) of the account acted on; each part only for those who may see it.
 #[server(prefix = "/api", endpoint = "dashboard/summary")]
 pub async fn get_dashboard() -> Result<Dashboard, AppError> {
-    use crate::ssr::{guard, services::dashboard};
+    use crate::ssr::{guard, services::accounts};
     let (caller, actor) = guard::member().await?;
-    dashboard::summary(&caller.state, &actor).await
+    accounts::dashboard::summary(&caller.state, &actor).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -217,10 +217,10 @@ pub async fn set_language(locale: String) -> Result<(), AppError> {
 /// "Forgot password" (F1): always the same answer, known address or not.
 #[server(prefix = "/api", endpoint = "auth/forgot_password")]
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
-    use crate::ssr::{guard, services::recovery};
+    use crate::ssr::{guard, services::auth};
     let caller = guard::public().await?;
     let email = Email::parse(&email).map_err(|p| AppError::field("email", p))?;
-    recovery::forgot(&caller.state, &caller.client, &email).await
+    auth::recovery::forgot(&caller.state, &caller.client, &email).await
 }
 
 /// Sets a new password through a reset link (forgot password, or an administrator's reset in
@@ -228,9 +228,9 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
 /// its cookie goes too (`crate::links`).
 #[server(prefix = "/api", endpoint = "auth/reset_password_with_link")]
 pub async fn reset_password_with_link(token: String, new_password: String) -> Result<(), AppError> {
-    use crate::{links::LinkPage, ssr::{cookies, guard, services::recovery}};
+    use crate::{links::LinkPage, ssr::{cookies, guard, services::auth}};
     let caller = guard::public().await?;
-    recovery::reset_with_link(&caller.state, &caller.client, &token, &new_password).await?;
+    auth::recovery::reset_with_link(&caller.state, &caller.client, &token, &new_password).await?;
     cookies::clear_link(LinkPage::PasswordReset, caller.state.settings.secure_cookies);
     Ok(())
 }
@@ -247,17 +247,17 @@ pub struct InvitationInfo {
 
 #[server(prefix = "/api", endpoint = "invitation/show")]
 pub async fn show_invitation(token: String) -> Result<InvitationInfo, AppError> {
-    use crate::ssr::{guard, services::invitations};
+    use crate::ssr::{guard, services::users};
     let caller = guard::public().await?;
-    invitations::show(&caller.state, &token).await
+    users::invitations::show(&caller.state, &token).await
 }
 
 /// Accepting signs the invitee in; a session the browser held before ends.
 #[server(prefix = "/api", endpoint = "invitation/accept")]
 pub async fn accept_invitation(token: String, first_name: String, last_name: String, password: String) -> Result<SignedIn, AppError> {
-    use crate::{links::LinkPage, ssr::{cookies, guard, services::invitations}};
+    use crate::{links::LinkPage, ssr::{cookies, guard, services::users}};
     let caller = guard::public().await?;
-    let info = invitations::show(&caller.state, &token).await?;
+    let info = users::invitations::show(&caller.state, &token).await?;
     let mut errors = FieldErrors::default();
     let first = errors.check("first_name", PersonName::parse(&first_name));
     let last = errors.check("last_name", PersonName::parse(&last_name));
@@ -266,7 +266,7 @@ pub async fn accept_invitation(token: String, first_name: String, last_name: Str
         return Err(errors.into_error());
     };
     let names = (first_name, last_name);
-    let grant = invitations::accept(&caller.state, &caller.client, &token, names, password, caller.session_token()).await?;
+    let grant = users::invitations::accept(&caller.state, &caller.client, &token, names, password, caller.session_token()).await?;
     let settings = &caller.state.settings;
     cookies::set_session(&grant.token, settings.session_absolute_secs, settings.secure_cookies);
     cookies::set_locale(&grant.locale, settings.secure_cookies);
@@ -277,9 +277,9 @@ pub async fn accept_invitation(token: String, first_name: String, last_name: Str
 /// Confirms the e-mail address behind a verification link (F1). The token proves it.
 #[server(prefix = "/api", endpoint = "auth/verify_email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
-    use crate::{links::LinkPage, ssr::{cookies, guard, services::verification}};
+    use crate::{links::LinkPage, ssr::{cookies, guard, services::auth}};
     let caller = guard::public().await?;
-    verification::verify(&caller.state, &caller.client, &token).await?;
+    auth::verification::verify(&caller.state, &caller.client, &token).await?;
     cookies::clear_link(LinkPage::EmailVerification, caller.state.settings.secure_cookies);
     Ok(())
 }
@@ -287,7 +287,7 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 /// Mails a new verification link to the signed-in user (at most five an hour).
 #[server(prefix = "/api", endpoint = "auth/resend_verification")]
 pub async fn resend_verification() -> Result<(), AppError> {
-    use crate::ssr::{guard, services::verification};
+    use crate::ssr::{guard, services::auth};
     let (caller, actor) = guard::signed_in().await?;
-    verification::resend(&caller.state, &caller.client, &actor).await
+    auth::verification::resend(&caller.state, &caller.client, &actor).await
 }

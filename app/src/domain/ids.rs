@@ -1,10 +1,12 @@
 use serde::{Deserialize, Serialize};
 
-/// Database ids, typed so a user id can never be passed where an account id is expected.
+/// Database ids, typed so a user id can never be passed where an account id is expected. On the
+/// server they bind to and decode from SQL as the integer they wrap.
 macro_rules! id_type {
     ($name:ident) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
+        #[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
         pub struct $name(pub i64);
 
         impl std::fmt::Display for $name {
@@ -17,3 +19,7 @@ macro_rules! id_type {
 
 id_type!(UserId);
 id_type!(AccountId);
+id_type!(RoleId);
+id_type!(SessionId);
+id_type!(LinkId);
+id_type!(GrantId);

@@ -10,7 +10,7 @@ mod permissions;
 
 pub use codes::{AccountKey, PartnerId, READABLE};
 pub use email::Email;
-pub use ids::{AccountId, UserId};
+pub use ids::{AccountId, GrantId, LinkId, RoleId, SessionId, UserId};
 pub use names::{AccountName, LoginName, PersonName, RoleDescription, RoleName};
 pub use password::Password;
 pub use permissions::{BuiltInRole, Permission, PermissionSet};

@@ -83,7 +83,22 @@ impl PermissionSet {
     pub fn iter(self) -> impl Iterator<Item = Permission> {
         Permission::ALL.into_iter().filter(move |p| self.contains(*p))
     }
+
+    /// What delegation carries of these permissions (F7): never the customer's partner
+    /// management, whatever role partner staff were given.
+    pub fn delegable(self) -> Self {
+        Self(self.0 & !Self::of(&NEVER_DELEGATED).0)
+    }
+
+    /// Whether a role with these permissions may be delegated by a `granter`: it never carries
+    /// `partners.manage` of the customer, and holds nothing the granter lacks (no escalation, F5).
+    pub fn may_be_delegated_by(self, granter: Self) -> bool {
+        !self.contains(Permission::PartnersManage) && self.delegable().is_subset_of(granter)
+    }
 }
+
+/// What partner staff may never do in a customer's account.
+const NEVER_DELEGATED: [Permission; 2] = [Permission::PartnersManage, Permission::PartnersDelegate];
 
 /// The read-only roles every account has (SPEC F5). Their rows are created by a migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ mod sessions;
 pub use profile::ProfilePage;
 pub use sessions::MySessionsPage;
 
-use crate::{error::AppError, session::SessionSummary};
+use crate::{domain::SessionId, error::AppError, session::SessionSummary};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +44,7 @@ pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "me/end_session")]
-pub async fn end_my_session(session_id: i64) -> Result<(), AppError> {
+pub async fn end_my_session(session_id: SessionId) -> Result<(), AppError> {
     use crate::ssr::{guard, services::me};
     let (caller, actor) = guard::signed_in().await?;
     me::end_session(&caller.state, &caller.client, &actor, session_id).await

@@ -115,7 +115,7 @@ pub struct CustomerChoice {
 pub async fn get_partners_overview() -> Result<PartnersOverview, AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::permission(Permission::PartnersView).await?;
-    partners::overview(&caller.state, &actor).await
+    partners::delegation::overview(&caller.state, &actor).await
 }
 
 /// A customer invites a partner by its Partner ID.
@@ -124,7 +124,7 @@ pub async fn invite_partner(partner_id: String) -> Result<(), AppError> {
     use crate::{domain::PartnerId, ssr::{guard, services::partners}};
     let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
     let partner_id = PartnerId::parse(&partner_id).map_err(|p| AppError::field("partner_id", p))?;
-    partners::invite(&caller.state, &caller.client, &actor, partner_id).await
+    partners::links::invite(&caller.state, &caller.client, &actor, partner_id).await
 }
 
 /// The partner accepts or declines a customer's invitation.
@@ -132,7 +132,7 @@ pub async fn invite_partner(partner_id: String) -> Result<(), AppError> {
 pub async fn respond_to_invitation(link_id: i64, accept: bool) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
-    partners::respond(&caller.state, &caller.client, &actor, link_id, accept).await
+    partners::links::respond(&caller.state, &caller.client, &actor, link_id, accept).await
 }
 
 /// A partner creates a shareable, single-use invitation link; returns its URL (shown once).
@@ -140,7 +140,7 @@ pub async fn respond_to_invitation(link_id: i64, accept: bool) -> Result<(), App
 pub async fn create_partner_link() -> Result<String, AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
-    partners::create_link(&caller.state, &caller.client, &actor).await
+    partners::links::create_link(&caller.state, &caller.client, &actor).await
 }
 
 /// Who is asking, for the customer admin who opened a partner's link.
@@ -148,7 +148,7 @@ pub async fn create_partner_link() -> Result<String, AppError> {
 pub async fn preview_partner_link(token: String) -> Result<InvitationPreview, AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::signed_in().await?;
-    partners::preview(&caller.state, &actor, &token).await
+    partners::links::preview(&caller.state, &actor, &token).await
 }
 
 /// The customer admin confirms a partner's link: the link becomes active.
@@ -156,7 +156,7 @@ pub async fn preview_partner_link(token: String) -> Result<InvitationPreview, Ap
 pub async fn confirm_partner_link(token: String) -> Result<(), AppError> {
     use crate::{links::LinkPage, ssr::{cookies, guard, services::partners}};
     let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
-    partners::confirm(&caller.state, &caller.client, &actor, &token).await?;
+    partners::links::confirm(&caller.state, &caller.client, &actor, &token).await?;
     cookies::clear_link(LinkPage::PartnerLink, caller.state.settings.secure_cookies);
     Ok(())
 }
@@ -166,7 +166,7 @@ pub async fn confirm_partner_link(token: String) -> Result<(), AppError> {
 pub async fn revoke_partner_link(link_id: i64) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
-    partners::revoke(&caller.state, &caller.client, &actor, link_id).await
+    partners::links::revoke(&caller.state, &caller.client, &actor, link_id).await
 }
 
 /// Gives one of the partner's staff access to the link's customer, scoped by a customer role
@@ -175,7 +175,7 @@ pub async fn revoke_partner_link(link_id: i64) -> Result<(), AppError> {
 pub async fn grant_access(link_id: i64, user_id: i64, role_id: i64) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::permission(Permission::PartnersDelegate).await?;
-    partners::grant(&caller.state, &caller.client, &actor, link_id, user_id, role_id).await
+    partners::delegation::grant(&caller.state, &caller.client, &actor, link_id, user_id, role_id).await
 }
 
 /// Ends one staff member's access: by the partner (`partners.delegate`) or the customer
@@ -184,7 +184,7 @@ pub async fn grant_access(link_id: i64, user_id: i64, role_id: i64) -> Result<()
 pub async fn revoke_grant(grant_id: i64) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::any_permission(&[Permission::PartnersDelegate, Permission::PartnersManage]).await?;
-    partners::revoke_grant(&caller.state, &caller.client, &actor, grant_id).await
+    partners::delegation::revoke_grant(&caller.state, &caller.client, &actor, grant_id).await
 }
 
 /// Acts for a customer (`Some`) or returns to the user's own account (`None`). Allowed after a
@@ -193,5 +193,5 @@ pub async fn revoke_grant(grant_id: i64) -> Result<(), AppError> {
 pub async fn act_for(#[server(default)] account_id: Option<i64>) -> Result<(), AppError> {
     use crate::{domain::AccountId, ssr::{guard, services::partners}};
     let (caller, actor) = guard::own_user().await?;
-    partners::act_for(&caller.state, &caller.client, &actor, account_id.map(AccountId)).await
+    partners::acting::act_for(&caller.state, &caller.client, &actor, account_id.map(AccountId)).await
 }

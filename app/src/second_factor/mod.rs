@@ -107,7 +107,7 @@ pub(crate) fn factor_name(name: &str) -> Result<String, Problem> {
 pub async fn my_factors() -> Result<FactorOverview, AppError> {
     use crate::ssr::{guard, services::second_factor};
     let (caller, actor) = guard::enrolment().await?;
-    second_factor::status(&caller.state, actor.user_id).await
+    second_factor::status(&caller.state, actor.user_id()).await
 }
 
 #[server(prefix = "/api", endpoint = "factors/totp/begin")]

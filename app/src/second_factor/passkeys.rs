@@ -27,7 +27,7 @@ pub struct PasskeyChallenge {
 /// we issue them, an answer of sane size.
 #[cfg(feature = "ssr")]
 pub(crate) fn ceremony_answer<'a>(ceremony: &'a str, answer: &'a str) -> Result<(&'a str, &'a str), AppError> {
-    use crate::ssr::services::passkeys::MAX_ANSWER_BYTES;
+    use crate::ssr::services::second_factor::passkeys::MAX_ANSWER_BYTES;
     let token_like = !ceremony.is_empty() && ceremony.len() <= 64 && ceremony.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !token_like || answer.is_empty() || answer.len() > MAX_ANSWER_BYTES {
         return Err(AppError::field("passkey", Problem::PasskeyNotAccepted));
@@ -37,34 +37,34 @@ pub(crate) fn ceremony_answer<'a>(ceremony: &'a str, answer: &'a str) -> Result<
 
 #[server(prefix = "/api", endpoint = "factors/passkey/begin")]
 pub async fn begin_passkey() -> Result<PasskeyChallenge, AppError> {
-    use crate::ssr::{guard, services::passkeys};
+    use crate::ssr::{guard, services::second_factor};
     let (caller, actor) = guard::enrolment().await?;
-    passkeys::begin_registration(&caller.state, &actor).await
+    second_factor::passkeys::begin_registration(&caller.state, &actor).await
 }
 
 /// The authenticator's answer to `begin_passkey`, and the name to keep it under. The first
 /// factor answers its recovery codes, once.
 #[server(prefix = "/api", endpoint = "factors/passkey/finish")]
 pub async fn finish_passkey(ceremony: String, answer: String, passkey_name: String) -> Result<Option<Vec<String>>, AppError> {
-    use crate::ssr::{guard, services::passkeys};
+    use crate::ssr::{guard, services::second_factor};
     let (caller, actor) = guard::enrolment().await?;
     let name = super::factor_name(&passkey_name).map_err(|problem| AppError::field("passkey_name", problem))?;
     let (ceremony, answer) = ceremony_answer(&ceremony, &answer)?;
-    passkeys::finish_registration(&caller.state, &caller.client, &actor, ceremony, answer, &name).await
+    second_factor::passkeys::finish_registration(&caller.state, &caller.client, &actor, ceremony, answer, &name).await
 }
 
 #[server(prefix = "/api", endpoint = "factors/passkey/rename")]
 pub async fn rename_passkey(id: i64, name: String) -> Result<(), AppError> {
-    use crate::ssr::{guard, services::passkeys};
+    use crate::ssr::{guard, services::second_factor};
     let (caller, actor) = guard::enrolment().await?;
     let name = super::factor_name(&name).map_err(|problem| AppError::field("name", problem))?;
-    passkeys::rename(&caller.state, &actor, id, &name).await
+    second_factor::passkeys::rename(&caller.state, &actor, id, &name).await
 }
 
 #[server(prefix = "/api", endpoint = "factors/passkey/remove")]
 pub async fn remove_passkey(id: i64, password: String) -> Result<(), AppError> {
-    use crate::ssr::{guard, services::passkeys};
+    use crate::ssr::{guard, services::second_factor};
     let (caller, actor) = guard::enrolment().await?;
     let password = Password::attempt(&password).map_err(|problem| AppError::field("password", problem))?;
-    passkeys::remove(&caller.state, &caller.client, &actor, id, password).await
+    second_factor::passkeys::remove(&caller.state, &caller.client, &actor, id, password).await
 }

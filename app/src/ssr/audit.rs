@@ -28,14 +28,14 @@ impl AuditEvent {
     /// the actor's account (F7, F8).
     pub fn by(action: &'static str, client_ip: &str, actor: &super::guard::Actor) -> Self {
         Self::new(action, client_ip)
-            .actor(actor.user_id, &actor.login_name, actor.home_account_id)
-            .account(actor.account_id)
+            .actor(actor.user_id(), &actor.login_name(), actor.home_account_id())
+            .account(actor.account_id())
     }
 
     /// An event where the signed-in actor acts on their own user: it belongs to their own
     /// account's log, even while they act for a customer.
     pub fn about_self(action: &'static str, client_ip: &str, actor: &super::guard::Actor) -> Self {
-        Self::by(action, client_ip, actor).account(actor.home_account_id).target_user(actor.user_id, &actor.login_name)
+        Self::by(action, client_ip, actor).account(actor.home_account_id()).target_user(actor.user_id(), &actor.login_name())
     }
 
     pub fn actor(mut self, user: UserId, label: &str, account: Option<AccountId>) -> Self {

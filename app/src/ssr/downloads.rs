@@ -2,7 +2,7 @@
 //! the audit log as CSV, and the users import template. The same guard decides, from the
 //! request itself.
 
-use super::{AppState, cookies, guard::Caller, mail::locale_of, services::audit_log};
+use super::{AppState, cookies, guard::Caller, mail::locale_of, services::audit};
 use crate::{audit::AuditFilter, domain::Permission, error::AppError};
 use axum::{
     extract::{Query, State},
@@ -52,5 +52,5 @@ async fn export(state: AppState, filter: &AuditFilter, parts: &Parts) -> Result<
     // The sentences are in the language the requester reads: the page's (its cookie), else
     // their saved preference.
     let locale = locale_of(&cookies::locale(&parts.headers).unwrap_or_else(|| actor.info.locale.clone()));
-    audit_log::export_csv(&caller.state, &actor, &filter, locale).await
+    audit::log::export_csv(&caller.state, &actor, &filter, locale).await
 }

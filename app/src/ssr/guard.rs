@@ -2,12 +2,72 @@
 //! each resolves the caller from the request itself, never from anything the client claims.
 
 use super::{AppState, client_address, cookies, now, sessions};
-pub use super::sessions::Actor;
-use crate::{domain::Permission, error::AppError};
+use crate::{
+    domain::{AccountId, Permission, PermissionSet, SessionId, UserId},
+    error::AppError,
+    session::SessionInfo,
+};
 use axum::extract::ConnectInfo;
 use http::{header, request::Parts};
 use leptos::prelude::use_context;
 use std::net::SocketAddr;
+
+/// Who is behind a valid session: its id, and the session as the pages see it, from which
+/// everything the guard decides on is read.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub session_id: SessionId,
+    pub info: SessionInfo,
+}
+
+impl Actor {
+    pub fn user_id(&self) -> UserId {
+        self.info.user_id
+    }
+
+    /// The account acted on: the user's own, or the customer a partner staff member acts for.
+    /// Every query is scoped to it.
+    pub fn account_id(&self) -> Option<AccountId> {
+        self.info.account.as_ref().map(|a| a.id)
+    }
+
+    /// The user's own account (recorded as the actor's account in audit events).
+    pub fn home_account_id(&self) -> Option<AccountId> {
+        self.info.home_account.as_ref().map(|a| a.id)
+    }
+
+    pub fn login_name(&self) -> &str {
+        &self.info.login_name
+    }
+
+    /// Within the account acted on: the user's roles at home, or the delegated role when acting.
+    pub fn permissions(&self) -> PermissionSet {
+        self.info.permissions
+    }
+
+    pub fn must_change_password(&self) -> bool {
+        self.info.must_change_password
+    }
+
+    /// Of the account acted on: never true while acting for a customer.
+    pub fn is_primary_admin(&self) -> bool {
+        self.info.is_primary_admin
+    }
+
+    /// Whether this session acts for a customer rather than the user's own account.
+    pub fn is_acting(&self) -> bool {
+        self.info.acting_for.is_some()
+    }
+
+    /// Acting for a customer whose link or grant is gone: refused by the guard (I5).
+    pub fn delegation_ended(&self) -> bool {
+        self.info.acting_for.as_ref().is_some_and(|a| a.ended)
+    }
+
+    pub fn email_verified(&self) -> bool {
+        self.info.email_verified
+    }
+}
 
 /// Where a request comes from, for audit events, throttling and the session list.
 #[derive(Debug, Clone, Default)]
@@ -76,7 +136,7 @@ impl Caller {
     pub async fn require(self, permissions: &[Permission]) -> Result<(Caller, Actor), AppError> {
         let actor = self.actor().await?.ok_or(AppError::Unauthenticated)?;
         let actor = usable(actor)?;
-        if actor.account_id.is_none() || !permissions.iter().any(|p| actor.permissions.contains(*p)) {
+        if actor.account_id().is_none() || !permissions.iter().any(|p| actor.permissions().contains(*p)) {
             return Err(AppError::Forbidden);
         }
         Ok((self, actor))
@@ -86,7 +146,7 @@ impl Caller {
 /// Refuses an actor who must change their password first, whose delegated access ended, or
 /// who must add a second factor first.
 fn usable(actor: Actor) -> Result<Actor, AppError> {
-    if actor.must_change_password {
+    if actor.must_change_password() {
         return Err(AppError::PasswordChangeRequired);
     }
     if actor.delegation_ended() {
@@ -122,7 +182,7 @@ pub async fn enrolment() -> Result<(Caller, Actor), AppError> {
 /// own account, which is how they leave that state.
 pub async fn own_user() -> Result<(Caller, Actor), AppError> {
     let (caller, actor) = password_change().await?;
-    if actor.must_change_password {
+    if actor.must_change_password() {
         return Err(AppError::PasswordChangeRequired);
     }
     Ok((caller, actor))
@@ -139,7 +199,7 @@ pub async fn password_change() -> Result<(Caller, Actor), AppError> {
 /// A signed-in member of an account (or partner staff acting for one), whatever their roles.
 pub async fn member() -> Result<(Caller, Actor), AppError> {
     let (caller, actor) = signed_in().await?;
-    if actor.account_id.is_none() {
+    if actor.account_id().is_none() {
         return Err(AppError::Forbidden);
     }
     Ok((caller, actor))

@@ -1,7 +1,6 @@
 //! Everything that runs only on the server: database, hashing, sessions, the authorization
 //! guard, and the services holding the business rules. Server functions call into here.
 
-pub mod alerts;
 pub mod audit;
 pub mod client_address;
 pub mod cookies;
@@ -9,6 +8,7 @@ pub mod csp;
 pub mod db;
 pub mod downloads;
 pub mod guard;
+pub mod link_tokens;
 pub mod mail;
 pub mod outbox;
 pub mod passwords;

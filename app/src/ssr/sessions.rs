@@ -1,9 +1,9 @@
 //! Server-side sessions: created at login with a fresh random id, looked up on every request
 //! by the hash of the cookie's token, ended by logout, idle timeout or absolute lifetime.
 
-use super::{Db, Settings, tokens};
+use super::{Db, Settings, guard::Actor, tokens};
 use crate::{
-    domain::{AccountId, Permission, PermissionSet, UserId},
+    domain::{AccountId, PermissionSet, SessionId, UserId},
     error::AppError,
     session::{AccountSummary, ActingFor, SessionInfo, SessionSummary},
 };
@@ -12,49 +12,6 @@ use sqlx::AnyConnection;
 
 /// `last_seen_at` is written at most this often, so reads stay reads.
 const TOUCH_INTERVAL_SECS: i64 = 60;
-
-/// Who is behind a valid session, with everything the guard decides on.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub session_id: i64,
-    pub user_id: UserId,
-    /// The account acted on: the user's own, or the customer a partner staff member acts for.
-    /// Every query is scoped to it.
-    pub account_id: Option<AccountId>,
-    /// The user's own account (recorded as the actor's account in audit events).
-    pub home_account_id: Option<AccountId>,
-    pub login_name: String,
-    /// Within `account_id`: the user's roles at home, or the delegated role when acting.
-    pub permissions: PermissionSet,
-    pub must_change_password: bool,
-    /// Of the account acted on: never true while acting for a customer.
-    pub is_primary_admin: bool,
-    pub info: SessionInfo,
-}
-
-impl Actor {
-    /// Whether this session acts for a customer rather than the user's own account.
-    pub fn is_acting(&self) -> bool {
-        self.info.acting_for.is_some()
-    }
-
-    /// Acting for a customer whose link or grant is gone: refused by the guard (I5).
-    pub fn delegation_ended(&self) -> bool {
-        self.info.acting_for.as_ref().is_some_and(|a| a.ended)
-    }
-
-    pub fn email_verified(&self) -> bool {
-        self.info.email_verified
-    }
-}
-
-/// What partner staff may never do in a customer's account, whatever role they were given.
-const NEVER_DELEGATED: [Permission; 2] = [Permission::PartnersManage, Permission::PartnersDelegate];
-
-/// Removes the permissions delegation never carries (F7).
-pub fn delegable(permissions: PermissionSet) -> PermissionSet {
-    PermissionSet::from_bits(permissions.bits() & !PermissionSet::of(&NEVER_DELEGATED).bits())
-}
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
@@ -128,7 +85,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
 
     let idle_expired = now - row.last_seen_at > settings.session_idle_secs;
     if idle_expired || now >= row.expires_at || row.locked_at.is_some() {
-        end(db, row.session_id).await?;
+        end(db, SessionId(row.session_id)).await?;
         return Ok(None);
     }
     if now - row.last_seen_at >= TOUCH_INTERVAL_SECS {
@@ -178,17 +135,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
         acting_for,
         customers: Vec::new(),
     };
-    Ok(Some(Actor {
-        session_id: row.session_id,
-        user_id: info.user_id,
-        account_id: account.map(|a| a.id),
-        home_account_id,
-        login_name: row.login_name,
-        permissions,
-        must_change_password: info.must_change_password,
-        is_primary_admin,
-        info,
-    }))
+    Ok(Some(Actor { session_id: SessionId(row.session_id), info }))
 }
 
 struct Delegation {
@@ -225,7 +172,7 @@ async fn delegation(db: &Db, user: UserId, home: Option<AccountId>, customer: Ac
     .await?;
     if let Some(grant) = grant {
         let summary = AccountSummary { id: customer, name: grant.name, partner_id: grant.partner_id };
-        let permissions = delegable(PermissionSet::from_bits(grant.permissions));
+        let permissions = PermissionSet::from_bits(grant.permissions).delegable();
         return Ok(Delegation { customer: summary, permissions, default_locale: grant.default_locale, ended: false });
     }
     let named: Option<(String, String)> = sqlx::query_as("SELECT name, partner_id FROM accounts WHERE id = $1")
@@ -242,7 +189,7 @@ async fn delegation(db: &Db, user: UserId, home: Option<AccountId>, customer: Ac
 }
 
 /// Switches the session to act for `customer`, or back to the user's own account (`None`).
-pub async fn act_for(conn: &mut AnyConnection, session_id: i64, customer: Option<AccountId>) -> Result<(), AppError> {
+pub async fn act_for(conn: &mut AnyConnection, session_id: SessionId, customer: Option<AccountId>) -> Result<(), AppError> {
     sqlx::query("UPDATE sessions SET acting_account_id = $1 WHERE id = $2")
         .bind(customer.map(|c| c.0))
         .bind(session_id)
@@ -265,7 +212,7 @@ async fn permissions_of(db: &Db, user: UserId, account: AccountId) -> Result<Per
     Ok(masks.into_iter().map(PermissionSet::from_bits).fold(PermissionSet::EMPTY, PermissionSet::union))
 }
 
-pub async fn end(db: &Db, session_id: i64) -> Result<(), AppError> {
+pub async fn end(db: &Db, session_id: SessionId) -> Result<(), AppError> {
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(session_id)
         .execute(&db.pool)
@@ -284,10 +231,10 @@ pub async fn end_by_token(conn: &mut AnyConnection, token: &str) -> Result<(), A
 
 /// Ends every session of `user`, but the one in `keep` (if any), and any sign-in of theirs
 /// waiting at its second step. Returns how many sessions ended.
-pub async fn end_all_for_user(conn: &mut AnyConnection, user: UserId, keep: Option<i64>) -> Result<u64, AppError> {
+pub async fn end_all_for_user(conn: &mut AnyConnection, user: UserId, keep: Option<SessionId>) -> Result<u64, AppError> {
     let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
         .bind(user.0)
-        .bind(keep.unwrap_or(0))
+        .bind(keep.unwrap_or(SessionId(0)))
         .execute(&mut *conn)
         .await?;
     // A sign-in waiting at its second step would become a session: it ends too (F15).
@@ -297,7 +244,7 @@ pub async fn end_all_for_user(conn: &mut AnyConnection, user: UserId, keep: Opti
 
 #[derive(sqlx::FromRow)]
 struct SessionListRow {
-    id: i64,
+    id: SessionId,
     created_at: i64,
     last_seen_at: i64,
     client_ip: String,
@@ -305,7 +252,7 @@ struct SessionListRow {
 }
 
 /// The user's open sessions, most recently used first.
-pub async fn list_for_user(db: &Db, user: UserId, current: i64) -> Result<Vec<SessionSummary>, AppError> {
+pub async fn list_for_user(db: &Db, user: UserId, current: SessionId) -> Result<Vec<SessionSummary>, AppError> {
     let rows: Vec<SessionListRow> = sqlx::query_as(
         "SELECT id, created_at, last_seen_at, client_ip, user_agent FROM sessions
          WHERE user_id = $1 ORDER BY last_seen_at DESC, id DESC",

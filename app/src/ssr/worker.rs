@@ -2,7 +2,7 @@
 //! is about to expire (once a minute), and sweeping what has expired (every five minutes, on
 //! its own task). Each step claims its rows, so instances never repeat one another's work.
 
-use super::{AppState, alerts, now, outbox, sweeper};
+use super::{AppState, now, outbox, services::alerts, sweeper};
 use lettre::message::Mailbox;
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! Server functions that change users (F3, F4, F6) and the types they exchange. Each starts
-//! with the guard; the rules live in `ssr::services::members` and `ssr::services::invitations`.
+//! with the guard; the rules live in `ssr::services::users`.
 
 use super::{UserFilter, UserStatus};
 use crate::{domain::UserId, error::{AppError, Refusal}};
@@ -91,45 +91,45 @@ pub struct PendingInvitation {
 
 #[server(prefix = "/api", endpoint = "users/get")]
 pub async fn get_user(id: UserId) -> Result<UserDetails, AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::members}};
+    use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersView).await?;
-    members::details(&caller.state, &actor, id).await
+    users::edit::details(&caller.state, &actor, id).await
 }
 
 #[server(prefix = "/api", endpoint = "users/create", input = server_fn::codec::Json)]
 pub async fn create_user(form: UserForm, delivery: Delivery) -> Result<UserId, AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::members}};
+    use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    members::create(&caller.state, &caller.client, &actor, &form, delivery).await
+    users::edit::create(&caller.state, &caller.client, &actor, &form, delivery).await
 }
 
 #[server(prefix = "/api", endpoint = "users/update", input = server_fn::codec::Json)]
 pub async fn update_user(id: UserId, form: UserForm) -> Result<(), AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::members}};
+    use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    members::update(&caller.state, &caller.client, &actor, id, &form).await
+    users::edit::update(&caller.state, &caller.client, &actor, id, &form).await
 }
 
 #[server(prefix = "/api", endpoint = "users/bulk", input = server_fn::codec::Json)]
 pub async fn run_bulk_action(action: BulkAction, selection: Selection) -> Result<BulkOutcome, AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::bulk}};
+    use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    bulk::run(&caller.state, &caller.client, &actor, action, &selection).await
+    users::bulk::run(&caller.state, &caller.client, &actor, action, &selection).await
 }
 
 /// What `users/bulk` would do with this selection now, without doing it (the confirmation).
 #[server(prefix = "/api", endpoint = "users/bulk_preview", input = server_fn::codec::Json)]
 pub async fn preview_bulk_action(action: BulkAction, selection: Selection) -> Result<BulkOutcome, AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::bulk}};
+    use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    bulk::preview(&caller.state, &actor, action, &selection).await
+    users::bulk::preview(&caller.state, &actor, action, &selection).await
 }
 
 #[server(prefix = "/api", endpoint = "users/reset_password")]
 pub async fn reset_password(id: UserId) -> Result<(), AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::recovery}};
+    use crate::{domain::Permission, ssr::{guard, services::auth}};
     let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    recovery::reset_by_admin(&caller.state, &caller.client, &actor, id).await
+    auth::recovery::reset_by_admin(&caller.state, &caller.client, &actor, id).await
 }
 
 /// F15: removes a member's authenticator app and recovery codes (they lost their phone).
@@ -144,28 +144,28 @@ pub async fn reset_factors(id: UserId) -> Result<(), AppError> {
 /// service checks the rest inside its transaction.
 #[server(prefix = "/api", endpoint = "users/make_primary")]
 pub async fn make_primary(id: UserId) -> Result<(), AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::members}};
+    use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    members::make_primary(&caller.state, &caller.client, &actor, id).await
+    users::edit::make_primary(&caller.state, &caller.client, &actor, id).await
 }
 
 #[server(prefix = "/api", endpoint = "invitations/list")]
 pub async fn pending_invitations() -> Result<Vec<PendingInvitation>, AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::invitations}};
+    use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersView).await?;
-    invitations::pending(&caller.state, &actor).await
+    users::invitations::pending(&caller.state, &actor).await
 }
 
 #[server(prefix = "/api", endpoint = "invitations/resend")]
 pub async fn resend_invitation(id: UserId) -> Result<(), AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::invitations}};
+    use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    invitations::resend(&caller.state, &caller.client, &actor, id).await
+    users::invitations::resend(&caller.state, &caller.client, &actor, id).await
 }
 
 #[server(prefix = "/api", endpoint = "invitations/cancel")]
 pub async fn cancel_invitation(id: UserId) -> Result<(), AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::invitations}};
+    use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    invitations::cancel(&caller.state, &caller.client, &actor, id).await
+    users::invitations::cancel(&caller.state, &caller.client, &actor, id).await
 }

@@ -1,7 +1,7 @@
 //! Bulk onboarding: users imported from a CSV file (issue 14 item 6). The browser reads the
 //! file and sends its text; the server answers with a preview of every row and its problems,
 //! writing nothing. Only a file without problems is imported, in one transaction (I7), after
-//! the server has checked everything again. The rules live in `ssr::services::import`.
+//! the server has checked everything again. The rules live in `ssr::services::users::import`.
 //!
 //! The file: a header row naming the columns (any order; `first_name`, `last_name`,
 //! `login_name` and `email` required; `roles`, `language` and `password` optional), then one
@@ -161,17 +161,17 @@ pub enum ImportOutcome {
 /// Reads the file and reports what importing it would do. Writes nothing.
 #[server(prefix = "/api", endpoint = "users/import/preview", input = server_fn::codec::Json)]
 pub async fn preview_import(csv: String) -> Result<ImportPreview, AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::import}};
+    use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    import::preview(&caller.state, &actor, &csv).await
+    users::import::preview(&caller.state, &actor, &csv).await
 }
 
 /// Checks the file again and, when nothing stops it, creates every user in one transaction.
 #[server(prefix = "/api", endpoint = "users/import/commit", input = server_fn::codec::Json)]
 pub async fn import_users(csv: String) -> Result<ImportOutcome, AppError> {
-    use crate::{domain::Permission, ssr::{guard, services::import}};
+    use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    import::commit(&caller.state, &caller.client, &actor, &csv).await
+    users::import::commit(&caller.state, &caller.client, &actor, &csv).await
 }
 
 /// The downloadable template: the header and one example row.

@@ -55,5 +55,5 @@ pub struct UserPage {
 pub async fn list_users(#[server(default)] query: UserQuery) -> Result<UserPage, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
     let (caller, actor) = guard::permission(Permission::UsersView).await?;
-    users::list(&caller.state, &actor, &query.bounded()).await
+    users::list::page(&caller.state, &actor, &query.bounded()).await
 }

@@ -5,7 +5,7 @@ use crate::common;
 
 use app::{
     domain::{AccountName, Email, LoginName, PersonName},
-    ssr::services::accounts::{Bootstrap, bootstrap_account},
+    ssr::services::accounts::create::{Bootstrap, bootstrap_account},
 };
 use common::{Backend, PASSWORD, new_client, register_args, spawn_app, spawn_app_with, test_config};
 use reqwest::StatusCode;

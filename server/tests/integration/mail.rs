@@ -91,12 +91,12 @@ async fn expiry_alerts_go_once_to_subscribed_administrators(backend: Backend) {
     let quiet = json!({ "profile": { "first_name": "Pete", "last_name": "Doe", "locale": "en", "subscribe_news": false, "subscribe_alerts": false } });
     assert!(app.call_json(&pete, "me/update_profile", quiet).await.is_ok());
 
-    assert_eq!(app::ssr::alerts::announce_expiring(&app.state).await.unwrap(), 0, "nothing expires soon yet");
+    assert_eq!(app::ssr::services::alerts::announce_expiring(&app.state).await.unwrap(), 0, "nothing expires soon yet");
     let soon = app::ssr::now() + 3600;
     app.execute(&format!("UPDATE user_tokens SET expires_at = {soon} WHERE purpose = 'invitation'")).await;
     app.execute(&format!("UPDATE partner_links SET expires_at = {soon}")).await;
-    assert_eq!(app::ssr::alerts::announce_expiring(&app.state).await.unwrap(), 2);
-    assert_eq!(app::ssr::alerts::announce_expiring(&app.state).await.unwrap(), 0, "each item is announced once");
+    assert_eq!(app::ssr::services::alerts::announce_expiring(&app.state).await.unwrap(), 2);
+    assert_eq!(app::ssr::services::alerts::announce_expiring(&app.state).await.unwrap(), 0, "each item is announced once");
     app.mail_containing("ada@example.com", "The invitation of ivy@example.com expires soon").await;
     app.mail_containing("ada@example.com", "partner invitation between pete corp and ada corp expires soon").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE recipient = 'pete@example.com' AND subject LIKE '%expires soon%'").await, 0);

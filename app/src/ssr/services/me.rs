@@ -2,7 +2,7 @@
 
 use crate::{
     auth::known_locale,
-    domain::PersonName,
+    domain::{PersonName, SessionId},
     error::{AppError, FieldErrors},
     me::Profile,
     session::SessionSummary,
@@ -11,17 +11,17 @@ use crate::{
 use serde_json::json;
 
 pub async fn list_sessions(state: &AppState, actor: &Actor) -> Result<Vec<SessionSummary>, AppError> {
-    sessions::list_for_user(&state.db, actor.user_id, actor.session_id).await
+    sessions::list_for_user(&state.db, actor.user_id(), actor.session_id).await
 }
 
 /// Ends one of the actor's own sessions. Another user's session id finds nothing: the
 /// `user_id` condition is in the SQL.
-pub async fn end_session(state: &AppState, client: &ClientInfo, actor: &Actor, session_id: i64) -> Result<(), AppError> {
+pub async fn end_session(state: &AppState, client: &ClientInfo, actor: &Actor, session_id: SessionId) -> Result<(), AppError> {
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let ended = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
         .bind(session_id)
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .execute(&mut *tx)
         .await?;
     if ended.rows_affected() == 0 {
@@ -38,7 +38,7 @@ pub async fn end_session(state: &AppState, client: &ClientInfo, actor: &Actor, s
 pub async fn end_other_sessions(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<u64, AppError> {
     let now = now();
     let mut tx = state.db.begin_write().await?;
-    let ended = sessions::end_all_for_user(&mut tx, actor.user_id, Some(actor.session_id)).await?;
+    let ended = sessions::end_all_for_user(&mut tx, actor.user_id(), Some(actor.session_id)).await?;
     AuditEvent::about_self("user.other_sessions_ended", &client.ip, actor)
         .details(json!({ "ended": ended }))
         .record(&mut tx, now)
@@ -51,7 +51,7 @@ pub async fn profile(state: &AppState, actor: &Actor) -> Result<Profile, AppErro
     let (first_name, last_name, locale, news, alerts): (String, String, String, i64, i64) = sqlx::query_as(
         "SELECT first_name, last_name, locale, subscribe_news, subscribe_alerts FROM users WHERE id = $1",
     )
-    .bind(actor.user_id.0)
+    .bind(actor.user_id().0)
     .fetch_one(&state.db.pool)
     .await?;
     Ok(Profile { first_name, last_name, locale, subscribe_news: news == 1, subscribe_alerts: alerts == 1 })
@@ -76,7 +76,7 @@ pub async fn update_profile(state: &AppState, client: &ClientInfo, actor: &Actor
     .bind(locale)
     .bind(i64::from(profile.subscribe_news))
     .bind(i64::from(profile.subscribe_alerts))
-    .bind(actor.user_id.0)
+    .bind(actor.user_id().0)
     .execute(&mut *tx)
     .await?;
     AuditEvent::about_self("user.profile_updated", &client.ip, actor)

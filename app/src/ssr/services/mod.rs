@@ -1,22 +1,14 @@
 //! Business rules as plain async functions over typed inputs: no HTTP, testable directly.
+//! The folders mirror the pages (`crate::users`, `crate::partners`, …), so the rules behind a
+//! page are found under the same name.
 
 pub mod accounts;
-pub mod audit_log;
-pub mod audit_story;
+pub mod alerts;
+pub mod audit;
 pub mod auth;
-pub mod bulk;
-pub mod dashboard;
-pub mod import;
-pub mod invitations;
-pub mod links;
 pub mod me;
-pub mod membership;
-pub mod members;
 pub mod partners;
-pub mod passkeys;
-pub mod recovery;
 pub mod roles;
 pub mod rules;
 pub mod second_factor;
 pub mod users;
-pub mod verification;

@@ -1,7 +1,7 @@
 //! The role catalogue of an account (F5): built-in roles (read-only, shared) and the account's
 //! custom roles. Nobody creates or changes a role to carry a permission they do not hold.
 
-use super::rules;
+use crate::ssr::services::rules;
 use crate::{
     domain::{PermissionSet, RoleDescription, RoleName},
     error::{AppError, FieldError, FieldErrors, Problem, Refusal},
@@ -75,7 +75,7 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
     };
     // Every permission added or removed must be one the actor holds.
     let changed = PermissionSet::from_bits(before.bits() ^ permissions.bits());
-    if !changed.is_subset_of(actor.permissions) {
+    if !changed.is_subset_of(actor.permissions()) {
         return Err(AppError::Refused(Refusal::NotGrantable));
     }
     let name_taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles WHERE account_id = $1 AND lower(name) = lower($2) AND id <> $3")
@@ -139,7 +139,7 @@ pub async fn delete(state: &AppState, client: &ClientInfo, actor: &Actor, id: i6
         Some((None, _, _)) => return Err(AppError::Refused(Refusal::BuiltInRole)),
         Some((Some(_), name, bits)) => (name, bits),
     };
-    if !PermissionSet::from_bits(bits).is_subset_of(actor.permissions) {
+    if !PermissionSet::from_bits(bits).is_subset_of(actor.permissions()) {
         return Err(AppError::Refused(Refusal::NotGrantable));
     }
     let holders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE role_id = $1")

@@ -30,7 +30,7 @@ pub const TARGET_COLUMNS: &str = "u.id, u.first_name, u.last_name, u.login_name,
     CASE WHEN u.password_hash IS NULL THEN 1 ELSE 0 END AS invited";
 
 pub fn account_of(actor: &Actor) -> Result<AccountId, AppError> {
-    actor.account_id.ok_or(AppError::Forbidden)
+    actor.account_id().ok_or(AppError::Forbidden)
 }
 
 /// `FOR UPDATE` on PostgreSQL, where a row read to decide a change must stay as read until
@@ -78,13 +78,13 @@ pub async fn permissions_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<Has
 /// never the primary administrator unless it is themself (I4), never someone holding a
 /// permission the actor lacks (that would let a user manager disable an administrator).
 pub fn may_manage(actor: &Actor, target: &TargetRow, target_permissions: PermissionSet) -> Result<(), Refusal> {
-    if target.id == actor.user_id.0 {
+    if target.id == actor.user_id().0 {
         return Ok(());
     }
     if target.is_primary_admin == 1 {
         return Err(Refusal::PrimaryAdministrator);
     }
-    if !target_permissions.is_subset_of(actor.permissions) {
+    if !target_permissions.is_subset_of(actor.permissions()) {
         return Err(Refusal::OutranksYou);
     }
     Ok(())
@@ -133,7 +133,7 @@ pub fn check_role_change(actor: &Actor, before: &[AssignableRole], after: &[Assi
         .filter(|r| !before.iter().any(|b| b.id == r.id))
         .chain(before.iter().filter(|b| !after.iter().any(|r| r.id == b.id)));
     for role in changed {
-        if !PermissionSet::from_bits(role.permissions).is_subset_of(actor.permissions) {
+        if !PermissionSet::from_bits(role.permissions).is_subset_of(actor.permissions()) {
             return Err(AppError::Refused(Refusal::NotGrantable));
         }
     }

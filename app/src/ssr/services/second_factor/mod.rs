@@ -3,6 +3,8 @@
 //! them. Codes are throttled like passwords (S4); a TOTP code is accepted once per time step, a
 //! recovery code once.
 
+pub mod passkeys;
+
 use crate::{
     domain::UserId,
     error::{AppError, FieldError, Problem},
@@ -42,7 +44,7 @@ pub async fn status(state: &AppState, user: UserId) -> Result<FactorOverview, Ap
     let mut conn = state.db.pool.acquire().await?;
     Ok(FactorOverview {
         totp: totp.map(|(name, created_at)| TotpSummary { name, created_at }),
-        passkeys: super::passkeys::list(&mut conn, user).await?,
+        passkeys: crate::ssr::services::second_factor::passkeys::list(&mut conn, user).await?,
         recovery_codes_left: left as u32,
     })
 }
@@ -73,27 +75,27 @@ pub async fn second_step_ways(state: &AppState, user: UserId) -> Result<(bool, b
 /// who already has an app removes it first.
 pub async fn begin_totp(state: &AppState, actor: &Actor) -> Result<TotpEnrolment, AppError> {
     let secret = totp::new_secret();
-    let sealed = state.settings.sealing_key.seal(&sealing_owner(actor.user_id), &secret);
+    let sealed = state.settings.sealing_key.seal(&sealing_owner(actor.user_id()), &secret);
     let mut tx = state.db.begin_write().await?;
     let confirmed: Option<Option<i64>> = sqlx::query_scalar("SELECT confirmed_at FROM totp_factors WHERE user_id = $1")
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .fetch_optional(&mut *tx)
         .await?;
     if confirmed.flatten().is_some() {
         return Err(AppError::Conflict(FieldError::new("code", Problem::FactorAlreadyEnrolled)));
     }
     sqlx::query("DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NULL")
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .execute(&mut *tx)
         .await?;
     sqlx::query("INSERT INTO totp_factors (user_id, name, secret, created_at) VALUES ($1, '', $2, $3)")
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .bind(sealed)
         .bind(now())
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    let uri = totp::uri(&secret, &actor.login_name);
+    let uri = totp::uri(&secret, &actor.login_name());
     Ok(TotpEnrolment { secret: totp::secret_text(&secret), qr_svg: totp::qr_svg(&uri), uri })
 }
 
@@ -107,26 +109,26 @@ pub async fn confirm_totp(
     name: &str,
 ) -> Result<Option<Vec<String>>, AppError> {
     let now = now();
-    let guesses = code_limit(state, actor.user_id);
+    let guesses = code_limit(state, actor.user_id());
     throttle::reserve(&state.db, &[&guesses], &state.settings.throttle, now).await?;
     let mut tx = state.db.begin_write().await?;
     let pending: Option<Vec<u8>> =
         sqlx::query_scalar("SELECT secret FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NULL")
-            .bind(actor.user_id.0)
+            .bind(actor.user_id().0)
             .fetch_optional(&mut *tx)
             .await?;
     let secret = pending
-        .and_then(|sealed| state.settings.sealing_key.open(&sealing_owner(actor.user_id), &sealed))
+        .and_then(|sealed| state.settings.sealing_key.open(&sealing_owner(actor.user_id()), &sealed))
         .ok_or(AppError::Conflict(FieldError::new("code", Problem::NoEnrolmentStarted)))?;
     let step = totp::matching_step(&secret, code, now).ok_or_else(wrong_code)?;
     sqlx::query("UPDATE totp_factors SET name = $1, confirmed_at = $2, last_step = $3 WHERE user_id = $4 AND confirmed_at IS NULL")
         .bind(name)
         .bind(now)
         .bind(step)
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .execute(&mut *tx)
         .await?;
-    let codes = codes_for_first_factor(&mut tx, actor.user_id).await?;
+    let codes = codes_for_first_factor(&mut tx, actor.user_id()).await?;
     AuditEvent::about_self("user.factor_enrolled", &client.ip, actor)
         .details(json!({ "factor": "totp", "name": name }))
         .record(&mut tx, now)
@@ -140,7 +142,7 @@ pub async fn confirm_totp(
 pub async fn rename_totp(state: &AppState, actor: &Actor, name: &str) -> Result<(), AppError> {
     let renamed = sqlx::query("UPDATE totp_factors SET name = $1 WHERE user_id = $2 AND confirmed_at IS NOT NULL")
         .bind(name)
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .execute(&state.db.pool)
         .await?;
     if renamed.rows_affected() == 0 {
@@ -156,13 +158,13 @@ pub async fn remove_totp(state: &AppState, client: &ClientInfo, actor: &Actor, p
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let removed = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .execute(&mut *tx)
         .await?;
     if removed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
-    drop_codes_without_factor(&mut tx, actor.user_id).await?;
+    drop_codes_without_factor(&mut tx, actor.user_id()).await?;
     AuditEvent::about_self("user.factor_removed", &client.ip, actor)
         .details(json!({ "factor": "totp" }))
         .record(&mut tx, now)
@@ -180,10 +182,10 @@ pub async fn regenerate_recovery_codes(
     check_password(state, actor, password).await?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
-    if !has_factor(&mut tx, actor.user_id).await? {
+    if !has_factor(&mut tx, actor.user_id()).await? {
         return Err(AppError::Conflict(FieldError::new("code", Problem::NoFactor)));
     }
-    let codes = replace_recovery_codes(&mut tx, actor.user_id).await?;
+    let codes = replace_recovery_codes(&mut tx, actor.user_id()).await?;
     AuditEvent::about_self("user.recovery_codes_regenerated", &client.ip, actor).record(&mut tx, now).await?;
     tx.commit().await?;
     Ok(codes)
@@ -232,10 +234,10 @@ fn recovery_hash(code: &str) -> String {
 /// The password check before a factor changes, throttled like the password change's.
 pub(super) async fn check_password(state: &AppState, actor: &Actor, password: crate::domain::Password) -> Result<(), AppError> {
     let settings = &state.settings.throttle;
-    let guesses = throttle::Limit::new(format!("current-password:{}", actor.user_id), settings.max_failures_per_identifier);
+    let guesses = throttle::Limit::new(format!("current-password:{}", actor.user_id()), settings.max_failures_per_identifier);
     throttle::reserve(&state.db, &[&guesses], settings, now()).await?;
     let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .fetch_one(&state.db.pool)
         .await?;
     if !state.hasher.verify(password, stored).await? {
@@ -394,7 +396,7 @@ pub async fn end_second_step(conn: &mut AnyConnection, token: &str) -> Result<()
 
 /// Sets whom the account requires a second factor of. Takes effect on everyone's next request.
 pub async fn set_policy(state: &AppState, client: &ClientInfo, actor: &Actor, policy: crate::second_factor::FactorPolicy) -> Result<(), AppError> {
-    let account = actor.account_id.ok_or(AppError::Forbidden)?;
+    let account = actor.account_id().ok_or(AppError::Forbidden)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     sqlx::query("UPDATE accounts SET second_factor_policy = $1 WHERE id = $2")
@@ -416,7 +418,7 @@ pub async fn set_policy(state: &AppState, client: &ClientInfo, actor: &Actor, po
 pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
     use crate::error::Refusal;
     use crate::ssr::{services::rules, sessions};
-    if id == actor.user_id {
+    if id == actor.user_id() {
         return Err(AppError::Refused(Refusal::Yourself));
     }
     if actor.is_acting() {

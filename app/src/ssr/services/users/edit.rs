@@ -1,7 +1,8 @@
 //! Adding and editing the people of an account (F3, F4 edit) and handing over the primary
 //! administrator role (F6).
 
-use super::{invitations, links, rules};
+use crate::ssr::services::{users, rules};
+use crate::ssr::link_tokens;
 use crate::{
     auth::known_locale,
     domain::{BuiltInRole, Email, LoginName, Password, PersonName, UserId},
@@ -139,7 +140,7 @@ pub async fn create(
     let user = UserId(id);
     rules::set_roles(&mut tx, user, &roles).await?;
     if delivery == Delivery::Invitation {
-        invitations::issue(&mut tx, state, actor, user, parsed.email.as_str(), parsed.locale, now).await?;
+        users::invitations::issue(&mut tx, state, actor, user, parsed.email.as_str(), parsed.locale, now).await?;
     }
     AuditEvent::by("user.created", &client.ip, actor)
         .target_user(user, parsed.login_name.as_str())
@@ -204,7 +205,7 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
     if email_changed {
         // Links mailed to the old address die with it, and the new one is not verified yet;
         // the administrator resends what is still needed (S9).
-        links::delete_all_for_user(&mut tx, id).await?;
+        link_tokens::delete_all_for_user(&mut tx, id).await?;
         sqlx::query("UPDATE users SET email_verified_at = NULL WHERE id = $1")
             .bind(id.0)
             .execute(&mut *tx)
@@ -212,8 +213,8 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
     }
     let password_set = hash.is_some();
     if let Some(hash) = hash {
-        links::delete_all(&mut tx, id, links::Purpose::PasswordReset).await?;
-        let by_someone_else = id != actor.user_id;
+        link_tokens::delete_all(&mut tx, id, link_tokens::Purpose::PasswordReset).await?;
+        let by_someone_else = id != actor.user_id();
         sqlx::query(
             "UPDATE users SET password_hash = $1, must_change_password = $2, temporary_password_expires_at = NULL
              WHERE id = $3",
@@ -256,20 +257,20 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
 /// of two concurrent transfers the second finds it gone and changes nothing (I1).
 pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
     let account = rules::account_of(actor)?;
-    if id == actor.user_id {
+    if id == actor.user_id() {
         return Err(AppError::Refused(Refusal::Yourself));
     }
     let now = now();
     let mut tx = state.db.begin_write().await?;
     // Both rows locked first, in id order, the order bulk actions lock theirs: no deadlock (I4).
     let lock = format!("SELECT id FROM users WHERE id IN ($1, $2) ORDER BY id{}", rules::lock_rows(&tx));
-    sqlx::query(&lock).bind(actor.user_id.0).bind(id.0).fetch_all(&mut *tx).await?;
+    sqlx::query(&lock).bind(actor.user_id().0).bind(id.0).fetch_all(&mut *tx).await?;
     let target = rules::target(&mut tx, actor, id).await?;
     if target.locked == 1 || target.invited == 1 {
         return Err(AppError::Refused(Refusal::NotActive));
     }
     let stepped_down = sqlx::query("UPDATE users SET is_primary_admin = 0 WHERE id = $1 AND account_id = $2 AND is_primary_admin = 1")
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .bind(account.0)
         .execute(&mut *tx)
         .await?;
@@ -294,12 +295,12 @@ pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, 
     .bind(id.0)
     .execute(&mut *tx)
     .await?;
-    sessions::end_all_for_user(&mut tx, actor.user_id, None).await?;
+    sessions::end_all_for_user(&mut tx, actor.user_id(), None).await?;
     let account_name = actor.info.account.as_ref().map(|a| a.name.clone()).unwrap_or_default();
     outbox::enqueue(&mut tx, &target.email, &target.locale, &Mail::PrimaryAdministrator { account: &account_name }, now).await?;
     AuditEvent::by("account.primary_admin_transferred", &client.ip, actor)
         .target_user(id, &target.login_name)
-        .details(json!({ "former": actor.login_name }))
+        .details(json!({ "former": actor.login_name() }))
         .record(&mut tx, now)
         .await?;
     Ok(tx.commit().await?)

@@ -4,7 +4,7 @@
 //! invitation mailed through the outbox (I6). The preview and the import run the same checks;
 //! the import runs them again inside its transaction, so nothing the preview said is trusted.
 
-use super::{invitations, rules};
+use crate::ssr::services::{users, rules};
 use crate::{
     domain::{Email, LoginName, Password, PermissionSet, PersonName, UserId},
     error::{AppError, Problem, Quota},
@@ -294,7 +294,7 @@ async fn check(conn: &mut AnyConnection, state: &AppState, actor: &Actor, csv: &
             match names.get(&name.to_lowercase()) {
                 None => row.errors.push(CellError { column: Some(ImportColumn::Roles), problem: CellProblem::UnknownRole(name.clone()) }),
                 // No escalation (F5): only roles whose every permission the importer holds.
-                Some(&index) if !PermissionSet::from_bits(catalogue[index].permissions).is_subset_of(actor.permissions) => {
+                Some(&index) if !PermissionSet::from_bits(catalogue[index].permissions).is_subset_of(actor.permissions()) => {
                     row.errors.push(CellError { column: Some(ImportColumn::Roles), problem: CellProblem::NotGrantable(name.clone()) })
                 }
                 Some(&index) if !roles.contains(&index) => roles.push(index),
@@ -495,7 +495,7 @@ async fn insert(
             .execute(&mut *conn)
             .await?;
         invited += invitees.len() as u64;
-        invitations::issue_many(conn, state, actor, &invitees, now).await?;
+        users::invitations::issue_many(conn, state, actor, &invitees, now).await?;
         AuditEvent::record_many(conn, events, now).await?;
     }
     let created = checked.ready.len() as u64;

@@ -15,8 +15,8 @@ const RECENT_EVENTS: i64 = 8;
 const NEWS_ITEMS: i64 = 5;
 
 pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppError> {
-    let account = actor.account_id.ok_or(AppError::Forbidden)?;
-    let can = |p| actor.permissions.contains(p);
+    let account = actor.account_id().ok_or(AppError::Forbidden)?;
+    let can = |p| actor.permissions().contains(p);
     let now = now();
     let counts = if can(Permission::UsersView) {
         let (members, locked, invited): (i64, i64, i64) = sqlx::query_as(
@@ -35,7 +35,7 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
                AND EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = ur.role_id
                            WHERE ur.user_id = u.id AND (r.permissions & $2) <> 0)
                AND NOT {}",
-            super::second_factor::HAS_FACTOR,
+            crate::ssr::services::second_factor::HAS_FACTOR,
         ))
         .bind(account.0)
         .bind(admin_bits)
@@ -46,13 +46,13 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
         None
     };
     let pending_links = if can(Permission::PartnersView) {
-        let links = super::partners::list(state, actor).await?;
+        let links = crate::ssr::services::partners::links::list(state, actor).await?;
         Some(links.into_iter().filter(|l| l.status == LinkStatus::Invited).collect::<Vec<_>>())
     } else {
         None
     };
     let recent_events = if can(Permission::AuditView) {
-        Some(super::audit_log::recent(state, account, RECENT_EVENTS).await?)
+        Some(crate::ssr::services::audit::log::recent(state, account, RECENT_EVENTS).await?)
     } else {
         None
     };

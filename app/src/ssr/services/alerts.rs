@@ -2,7 +2,7 @@
 //! announced once to the administrators who can act on it and subscribed to alerts. Each item
 //! is claimed (`alerted_at`) in the transaction that queues its mails.
 
-use super::{
+use crate::ssr::{
     AppState,
     mail::Mail,
     now,

@@ -145,14 +145,14 @@ pub fn matching(backend: Backend, account: AccountId, filter: &UserFilter) -> Co
         conditions.push_plain(status_condition(status));
     }
     if let Some(with) = filter.second_factor {
-        let exists = super::second_factor::HAS_FACTOR;
+        let exists = crate::ssr::services::second_factor::HAS_FACTOR;
         conditions.push_plain(&if with { exists.to_owned() } else { format!("NOT {exists}") });
     }
     conditions
 }
 
-pub async fn list(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<UserPage, AppError> {
-    let Some(account) = actor.account_id else { return Err(AppError::Forbidden) };
+pub async fn page(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<UserPage, AppError> {
+    let Some(account) = actor.account_id() else { return Err(AppError::Forbidden) };
     let conditions = matching(state.db.backend, account, &query.filter);
     let where_clause = conditions.where_clause();
 
@@ -172,7 +172,7 @@ pub async fn list(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<
          LIMIT {PAGE_SIZE} OFFSET {offset}",
         column = sort_column(query.sort),
         offset = query.page * PAGE_SIZE,
-        has_factor = super::second_factor::HAS_FACTOR,
+        has_factor = crate::ssr::services::second_factor::HAS_FACTOR,
     );
     let rows: Vec<Row> =
         bind_all(sqlx::query_as(&page_sql), &conditions.binds).fetch_all(&state.db.pool).await?;

@@ -17,40 +17,40 @@ pub async fn create_account(
     actor: &Actor,
     name: AccountName,
 ) -> Result<AccountSummary, AppError> {
-    if actor.home_account_id.is_some() || actor.is_acting() {
+    if actor.home_account_id().is_some() || actor.is_acting() {
         return Err(AppError::field("account_name", Problem::AlreadyInAccount));
     }
-    super::verification::require_verified(actor, "account_name")?;
+    crate::ssr::services::auth::verification::require_verified(actor, "account_name")?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
-    quota::take(&mut tx, &state.settings.quotas, Quota::AccountsCreated, actor.user_id.0, now).await?;
+    quota::take(&mut tx, &state.settings.quotas, Quota::AccountsCreated, actor.user_id().0, now).await?;
     let account = insert_account(&mut tx, &name, now).await?;
     // The `account_id IS NULL` condition makes a concurrent second create a no-op (I3).
     let joined = sqlx::query(
         "UPDATE users SET account_id = $1, is_primary_admin = 1 WHERE id = $2 AND account_id IS NULL",
     )
     .bind(account.id.0)
-    .bind(actor.user_id.0)
+    .bind(actor.user_id().0)
     .execute(&mut *tx)
     .await?;
     if joined.rows_affected() != 1 {
         return Err(AppError::field("account_name", Problem::AlreadyInAccount));
     }
-    grant_builtin_role(&mut tx, actor.user_id, BuiltInRole::Administrator).await?;
+    grant_builtin_role(&mut tx, actor.user_id(), BuiltInRole::Administrator).await?;
     AuditEvent::new("account.created", &client.ip)
-        .actor(actor.user_id, &actor.login_name, Some(account.id))
+        .actor(actor.user_id(), &actor.login_name(), Some(account.id))
         .account(Some(account.id))
         .target_account(account.id, &account.name)
         .record(&mut tx, now)
         .await?;
-    announce(&mut tx, &account, Some(actor.user_id), now).await?;
+    announce(&mut tx, &account, Some(actor.user_id()), now).await?;
     tx.commit().await?;
     Ok(account)
 }
 
 async fn insert_account(conn: &mut AnyConnection, name: &AccountName, now: i64) -> Result<AccountSummary, AppError> {
     let partner_id = tokens::readable_code(PartnerId::PREFIX, PartnerId::GROUPS);
-    let account_key = super::membership::new_account_key();
+    let account_key = crate::ssr::services::accounts::membership::new_account_key();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (name, partner_id, account_key, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )

@@ -1,7 +1,8 @@
 //! Getting back in: an administrator's password reset (F4, both delivery modes) and the
 //! "forgot password" link (F1).
 
-use super::{links, rules};
+use crate::ssr::services::{rules};
+use crate::ssr::link_tokens;
 use crate::{
     domain::{Email, Password, UserId},
     error::{AppError, Refusal},
@@ -17,7 +18,7 @@ use serde_json::json;
 /// which the user must choose their own; `Link` mails a single-use link instead and leaves no
 /// password usable until it is followed. The administrator never sees either.
 pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
-    if id == actor.user_id {
+    if id == actor.user_id() {
         return Err(AppError::Refused(Refusal::Yourself));
     }
     // Partner staff never deliver passwords to a customer's people (S9).
@@ -51,12 +52,12 @@ pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor
     match settings.reset_delivery {
         ResetDelivery::TemporaryPassword => {
             // An earlier reset link would let its holder replace the new password.
-            links::delete_all(&mut tx, id, links::Purpose::PasswordReset).await?;
+            link_tokens::delete_all(&mut tx, id, link_tokens::Purpose::PasswordReset).await?;
             let mail = Mail::TemporaryPassword { password: temporary.expose(), valid_hours: (ttl + 3600 - 1) / 3600 };
             outbox::enqueue(&mut tx, &target.email, &target.locale, &mail, now).await?;
         }
         ResetDelivery::Link => {
-            let token = links::create(&mut tx, id, links::Purpose::PasswordReset, now, ttl).await?;
+            let token = link_tokens::create(&mut tx, id, link_tokens::Purpose::PasswordReset, now, ttl).await?;
             let link = format!("{}/password/reset?token={token}", settings.public_url);
             let mail = Mail::PasswordResetLink { link: &link, valid_minutes: (ttl + 60 - 1) / 60 };
             outbox::enqueue(&mut tx, &target.email, &target.locale, &mail, now).await?;
@@ -98,7 +99,7 @@ pub async fn forgot(state: &AppState, client: &ClientInfo, email: &Email) -> Res
     .await?;
     if let Some(user) = known {
         let ttl = state.settings.reset_link_ttl_secs;
-        let token = links::create(&mut tx, UserId(user.id), links::Purpose::PasswordReset, now, ttl).await?;
+        let token = link_tokens::create(&mut tx, UserId(user.id), link_tokens::Purpose::PasswordReset, now, ttl).await?;
         let link = format!("{}/password/reset?token={token}", state.settings.public_url);
         let mail = Mail::PasswordResetLink { link: &link, valid_minutes: (ttl + 60 - 1) / 60 };
         outbox::enqueue(&mut tx, email.as_str(), &user.locale, &mail, now).await?;
@@ -119,7 +120,7 @@ pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str,
     let admitted = state.hasher.admit_unauthenticated()?;
     let user = {
         let mut conn = state.db.pool.acquire().await?;
-        links::find(&mut conn, token, links::Purpose::PasswordReset, now).await?
+        link_tokens::find(&mut conn, token, link_tokens::Purpose::PasswordReset, now).await?
     };
     let (login_name, email, account): (String, String, Option<i64>) =
         sqlx::query_as("SELECT login_name, email, account_id FROM users WHERE id = $1")
@@ -130,10 +131,10 @@ pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str,
     let hash = admitted.hash(password).await?;
     let mut tx = state.db.begin_write().await?;
     // Checked again inside the transaction: two tabs using one link, only one succeeds.
-    if links::find(&mut tx, token, links::Purpose::PasswordReset, now).await? != user {
-        return Err(links::invalid());
+    if link_tokens::find(&mut tx, token, link_tokens::Purpose::PasswordReset, now).await? != user {
+        return Err(link_tokens::invalid());
     }
-    links::delete_all(&mut tx, user, links::Purpose::PasswordReset).await?;
+    link_tokens::delete_all(&mut tx, user, link_tokens::Purpose::PasswordReset).await?;
     sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0, temporary_password_expires_at = NULL WHERE id = $2")
         .bind(hash)
         .bind(user.0)

@@ -3,7 +3,7 @@
 //! half (challenge, expected credentials) waits in `passkey_ceremonies` under a random token
 //! the browser holds, and the answer spends it in one statement, so it is accepted once.
 
-use super::second_factor;
+use crate::ssr::services::second_factor;
 use crate::{
     domain::UserId,
     error::{AppError, FieldError, Problem},
@@ -127,17 +127,17 @@ fn challenge(ceremony: String, options: &impl Serialize) -> Result<PasskeyChalle
 pub async fn begin_registration(state: &AppState, actor: &Actor) -> Result<PasskeyChallenge, AppError> {
     let webauthn = relying_party(state)?;
     let mut conn = state.db.pool.acquire().await?;
-    let (handle, existing) = credentials(&mut conn, actor.user_id).await?;
+    let (handle, existing) = credentials(&mut conn, actor.user_id()).await?;
     drop(conn);
     let user_handle = handle.unwrap_or_else(Uuid::new_v4);
     let exclude = existing.iter().map(|p| p.cred_id().clone()).collect();
     let display = format!("{} {}", actor.info.first_name, actor.info.last_name);
     let (options, registration) = webauthn
-        .start_passkey_registration(user_handle, &actor.login_name, display.trim(), Some(exclude))
+        .start_passkey_registration(user_handle, &actor.login_name(), display.trim(), Some(exclude))
         .map_err(crate::ssr::internal)?;
     let mut options = serde_json::to_value(&options.public_key).map_err(crate::ssr::internal)?;
     webauthn::require_discoverable(&mut options);
-    let ceremony = store_ceremony(state, Purpose::Register, Some(actor.user_id), Registration { user_handle, state: registration }).await?;
+    let ceremony = store_ceremony(state, Purpose::Register, Some(actor.user_id()), Registration { user_handle, state: registration }).await?;
     challenge(ceremony, &options)
 }
 
@@ -153,12 +153,12 @@ pub async fn finish_registration(
 ) -> Result<Option<Vec<String>>, AppError> {
     let webauthn = relying_party(state)?;
     let (user, registration): (_, Registration) = spend_ceremony(state, ceremony, Purpose::Register).await?;
-    if user != Some(actor.user_id) {
+    if user != Some(actor.user_id()) {
         return Err(not_accepted());
     }
     let answer: RegisterPublicKeyCredential = serde_json::from_str(answer).map_err(|_| not_accepted())?;
     let passkey = webauthn.finish_passkey_registration(&answer, &registration.state).map_err(|error| {
-        tracing::info!(user_id = actor.user_id.0, %error, "passkey registration refused");
+        tracing::info!(user_id = actor.user_id().0, %error, "passkey registration refused");
         not_accepted()
     })?;
     let now = now();
@@ -169,7 +169,7 @@ pub async fn finish_registration(
         "INSERT INTO passkeys (user_id, credential_id, user_handle, name, passkey, created_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (credential_id) DO NOTHING",
     )
-    .bind(actor.user_id.0)
+    .bind(actor.user_id().0)
     .bind(credential_key(passkey.cred_id()))
     .bind(registration.user_handle.to_string())
     .bind(name)
@@ -180,7 +180,7 @@ pub async fn finish_registration(
     if added.rows_affected() == 0 {
         return Err(AppError::Conflict(FieldError::new("passkey", Problem::PasskeyAlreadyRegistered)));
     }
-    let codes = second_factor::codes_for_first_factor(&mut tx, actor.user_id).await?;
+    let codes = second_factor::codes_for_first_factor(&mut tx, actor.user_id()).await?;
     AuditEvent::about_self("user.factor_enrolled", &client.ip, actor)
         .details(json!({ "factor": "passkey", "name": name }))
         .record(&mut tx, now)
@@ -193,7 +193,7 @@ pub async fn rename(state: &AppState, actor: &Actor, id: i64, name: &str) -> Res
     let renamed = sqlx::query("UPDATE passkeys SET name = $1 WHERE id = $2 AND user_id = $3")
         .bind(name)
         .bind(id)
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .execute(&state.db.pool)
         .await?;
     if renamed.rows_affected() == 0 {
@@ -210,11 +210,11 @@ pub async fn remove(state: &AppState, client: &ClientInfo, actor: &Actor, id: i6
     let mut tx = state.db.begin_write().await?;
     let name: Option<String> = sqlx::query_scalar("DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name")
         .bind(id)
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .fetch_optional(&mut *tx)
         .await?;
     let name = name.ok_or(AppError::NotFound)?;
-    second_factor::drop_codes_without_factor(&mut tx, actor.user_id).await?;
+    second_factor::drop_codes_without_factor(&mut tx, actor.user_id()).await?;
     AuditEvent::about_self("user.factor_removed", &client.ip, actor)
         .details(json!({ "factor": "passkey", "name": name }))
         .record(&mut tx, now)

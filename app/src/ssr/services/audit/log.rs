@@ -2,7 +2,7 @@
 //! a bound) as CSV. Filters are bound parameters; `%`, `_` and `\` in terms match literally.
 //! Each event comes with its story (the names its sentence needs, see `audit_story`).
 
-use super::audit_story::{self, Recorded};
+use crate::ssr::services::audit::story::{self, Recorded};
 use crate::{
     audit::{AuditEntries, AuditEntry, PAGE_SIZE, ParsedAuditFilter, sentence},
     domain::AccountId,
@@ -46,7 +46,7 @@ async fn entries(state: &AppState, rows: Vec<Row>) -> Result<Vec<AuditEntry>, Ap
             client_ip: &r.client_ip,
         })
         .collect();
-    let stories = audit_story::stories(&state.db.pool, &recorded).await?;
+    let stories = story::stories(&state.db.pool, &recorded).await?;
     Ok(rows
         .into_iter()
         .zip(stories)
@@ -144,7 +144,7 @@ async fn count(state: &AppState, account: AccountId, filter: &ParsedAuditFilter)
 
 /// One page of the account's events, newest first, and how many match.
 pub async fn list(state: &AppState, actor: &Actor, filter: &ParsedAuditFilter) -> Result<AuditEntries, AppError> {
-    let account = actor.account_id.ok_or(AppError::Forbidden)?;
+    let account = actor.account_id().ok_or(AppError::Forbidden)?;
     let rows = fetch(state, account, filter, PAGE_SIZE, filter.page * PAGE_SIZE).await?.into_iter().map(pretty).collect();
     let total = count(state, account, filter).await?;
     Ok(AuditEntries { rows, total })
@@ -158,7 +158,7 @@ pub async fn recent(state: &AppState, account: AccountId, limit: i64) -> Result<
 /// Every matching event (up to `EXPORT_LIMIT`) as CSV: stable machine columns (the action
 /// code, the recorded labels, the details as recorded), then each event's sentence in `locale`.
 pub async fn export_csv(state: &AppState, actor: &Actor, filter: &ParsedAuditFilter, locale: Locale) -> Result<Vec<u8>, AppError> {
-    let account = actor.account_id.ok_or(AppError::Forbidden)?;
+    let account = actor.account_id().ok_or(AppError::Forbidden)?;
     let rows = fetch(state, account, filter, EXPORT_LIMIT, 0).await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = ["time", "actor", "actor_company", "action", "target", "details", "client_ip", "sentence"];

@@ -3,10 +3,7 @@
 //! happened, or nothing did. Work is set-based, in chunks of ids, so 10,000 users take one
 //! transaction of a few dozen statements (P3).
 
-use super::{
-    rules::{self, TARGET_COLUMNS, TargetRow},
-    users::{Conditions, bind_all, matching},
-};
+use crate::ssr::services::{rules::{self, TARGET_COLUMNS, TargetRow}, users::list::{Conditions, bind_all, matching}};
 use crate::{
     domain::UserId,
     error::{AppError, Problem, Refusal},
@@ -81,7 +78,7 @@ async fn plan(tx: &mut AnyConnection, actor: &Actor, conditions: &Conditions) ->
     let mut skipped = Vec::new();
     let mut chosen = Vec::new();
     for target in candidates {
-        let refusal = if target.id == actor.user_id.0 {
+        let refusal = if target.id == actor.user_id().0 {
             Some(Refusal::Yourself)
         } else {
             rules::may_manage(actor, &target, held.get(&target.id).copied().unwrap_or_default()).err()

@@ -1,7 +1,7 @@
 //! E-mail verification (F1): a single-use link mailed at registration (and on request). Until
 //! the address is verified, the user may sign in but not create or join an account.
 
-use super::links::{self, Purpose};
+use crate::ssr::link_tokens::{self, Purpose};
 use crate::{
     domain::UserId,
     error::{AppError, Problem},
@@ -17,7 +17,7 @@ const RESENDS_PER_HOUR: i64 = 5;
 /// Queues a verification link for `user`, replacing any earlier one.
 pub async fn issue(conn: &mut AnyConnection, state: &AppState, user: UserId, email: &str, locale: &str, now: i64) -> Result<(), AppError> {
     let ttl = state.settings.verification_ttl_secs;
-    let token = links::create(conn, user, Purpose::EmailVerification, now, ttl).await?;
+    let token = link_tokens::create(conn, user, Purpose::EmailVerification, now, ttl).await?;
     let link = state.link(&format!("/verify-email?token={token}"));
     outbox::enqueue(conn, email, locale, &Mail::VerifyEmail { link: &link, valid_hours: ttl / 3600 }, now).await
 }
@@ -28,10 +28,10 @@ pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor) -> Res
         return Ok(());
     }
     let now = now();
-    let resends = throttle::Limit::new(format!("verify:{}", actor.user_id), RESENDS_PER_HOUR);
+    let resends = throttle::Limit::new(format!("verify:{}", actor.user_id()), RESENDS_PER_HOUR);
     throttle::reserve(&state.db, &[&resends], &state.settings.throttle, now).await?;
     let mut tx = state.db.begin_write().await?;
-    issue(&mut tx, state, actor.user_id, &actor.info.email, &actor.info.locale, now).await?;
+    issue(&mut tx, state, actor.user_id(), &actor.info.email, &actor.info.locale, now).await?;
     AuditEvent::about_self("user.verification_sent", &client.ip, actor).record(&mut tx, now).await?;
     Ok(tx.commit().await?)
 }
@@ -40,8 +40,8 @@ pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor) -> Res
 pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<(), AppError> {
     let now = now();
     let mut tx = state.db.begin_write().await?;
-    let user = links::find(&mut tx, token, Purpose::EmailVerification, now).await?;
-    links::delete_all(&mut tx, user, Purpose::EmailVerification).await?;
+    let user = link_tokens::find(&mut tx, token, Purpose::EmailVerification, now).await?;
+    link_tokens::delete_all(&mut tx, user, Purpose::EmailVerification).await?;
     let (login, account): (String, Option<i64>) =
         sqlx::query_as("UPDATE users SET email_verified_at = $1 WHERE id = $2 RETURNING login_name, account_id")
             .bind(now)

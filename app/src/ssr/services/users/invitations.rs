@@ -1,7 +1,8 @@
 //! Invitations by link (F3): an invited user exists without a password until they open the
 //! single-use link, choose their names and password, and land in the account signed in.
 
-use super::{links, rules};
+use crate::ssr::services::{rules};
+use crate::ssr::link_tokens;
 use crate::{
     auth::InvitationInfo,
     domain::{Password, PersonName, UserId},
@@ -27,7 +28,7 @@ pub async fn issue(
     let account = rules::account_of(actor)?;
     quota::take(conn, &state.settings.quotas, Quota::Invitations, account.0, now).await?;
     let ttl = state.settings.invitation_ttl_secs;
-    let token = links::create(conn, user, links::Purpose::Invitation, now, ttl).await?;
+    let token = link_tokens::create(conn, user, link_tokens::Purpose::Invitation, now, ttl).await?;
     let link = format!("{}/invitation?token={token}", state.settings.public_url);
     let account = actor.info.account.as_ref().map(|a| a.name.as_str()).unwrap_or_default();
     let inviter = format!("{} {}", actor.info.first_name, actor.info.last_name);
@@ -52,7 +53,7 @@ pub async fn issue_many(
     quota::take_many(conn, &state.settings.quotas, Quota::Invitations, account.0, count, now).await?;
     let ttl = state.settings.invitation_ttl_secs;
     let users: Vec<UserId> = invitees.iter().map(|(user, _, _)| *user).collect();
-    let tokens = links::create_many(conn, &users, links::Purpose::Invitation, now, ttl).await?;
+    let tokens = link_tokens::create_many(conn, &users, link_tokens::Purpose::Invitation, now, ttl).await?;
     let links: Vec<String> = tokens.iter().map(|token| format!("{}/invitation?token={token}", state.settings.public_url)).collect();
     let account = actor.info.account.as_ref().map(|a| a.name.as_str()).unwrap_or_default();
     let inviter = format!("{} {}", actor.info.first_name, actor.info.last_name);
@@ -151,7 +152,7 @@ struct InvitationRow {
 }
 
 async fn find(conn: &mut AnyConnection, token: &str, now: i64) -> Result<InvitationRow, AppError> {
-    let user = links::find(conn, token, links::Purpose::Invitation, now).await?;
+    let user = link_tokens::find(conn, token, link_tokens::Purpose::Invitation, now).await?;
     sqlx::query_as(
         "SELECT u.id AS user_id, u.first_name, u.last_name, u.login_name, u.email, a.name AS account_name
          FROM users u JOIN accounts a ON a.id = u.account_id
@@ -160,7 +161,7 @@ async fn find(conn: &mut AnyConnection, token: &str, now: i64) -> Result<Invitat
     .bind(user.0)
     .fetch_optional(conn)
     .await?
-    .ok_or_else(links::invalid)
+    .ok_or_else(link_tokens::invalid)
 }
 
 /// What the invitee sees before accepting: who they will be and where.
@@ -210,9 +211,9 @@ pub async fn accept(
     .execute(&mut *tx)
     .await?;
     if accepted.rows_affected() != 1 {
-        return Err(links::invalid());
+        return Err(link_tokens::invalid());
     }
-    links::delete_all(&mut tx, user, links::Purpose::Invitation).await?;
+    link_tokens::delete_all(&mut tx, user, link_tokens::Purpose::Invitation).await?;
     if let Some(replaced) = replaced_session {
         sessions::end_by_token(&mut tx, replaced).await?;
     }

@@ -1,7 +1,7 @@
 //! Belonging to an account (F2): its details and key, joining by key (or changing account in
 //! one step), leaving, and closing an account its primary administrator is alone in.
 
-use super::verification::require_verified;
+use crate::ssr::services::auth::verification::require_verified;
 use crate::{
     accounts::AccountDetails,
     domain::{AccountId, AccountKey, AccountName, BuiltInRole, Email, Permission},
@@ -22,7 +22,7 @@ fn not_acting(actor: &Actor) -> Result<(), AppError> {
 
 fn home_of(actor: &Actor) -> Result<AccountId, AppError> {
     not_acting(actor)?;
-    actor.home_account_id.ok_or(AppError::Forbidden)
+    actor.home_account_id().ok_or(AppError::Forbidden)
 }
 
 /// Takes the account's row lock (a no-op write, valid on both backends), so joins, leaves and
@@ -47,7 +47,7 @@ struct DetailsRow {
 
 /// The account acted on, as any of its members (or partner staff acting for it) sees it.
 pub async fn details(state: &AppState, actor: &Actor) -> Result<AccountDetails, AppError> {
-    let account = actor.account_id.ok_or(AppError::Forbidden)?;
+    let account = actor.account_id().ok_or(AppError::Forbidden)?;
     let row: DetailsRow = sqlx::query_as(
         "SELECT a.name, a.partner_id, a.contact_email, a.default_locale, a.second_factor_policy,
                 (SELECT COUNT(*) FROM users u WHERE u.account_id = a.id AND u.password_hash IS NOT NULL) AS members
@@ -74,7 +74,7 @@ pub struct NewDetails {
 }
 
 pub async fn update_details(state: &AppState, client: &ClientInfo, actor: &Actor, new: NewDetails) -> Result<(), AppError> {
-    let account = actor.account_id.ok_or(AppError::Forbidden)?;
+    let account = actor.account_id().ok_or(AppError::Forbidden)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     sqlx::query("UPDATE accounts SET name = $1, contact_email = $2, default_locale = $3 WHERE id = $4")
@@ -144,7 +144,7 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
     let now = now();
     // Keys are long random secrets; the throttle still keeps anyone from trying many.
     let limits = &state.settings.throttle;
-    let by_user = throttle::Limit::new(format!("key-user:{}", actor.user_id), limits.max_failures_per_identifier);
+    let by_user = throttle::Limit::new(format!("key-user:{}", actor.user_id()), limits.max_failures_per_identifier);
     let by_address = throttle::Limit::new(format!("key:{}", client.ip), limits.max_failures_per_identifier);
     throttle::reserve(&state.db, &[&by_user, &by_address], limits, now).await?;
     let mut tx = state.db.begin_write().await?;
@@ -156,13 +156,13 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
         return Err(AppError::field("account_key", Problem::UnknownAccountKey));
     };
     let target_id = AccountId(target.id);
-    if actor.home_account_id == Some(target_id) {
+    if actor.home_account_id() == Some(target_id) {
         return Err(AppError::field("account_key", Problem::SameAccount));
     }
     if !lock_account(&mut tx, target_id).await? {
         return Err(AppError::field("account_key", Problem::UnknownAccountKey));
     }
-    if let Some(previous) = actor.home_account_id {
+    if let Some(previous) = actor.home_account_id() {
         lock_account(&mut tx, previous).await?;
         step_out(&mut tx, actor, previous).await?;
         AuditEvent::about_self("member.left", &client.ip, actor)
@@ -172,21 +172,21 @@ pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, k
     }
     let joined = sqlx::query("UPDATE users SET account_id = $1 WHERE id = $2 AND account_id IS NULL")
         .bind(target_id.0)
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .execute(&mut *tx)
         .await?;
     if joined.rows_affected() != 1 {
         return Err(AppError::field("account_key", Problem::AlreadyInAccount));
     }
     sqlx::query("INSERT INTO user_roles (user_id, role_id) SELECT $1, id FROM roles WHERE builtin_key = $2")
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .bind(BuiltInRole::Member.key())
         .execute(&mut *tx)
         .await?;
     AuditEvent::new("member.joined_by_key", &client.ip)
-        .actor(actor.user_id, &actor.login_name, Some(target_id))
+        .actor(actor.user_id(), &actor.login_name(), Some(target_id))
         .account(Some(target_id))
-        .target_user(actor.user_id, &actor.login_name)
+        .target_user(actor.user_id(), &actor.login_name())
         .details(json!({ "changed_from": actor.info.home_account.as_ref().map(|a| a.name.clone()) }))
         .record(&mut tx, now)
         .await?;
@@ -207,7 +207,7 @@ async fn step_out(conn: &mut AnyConnection, actor: &Actor, account: AccountId) -
                 (SELECT COUNT(*) FROM users o WHERE o.account_id = u.account_id AND o.id <> u.id AND o.password_hash IS NOT NULL)
          FROM users u WHERE u.id = $1 AND u.account_id = $2",
     )
-    .bind(actor.user_id.0)
+    .bind(actor.user_id().0)
     .bind(account.0)
     .fetch_optional(&mut *conn)
     .await?
@@ -221,11 +221,11 @@ async fn step_out(conn: &mut AnyConnection, actor: &Actor, account: AccountId) -
         "DELETE FROM delegated_grants WHERE user_id = $1",
         "UPDATE sessions SET acting_account_id = NULL WHERE user_id = $1",
     ] {
-        sqlx::query(sql).bind(actor.user_id.0).execute(&mut *conn).await?;
+        sqlx::query(sql).bind(actor.user_id().0).execute(&mut *conn).await?;
     }
     // `is_primary_admin = 0` again: a transfer to this user committed meanwhile keeps them in.
     let left = sqlx::query("UPDATE users SET account_id = NULL WHERE id = $1 AND account_id = $2 AND is_primary_admin = 0")
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .bind(account.0)
         .execute(&mut *conn)
         .await?;
@@ -249,7 +249,7 @@ pub async fn leave(state: &AppState, client: &ClientInfo, actor: &Actor) -> Resu
 /// grants go, pending invitations are cancelled, and they remain a user without an account.
 pub async fn close(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<(), AppError> {
     let account = home_of(actor)?;
-    if !actor.is_primary_admin {
+    if !actor.is_primary_admin() {
         return Err(AppError::Refused(Refusal::OnlyPrimaryAdministrator));
     }
     let now = now();
@@ -259,7 +259,7 @@ pub async fn close(state: &AppState, client: &ClientInfo, actor: &Actor) -> Resu
         "SELECT COUNT(*) FROM users WHERE account_id = $1 AND id <> $2 AND password_hash IS NOT NULL",
     )
     .bind(account.0)
-    .bind(actor.user_id.0)
+    .bind(actor.user_id().0)
     .fetch_one(&mut *tx)
     .await?;
     if others > 0 {
@@ -279,7 +279,7 @@ pub async fn close(state: &AppState, client: &ClientInfo, actor: &Actor) -> Resu
         "DELETE FROM delegated_grants WHERE user_id = $1",
         "UPDATE users SET is_primary_admin = 0, account_id = NULL WHERE id = $1",
     ] {
-        sqlx::query(sql).bind(actor.user_id.0).execute(&mut *tx).await?;
+        sqlx::query(sql).bind(actor.user_id().0).execute(&mut *tx).await?;
     }
     sqlx::query("DELETE FROM accounts WHERE id = $1").bind(account.0).execute(&mut *tx).await?;
     AuditEvent::about_self("account.closed", &client.ip, actor)

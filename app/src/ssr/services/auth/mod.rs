@@ -1,5 +1,8 @@
 //! Registration, login, logout and password changes (SPEC F1).
 
+pub mod recovery;
+pub mod verification;
+
 use crate::{
     domain::{Email, LoginName, Password, PersonName, UserId},
     error::{AppError, FieldError, Problem},
@@ -8,7 +11,7 @@ use crate::{
         throttle,
     },
 };
-use super::{passkeys, second_factor};
+use crate::ssr::services::{second_factor};
 use crate::second_factor::PasskeyChallenge;
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -68,7 +71,7 @@ pub async fn register(state: &AppState, client: &ClientInfo, new: NewUser) -> Re
     .await?;
     let user_id = UserId(user_id);
     let token = sessions::start(&mut tx, user_id, client, &state.settings, now).await?;
-    super::verification::issue(&mut tx, state, user_id, new.email.as_str(), &new.locale, now).await?;
+    crate::ssr::services::auth::verification::issue(&mut tx, state, user_id, new.email.as_str(), &new.locale, now).await?;
     AuditEvent::new("user.registered", &client.ip)
         .actor(user_id, new.login_name.as_str(), None)
         .target_user(user_id, new.login_name.as_str())
@@ -191,7 +194,7 @@ async fn at_second_step(
 /// Starts the passkey way through the second step `step_token` opened.
 pub async fn begin_second_step_passkey(state: &AppState, step_token: &str) -> Result<PasskeyChallenge, AppError> {
     let user_id = second_factor::second_step_user(state, step_token, now()).await?.ok_or(AppError::SecondStepExpired)?;
-    passkeys::begin_second_step(state, user_id).await
+    second_factor::passkeys::begin_second_step(state, user_id).await
 }
 
 /// What the second step `step_token` opened can take: (a code from an app, a passkey).
@@ -212,7 +215,7 @@ pub async fn second_step_with_passkey(
 ) -> Result<LoginGrant, AppError> {
     let now = now();
     let (user_id, user, attempt) = at_second_step(state, client, step_token, now).await?;
-    if !passkeys::verify_second_step(state, user_id, ceremony, answer).await? {
+    if !second_factor::passkeys::verify_second_step(state, user_id, ceremony, answer).await? {
         let refused = AppError::field("passkey", Problem::PasskeyNotAccepted);
         return Err(attempt.failed(state, client, user_id, &user.login_name, now, refused).await);
     }
@@ -235,7 +238,7 @@ fn passkey_sign_in_limit(state: &AppState, client: &ClientInfo) -> throttle::Lim
 pub async fn begin_passkey_sign_in(state: &AppState, client: &ClientInfo) -> Result<PasskeyChallenge, AppError> {
     let limit = passkey_sign_in_limit(state, client);
     throttle::reserve(&state.db, &[&limit], &state.settings.throttle, now()).await?;
-    passkeys::begin_sign_in(state).await
+    second_factor::passkeys::begin_sign_in(state).await
 }
 
 /// Signs in with a passkey alone (discoverable credential, user verified): it is both factors.
@@ -247,7 +250,7 @@ pub async fn passkey_sign_in(
     answer: &str,
     replaced_token: Option<&str>,
 ) -> Result<LoginGrant, AppError> {
-    let Some(user_id) = passkeys::verify_sign_in(state, ceremony, answer).await? else {
+    let Some(user_id) = second_factor::passkeys::verify_sign_in(state, ceremony, answer).await? else {
         tracing::info!(ip = %client.ip, "passkey sign-in failed");
         return Err(AppError::field("passkey", Problem::PasskeyNotAccepted));
     };
@@ -361,10 +364,10 @@ pub async fn change_password(
     // check is throttled like a login.
     let now = now();
     let settings = &state.settings.throttle;
-    let guesses = throttle::Limit::new(format!("current-password:{}", actor.user_id), settings.max_failures_per_identifier);
+    let guesses = throttle::Limit::new(format!("current-password:{}", actor.user_id()), settings.max_failures_per_identifier);
     throttle::reserve(&state.db, &[&guesses], settings, now).await?;
     let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .fetch_one(&state.db.pool)
         .await?;
     if !state.hasher.verify(current, stored).await? {
@@ -377,14 +380,14 @@ pub async fn change_password(
         "UPDATE users SET password_hash = $1, must_change_password = 0, temporary_password_expires_at = NULL WHERE id = $2",
     )
         .bind(hash)
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .execute(&mut *tx)
         .await?;
     // A reset link mailed before now would undo the change: it dies (S9).
-    super::links::delete_all(&mut tx, actor.user_id, super::links::Purpose::PasswordReset).await?;
-    let ended = sessions::end_all_for_user(&mut tx, actor.user_id, Some(actor.session_id)).await?;
+    crate::ssr::link_tokens::delete_all(&mut tx, actor.user_id(), crate::ssr::link_tokens::Purpose::PasswordReset).await?;
+    let ended = sessions::end_all_for_user(&mut tx, actor.user_id(), Some(actor.session_id)).await?;
     AuditEvent::about_self("user.password_changed", &client.ip, actor)
-        .details(json!({ "other_sessions_ended": ended, "was_required": actor.must_change_password }))
+        .details(json!({ "other_sessions_ended": ended, "was_required": actor.must_change_password() }))
         .record(&mut tx, now)
         .await?;
     Ok(tx.commit().await?)
@@ -396,7 +399,7 @@ pub async fn set_locale(state: &AppState, client: &ClientInfo, actor: &Actor, lo
     let mut tx = state.db.begin_write().await?;
     sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
         .bind(locale)
-        .bind(actor.user_id.0)
+        .bind(actor.user_id().0)
         .execute(&mut *tx)
         .await?;
     AuditEvent::about_self("user.language_changed", &client.ip, actor)

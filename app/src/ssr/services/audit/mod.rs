@@ -1,0 +1,4 @@
+//! The audit log as administrators read it (F8). Writing events is `ssr::audit`.
+
+pub mod log;
+pub mod story;
