@@ -163,7 +163,7 @@ pub enum Name {
     /// Its current name, or, when it no longer exists, the name recorded at the time.
     Text(String),
     /// A built-in role, by key: its name depends on the reader's language.
-    BuiltinRole(String),
+    BuiltinRole(crate::domain::BuiltInRole),
     DeletedUser,
     DeletedRole,
     DeletedAccount,

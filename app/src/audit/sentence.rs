@@ -4,7 +4,7 @@
 //! language changes, so no page reload is needed.
 
 use super::{AuditEntry, Name};
-use crate::{i18n::*, users::builtin_role_name};
+use crate::i18n::*;
 
 /// The readable name of an action code (the action filter); an unknown code stays as it is.
 pub fn action_name(locale: Locale, code: &str) -> String {
@@ -179,7 +179,7 @@ pub fn sentence(locale: Locale, entry: &AuditEntry) -> String {
 pub fn name(locale: Locale, name: &Name) -> String {
     match name {
         Name::Text(text) => text.clone(),
-        Name::BuiltinRole(key) => builtin_role_name(locale, key),
+        Name::BuiltinRole(role) => role.name(locale),
         Name::DeletedUser => td_string!(locale, audit_sentence.deleted_user).to_owned(),
         Name::DeletedRole => td_string!(locale, audit_sentence.deleted_role).to_owned(),
         Name::DeletedAccount => td_string!(locale, audit_sentence.deleted_account).to_owned(),
@@ -264,7 +264,7 @@ fn capitalized(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{ACTIONS, Story};
+    use crate::{audit::{ACTIONS, Story}, domain::BuiltInRole};
 
     fn entry(action: &str, story: Story) -> AuditEntry {
         AuditEntry {
@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn a_role_given_is_named_in_the_readers_language() {
-        let story = Story { roles: vec![Name::BuiltinRole("user_manager".into())], ..alice_to_bob() };
+        let story = Story { roles: vec![Name::BuiltinRole(BuiltInRole::UserManager)], ..alice_to_bob() };
         let updated = entry("user.updated", story);
         assert_eq!(sentence(Locale::en, &updated), "Alice Martin gave Bob Stone the role User manager");
         assert_eq!(sentence(Locale::fr, &updated), "Alice Martin a donné le rôle Gestionnaire des utilisateurs à Bob Stone");
@@ -303,7 +303,7 @@ mod tests {
     fn an_edit_lists_every_change() {
         let story = Story {
             roles: vec![Name::Text("Support".into())],
-            roles_removed: vec![Name::BuiltinRole("auditor".into()), Name::DeletedRole],
+            roles_removed: vec![Name::BuiltinRole(BuiltInRole::Auditor), Name::DeletedRole],
             other_changes: true,
             ..alice_to_bob()
         };

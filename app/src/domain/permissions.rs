@@ -100,8 +100,10 @@ impl PermissionSet {
 /// What partner staff may never do in a customer's account.
 const NEVER_DELEGATED: [Permission; 2] = [Permission::PartnersManage, Permission::PartnersDelegate];
 
-/// The read-only roles every account has (SPEC F5). Their rows are created by a migration.
+/// The read-only roles every account has (SPEC F5). Their rows are created by a migration;
+/// `roles.builtin_key` and the wire carry the snake_case key (`user_manager`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum BuiltInRole {
     Administrator,
     UserManager,
@@ -139,6 +141,27 @@ impl BuiltInRole {
             }
             Self::Auditor => PermissionSet::of(&[AuditView, UsersView, PartnersView]),
             Self::Member => PermissionSet::EMPTY,
+        }
+    }
+}
+
+/// `roles.builtin_key` reads as the role it names; a key this version does not know is an error,
+/// not a custom role.
+#[cfg(feature = "ssr")]
+mod sql {
+    use super::BuiltInRole;
+    use sqlx::{Any, Decode, Type, any::AnyTypeInfo, any::AnyValueRef, error::BoxDynError};
+
+    impl Type<Any> for BuiltInRole {
+        fn type_info() -> AnyTypeInfo {
+            <String as Type<Any>>::type_info()
+        }
+    }
+
+    impl<'r> Decode<'r, Any> for BuiltInRole {
+        fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+            let key = <String as Decode<Any>>::decode(value)?;
+            Self::from_key(&key).ok_or_else(|| format!("unknown built-in role {key:?}").into())
         }
     }
 }

@@ -9,7 +9,7 @@ pub use page::PartnersPage;
 
 #[cfg(feature = "ssr")]
 use crate::domain::Permission;
-use crate::{domain::PermissionSet, error::AppError, session::AccountSummary};
+use crate::{domain::{BuiltInRole, PermissionSet}, error::AppError, session::AccountSummary};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +40,7 @@ pub struct Grant {
     pub login_name: String,
     pub email: String,
     pub role_name: String,
-    pub role_builtin_key: Option<String>,
+    pub role_builtin_key: Option<BuiltInRole>,
     pub granted_at: i64,
 }
 
@@ -98,7 +98,7 @@ pub struct StaffMember {
 pub struct DelegableRole {
     pub id: i64,
     pub name: String,
-    pub builtin_key: Option<String>,
+    pub builtin_key: Option<BuiltInRole>,
     pub permissions: PermissionSet,
     pub delegable: bool,
 }
@@ -108,7 +108,7 @@ pub struct DelegableRole {
 pub struct CustomerChoice {
     pub account: AccountSummary,
     pub role_name: String,
-    pub role_builtin_key: Option<String>,
+    pub role_builtin_key: Option<BuiltInRole>,
 }
 
 #[server(prefix = "/api", endpoint = "partners/list")]

@@ -11,7 +11,6 @@ use crate::{
     i18n::*,
     session::use_session,
     ui::{ConfirmDialog, Confirmation, CopyButton, FormError, Gate, Need, SubmitButton, TextField, error_text, format_time, leave_if_signed_out, leave_when_signed_out},
-    users::builtin_role_name,
 };
 use leptos::prelude::*;
 
@@ -248,7 +247,7 @@ fn GrantList(grants: Vec<super::Grant>, side: Side) -> impl IntoView {
                 view! {
                     <ul class="mt-2 divide-y divide-slate-100 text-sm">
                         {grants.into_iter().map(|g| {
-                            let role = g.role_builtin_key.as_deref().map_or_else(|| g.role_name.clone(), |k| builtin_role_name(locale, k));
+                            let role = g.role_builtin_key.map_or_else(|| g.role_name.clone(), |role| role.name(locale));
                             let grant_id = g.id;
                             view! {
                                 <li class="flex flex-wrap items-center gap-x-3 py-2" data-testid="grant" data-login=g.login_name.clone()>
@@ -310,7 +309,7 @@ fn GrantForm(link_id: i64, roles: Vec<super::DelegableRole>) -> impl IntoView {
                 <select id=role_id class=select on:change=move |ev| role.set(event_target_value(&ev))>
                     <option value="">{t!(i18n, partners.choose)}</option>
                     {roles.into_iter().map(|r| {
-                        let name = r.builtin_key.as_deref().map_or_else(|| r.name.clone(), |k| builtin_role_name(locale, k));
+                        let name = r.builtin_key.map_or_else(|| r.name.clone(), |role| role.name(locale));
                         view! { <option value=r.id.to_string() disabled=!r.delegable>{name}</option> }
                     }).collect_view()}
                 </select>

@@ -4,7 +4,7 @@ mod page;
 
 pub use page::RolesPage;
 
-use crate::{domain::{Permission, PermissionSet}, error::AppError};
+use crate::{domain::{BuiltInRole, Permission, PermissionSet}, error::AppError, i18n::*};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -15,10 +15,35 @@ pub struct RoleInfo {
     pub id: i64,
     pub name: String,
     pub description: String,
-    pub builtin_key: Option<String>,
+    pub builtin_key: Option<BuiltInRole>,
     pub permissions: PermissionSet,
     /// Users of this account holding the role.
     pub holders: i64,
+}
+
+/// How a built-in role reads: its name and description in the reader's language.
+impl BuiltInRole {
+    pub fn name(self, locale: Locale) -> String {
+        match self {
+            Self::Administrator => td_string!(locale, roles.administrator),
+            Self::UserManager => td_string!(locale, roles.user_manager),
+            Self::PartnerManager => td_string!(locale, roles.partner_manager),
+            Self::Auditor => td_string!(locale, roles.auditor),
+            Self::Member => td_string!(locale, roles.member),
+        }
+        .to_owned()
+    }
+
+    pub fn description(self, locale: Locale) -> String {
+        match self {
+            Self::Administrator => td_string!(locale, roles.administrator_description),
+            Self::UserManager => td_string!(locale, roles.user_manager_description),
+            Self::PartnerManager => td_string!(locale, roles.partner_manager_description),
+            Self::Auditor => td_string!(locale, roles.auditor_description),
+            Self::Member => td_string!(locale, roles.member_description),
+        }
+        .to_owned()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,6 @@ use crate::{
     i18n::*,
     session::use_session,
     ui::{ConfirmDialog, Confirmation, FormError, Gate, Need, SubmitButton, TextField, error_text, leave_if_signed_out, permission_names},
-    users::{builtin_role_description, builtin_role_name},
 };
 use leptos::prelude::*;
 
@@ -84,8 +83,8 @@ fn Roles() -> impl IntoView {
                     // Read reactively: the list follows the header's language switch.
                     let locale = i18n.get_locale();
                     let builtin = role.builtin_key.is_some();
-                    let name = role.builtin_key.as_deref().map_or_else(|| role.name.clone(), |key| builtin_role_name(locale, key));
-                    let description = role.builtin_key.as_deref().map_or_else(|| role.description.clone(), |key| builtin_role_description(locale, key));
+                    let name = role.builtin_key.map_or_else(|| role.name.clone(), |role| role.name(locale));
+                    let description = role.builtin_key.map_or_else(|| role.description.clone(), |role| role.description(locale));
                     let permissions = permission_names(locale, role.permissions);
                     let for_edit = role.clone();
                     let for_delete = role.clone();

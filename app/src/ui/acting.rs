@@ -6,7 +6,6 @@ use crate::{
     i18n::*,
     partners::ActFor,
     session::{ActingFor, use_session},
-    users::builtin_role_name,
 };
 use leptos::prelude::*;
 
@@ -91,8 +90,7 @@ pub fn AccountPicker() -> impl IntoView {
             {choices.into_iter().map(|choice| {
                 let id = choice.account.id.0;
                 let label = move || {
-                    let role = choice.role_builtin_key.as_deref()
-                        .map_or_else(|| choice.role_name.clone(), |key| builtin_role_name(i18n.get_locale(), key));
+                    let role = choice.role_builtin_key.map_or_else(|| choice.role_name.clone(), |role| role.name(i18n.get_locale()));
                     format!("{} ({role})", choice.account.name)
                 };
                 view! { <option value=id.to_string() selected=move || current() == Some(id)>{label}</option> }

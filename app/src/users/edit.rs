@@ -1,9 +1,9 @@
 //! The add-user form (F3) and the edit form (F4): names, login, e-mail, password, roles with
 //! their descriptions, subscriptions and language.
 
-use super::{CarriedNotice, CreateUser, Delivery, Done, UpdateUser, UserDetails, UserForm, get_user, list::builtin_role_name};
+use super::{CarriedNotice, CreateUser, Delivery, Done, UpdateUser, UserDetails, UserForm, get_user};
 use crate::{
-    domain::{Email, LoginName, Password, PermissionSet, UserId},
+    domain::{BuiltInRole, Email, LoginName, Password, PermissionSet, UserId},
     error::AppError,
     i18n::*,
     roles::{RoleInfo, list_roles},
@@ -92,7 +92,7 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
     let locale = RwSignal::new(initial.locale.clone());
     let news = RwSignal::new(initial.subscribe_news);
     let alerts = RwSignal::new(initial.subscribe_alerts);
-    let member_role = roles.iter().find(|r| r.builtin_key.as_deref() == Some("member")).map(|r| r.id);
+    let member_role = roles.iter().find(|r| r.builtin_key == Some(BuiltInRole::Member)).map(|r| r.id);
     let chosen = RwSignal::new(if editing.is_some() {
         initial.role_ids.iter().copied().collect::<HashSet<_>>()
     } else {
@@ -198,9 +198,9 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
                         let id = role.id;
                         let grantable = role.permissions.is_subset_of(my_permissions);
                         let texts = role.clone();
-                        let name = move || texts.builtin_key.as_deref().map_or_else(|| texts.name.clone(), |key| builtin_role_name(i18n.get_locale(), key));
+                        let name = move || texts.builtin_key.map_or_else(|| texts.name.clone(), |role| role.name(i18n.get_locale()));
                         let texts = role.clone();
-                        let description = move || texts.builtin_key.as_deref().map_or_else(|| texts.description.clone(), |key| builtin_role_description(i18n.get_locale(), key));
+                        let description = move || texts.builtin_key.map_or_else(|| texts.description.clone(), |role| role.description(i18n.get_locale()));
                         let permissions = move || permission_names(i18n.get_locale(), role.permissions).join(", ");
                         view! {
                             <label class="flex gap-3 rounded-md p-3 ring-1 ring-inset ring-slate-200 has-[:checked]:ring-indigo-400">
@@ -235,15 +235,4 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
             </div>
         </form>
     }
-}
-
-pub fn builtin_role_description(locale: Locale, key: &str) -> String {
-    match key {
-        "administrator" => td_string!(locale, roles.administrator_description),
-        "user_manager" => td_string!(locale, roles.user_manager_description),
-        "partner_manager" => td_string!(locale, roles.partner_manager_description),
-        "auditor" => td_string!(locale, roles.auditor_description),
-        _ => td_string!(locale, roles.member_description),
-    }
-    .to_owned()
 }

@@ -237,7 +237,7 @@ fn UsersTable() -> impl IntoView {
                             let selected = query.with(|q| q.filter.role);
                             let mut html = format!("<option value=\"\">{}</option>", escape(td_string!(locale, users.any_role)));
                             for role in roles.get().and_then(Result::ok).unwrap_or_default() {
-                                let name = role.builtin_key.as_deref().map_or_else(|| role.name.clone(), |key| builtin_role_name(locale, key));
+                                let name = role.builtin_key.map_or_else(|| role.name.clone(), |role| role.name(locale));
                                 let mark = if selected == Some(role.id) { " selected" } else { "" };
                                 html.push_str(&format!("<option value=\"{}\"{mark}>{}</option>", role.id, escape(&name)));
                             }
@@ -350,7 +350,7 @@ fn UserRowView(row: UserRow) -> impl IntoView {
         let locale = i18n.get_locale();
         role_list
             .iter()
-            .map(|role| role.builtin_key.as_deref().map_or_else(|| role.name.clone(), |key| builtin_role_name(locale, key)))
+            .map(|role| role.builtin_key.map_or_else(|| role.name.clone(), |role| role.name(locale)))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -428,15 +428,4 @@ fn status_text(locale: Locale, status: UserStatus) -> &'static str {
 /// Escapes text for the role filter's option HTML.
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-pub fn builtin_role_name(locale: Locale, key: &str) -> String {
-    match key {
-        "administrator" => td_string!(locale, roles.administrator),
-        "user_manager" => td_string!(locale, roles.user_manager),
-        "partner_manager" => td_string!(locale, roles.partner_manager),
-        "auditor" => td_string!(locale, roles.auditor),
-        _ => td_string!(locale, roles.member),
-    }
-    .to_owned()
 }

@@ -11,13 +11,13 @@ mod query;
 
 pub use actions::{CarriedNotice, Done, provide_carried_notice};
 pub use api::*;
-pub use edit::{EditUserPage, NewUserPage, builtin_role_description};
+pub use edit::{EditUserPage, NewUserPage};
 pub use import::*;
 pub use import_page::ImportUsersPage;
-pub use list::{UsersPage, builtin_role_name};
+pub use list::UsersPage;
 pub use query::{PAGE_SIZE, SortColumn, UserFilter, UserQuery, UserStatus};
 
-use crate::{domain::UserId, error::AppError};
+use crate::{domain::{BuiltInRole, UserId}, error::AppError};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 pub struct RoleLabel {
     pub id: i64,
     pub name: String,
-    pub builtin_key: Option<String>,
+    pub builtin_key: Option<BuiltInRole>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use crate::ssr::services::rules;
 use crate::{
-    domain::{PermissionSet, RoleDescription, RoleName},
+    domain::{BuiltInRole, PermissionSet, RoleDescription, RoleName},
     error::{AppError, FieldError, FieldErrors, Problem, Refusal},
     roles::{RoleForm, RoleInfo},
     ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now},
@@ -15,7 +15,7 @@ struct RoleRow {
     id: i64,
     name: String,
     description: String,
-    builtin_key: Option<String>,
+    builtin_key: Option<BuiltInRole>,
     permissions: i64,
     holders: i64,
 }

@@ -4,7 +4,7 @@
 //! is simply not found.
 
 use crate::{
-    domain::{AccountId, PermissionSet, UserId},
+    domain::{AccountId, BuiltInRole, PermissionSet, UserId},
     error::{AppError, Problem, Refusal},
     ssr::{db::placeholders, guard::Actor},
 };
@@ -95,7 +95,7 @@ pub fn may_manage(actor: &Actor, target: &TargetRow, target_permissions: Permiss
 pub struct AssignableRole {
     pub id: i64,
     pub permissions: i64,
-    pub builtin_key: Option<String>,
+    pub builtin_key: Option<BuiltInRole>,
 }
 
 /// The roles of `ids` visible to the account (built-in or its own). An id that is neither is

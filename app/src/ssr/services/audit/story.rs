@@ -5,6 +5,7 @@
 
 use crate::{
     audit::{Name, Story},
+    domain::BuiltInRole,
     error::AppError,
     ssr::db::placeholders,
 };
@@ -54,7 +55,7 @@ pub async fn stories(pool: &AnyPool, events: &[Recorded<'_>]) -> Result<Vec<Stor
     for (id, first, last) in fetch::<(i64, String, String)>(pool, "SELECT id, first_name, last_name FROM users", &users).await? {
         found.users.insert(id, format!("{first} {last}").trim().to_owned());
     }
-    for (id, name, key) in fetch::<(i64, String, Option<String>)>(pool, "SELECT id, name, builtin_key FROM roles", &roles).await? {
+    for (id, name, key) in fetch::<(i64, String, Option<BuiltInRole>)>(pool, "SELECT id, name, builtin_key FROM roles", &roles).await? {
         found.roles.insert(id, key.map_or(Name::Text(name), Name::BuiltinRole));
     }
     for (id, name) in fetch::<(i64, String)>(pool, "SELECT id, name FROM accounts", &accounts).await? {
@@ -137,7 +138,7 @@ fn story(event: &Recorded<'_>, found: &Found) -> Story {
             story.roles = vec![role(details["role_id"].as_i64(), text(details, "role").map(Name::Text))];
         }
         "partner.acting_started" => {
-            let builtin = text(details, "role_builtin_key").map(Name::BuiltinRole);
+            let builtin = text(details, "role_builtin_key").and_then(|key| BuiltInRole::from_key(&key)).map(Name::BuiltinRole);
             story.roles = vec![builtin.or_else(|| text(details, "role").map(Name::Text)).unwrap_or(Name::DeletedRole)];
         }
         "user.other_sessions_ended" => story.count = details["ended"].as_i64(),
@@ -165,7 +166,7 @@ mod tests {
     fn found() -> Found {
         let mut found = Found::default();
         found.users.insert(1, "Alice Martin".into());
-        found.roles.insert(10, Name::BuiltinRole("auditor".into()));
+        found.roles.insert(10, Name::BuiltinRole(BuiltInRole::Auditor));
         found.roles.insert(11, Name::Text("Support".into()));
         found
     }
@@ -177,7 +178,7 @@ mod tests {
         assert_eq!(story.actor, Name::Text("Alice Martin".into()));
         assert_eq!(story.target, Some(Name::DeletedUser));
         assert_eq!(story.roles, vec![Name::Text("Support".into())]);
-        assert_eq!(story.roles_removed, vec![Name::BuiltinRole("auditor".into())]);
+        assert_eq!(story.roles_removed, vec![Name::BuiltinRole(BuiltInRole::Auditor)]);
         assert!(!story.other_changes);
     }
 

@@ -2,7 +2,7 @@
 //! session to one of them or back home.
 
 use crate::{
-    domain::AccountId,
+    domain::{AccountId, BuiltInRole},
     error::AppError,
     partners::CustomerChoice,
     session::AccountSummary,
@@ -16,7 +16,7 @@ struct ChoiceRow {
     name: String,
     partner_id: String,
     role_name: String,
-    builtin_key: Option<String>,
+    builtin_key: Option<BuiltInRole>,
 }
 
 const CHOICES: &str = "SELECT a.id, a.name, a.partner_id, r.name AS role_name, r.builtin_key

@@ -3,7 +3,7 @@
 
 use super::{Parties, account_of, links::list};
 use crate::{
-    domain::{AccountId, Permission, PermissionSet},
+    domain::{AccountId, BuiltInRole, Permission, PermissionSet},
     error::{AppError, Problem},
     partners::{DelegableRole, LinkStatus, PartnersOverview, Side, StaffMember},
     ssr::{AppState, guard::{Actor, ClientInfo}, now},
@@ -55,7 +55,7 @@ async fn customer_of_active_link(conn: &mut AnyConnection, partner: AccountId, l
 
 /// The customer's role catalogue (built-in and its own), each marked delegable or not.
 async fn customer_roles(conn: &mut AnyConnection, customer: AccountId, granter: PermissionSet) -> Result<Vec<DelegableRole>, AppError> {
-    let roles: Vec<(i64, String, Option<String>, i64)> = sqlx::query_as(
+    let roles: Vec<(i64, String, Option<BuiltInRole>, i64)> = sqlx::query_as(
         "SELECT id, name, builtin_key, permissions FROM roles WHERE account_id IS NULL OR account_id = $1
          ORDER BY CASE WHEN account_id IS NULL THEN 0 ELSE 1 END, id",
     )

@@ -3,7 +3,7 @@
 
 use super::{Parties, account_of, actor_name};
 use crate::{
-    domain::{AccountId, PartnerId, Permission},
+    domain::{AccountId, BuiltInRole, PartnerId, Permission},
     error::{AppError, Problem, Quota},
     partners::{Grant, InvitationPreview, LinkStatus, PartnerLink, Side},
     session::AccountSummary,
@@ -39,7 +39,7 @@ struct GrantRow {
     login_name: String,
     email: String,
     role_name: String,
-    builtin_key: Option<String>,
+    builtin_key: Option<BuiltInRole>,
     granted_at: i64,
 }
 

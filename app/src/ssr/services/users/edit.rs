@@ -183,8 +183,7 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
     if actor.is_acting() && (email_changed || target.login_name != parsed.login_name.as_str()) {
         return Err(AppError::Refused(Refusal::WhileActingForCustomer));
     }
-    let administrator = BuiltInRole::Administrator.key();
-    if target.is_primary_admin == 1 && !after.iter().any(|r| r.builtin_key.as_deref() == Some(administrator)) {
+    if target.is_primary_admin == 1 && !after.iter().any(|r| r.builtin_key == Some(BuiltInRole::Administrator)) {
         return Err(AppError::Refused(Refusal::PrimaryKeepsAdministrator));
     }
     sqlx::query(

@@ -6,13 +6,13 @@
 
 use crate::ssr::services::{users, rules};
 use crate::{
-    domain::{Email, LoginName, Password, PermissionSet, PersonName, UserId},
+    domain::{BuiltInRole, Email, LoginName, Password, PermissionSet, PersonName, UserId},
     error::{AppError, Problem, Quota},
     i18n::Locale,
     ssr::{AppState, audit::AuditEvent, db::placeholders, guard::{Actor, ClientInfo}, internal, now, quota},
     users::{
         CellError, CellProblem, FileProblem, ImportColumn, ImportOutcome, ImportPreview, ImportRow, MAX_IMPORT_BYTES,
-        MAX_IMPORT_PASSWORDS, MAX_IMPORT_ROWS, ROLE_SEPARATOR, builtin_role_name,
+        MAX_IMPORT_PASSWORDS, MAX_IMPORT_ROWS, ROLE_SEPARATOR,
     },
 };
 use serde_json::json;
@@ -235,7 +235,7 @@ struct CatalogueRole {
     id: i64,
     name: String,
     permissions: i64,
-    builtin_key: Option<String>,
+    builtin_key: Option<BuiltInRole>,
 }
 
 /// Role names as a file may write them, lower-cased: a custom role's name; a built-in one's
@@ -246,8 +246,9 @@ fn role_names(catalogue: &[CatalogueRole]) -> HashMap<String, usize> {
     let (builtin, custom): (Vec<_>, Vec<_>) = catalogue.iter().enumerate().partition(|(_, r)| r.builtin_key.is_some());
     for (index, role) in builtin.into_iter().chain(custom) {
         names.insert(role.name.to_lowercase(), index);
-        if let Some(key) = &role.builtin_key {
-            for name in [key.clone(), key.replace('_', " "), builtin_role_name(Locale::en, key), builtin_role_name(Locale::fr, key)] {
+        if let Some(builtin) = role.builtin_key {
+            let key = builtin.key();
+            for name in [key.to_owned(), key.replace('_', " "), builtin.name(Locale::en), builtin.name(Locale::fr)] {
                 names.insert(name.to_lowercase(), index);
             }
         }
@@ -286,7 +287,7 @@ async fn check(conn: &mut AnyConnection, state: &AppState, actor: &Actor, csv: &
             .fetch_all(&mut *conn)
             .await?;
     let names = role_names(&catalogue);
-    let member = catalogue.iter().position(|r| r.builtin_key.as_deref() == Some("member")).ok_or_else(|| internal("no Member role"))?;
+    let member = catalogue.iter().position(|r| r.builtin_key == Some(BuiltInRole::Member)).ok_or_else(|| internal("no Member role"))?;
     let mut chosen: Vec<Vec<usize>> = Vec::with_capacity(rows.len());
     for (row, _) in &mut rows {
         let mut roles = Vec::new();
@@ -591,13 +592,17 @@ mod tests {
 
     #[test]
     fn built_in_roles_answer_to_their_key_and_both_languages() {
-        let role = |id, name: &str, key: Option<&str>| CatalogueRole { id, name: name.into(), permissions: 0, builtin_key: key.map(Into::into) };
-        let catalogue = [role(1, "Administrator", Some("administrator")), role(2, "User manager", Some("user_manager")), role(9, "Helpdesk", None)];
+        let role = |id, name: &str, builtin_key| CatalogueRole { id, name: name.into(), permissions: 0, builtin_key };
+        let catalogue = [
+            role(1, "Administrator", Some(BuiltInRole::Administrator)),
+            role(2, "User manager", Some(BuiltInRole::UserManager)),
+            role(9, "Helpdesk", None),
+        ];
         let names = role_names(&catalogue);
         for (name, index) in [("administrator", 0), ("user_manager", 1), ("user manager", 1), ("helpdesk", 2)] {
             assert_eq!(names.get(name), Some(&index), "{name}");
         }
-        let french = builtin_role_name(Locale::fr, "user_manager").to_lowercase();
+        let french = BuiltInRole::UserManager.name(Locale::fr).to_lowercase();
         assert_eq!(names.get(&french), Some(&1));
     }
 }

@@ -1,7 +1,7 @@
 //! The users of the actor's account (F4). Every query is scoped to that account in SQL.
 
 use crate::{
-    domain::{AccountId, UserId},
+    domain::{AccountId, BuiltInRole, UserId},
     error::AppError,
     ssr::{Backend, AppState, db::placeholders, guard::Actor},
     users::{PAGE_SIZE, RoleLabel, SortColumn, UserFilter, UserPage, UserQuery, UserRow, UserStatus},
@@ -210,7 +210,7 @@ async fn roles_of(state: &AppState, rows: &[Row]) -> Result<HashMap<i64, Vec<Rol
         "SELECT ur.user_id, r.id, r.name, r.builtin_key FROM user_roles ur JOIN roles r ON r.id = ur.role_id
          WHERE ur.user_id IN ({placeholders}) ORDER BY r.id"
     );
-    let mut query = sqlx::query_as::<_, (i64, i64, String, Option<String>)>(&sql);
+    let mut query = sqlx::query_as::<_, (i64, i64, String, Option<BuiltInRole>)>(&sql);
     for row in rows {
         query = query.bind(row.id);
     }
