@@ -70,8 +70,9 @@ pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
     use crate::ssr::{guard, services::partners};
     let (caller, actor) = guard::optional().await?;
     let Some(actor) = actor else { return Ok(None) };
-    let customers = if actor.must_change_password() { Vec::new() } else { partners::acting::my_customers(&caller.state, &actor).await? };
-    Ok(Some(SessionInfo { customers, ..actor.info }))
+    let req = caller.into_request(actor);
+    let customers = if req.actor.must_change_password() { Vec::new() } else { partners::acting::my_customers(&req).await? };
+    Ok(Some(SessionInfo { customers, ..req.actor.info }))
 }
 
 /// The session resource shared by the header and every page.

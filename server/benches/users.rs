@@ -19,7 +19,7 @@ use app::{
     domain::UserId,
     ssr::{
         AppState, Backend, Db, Settings,
-        guard::{Actor, ClientInfo},
+        guard::{Actor, ClientInfo, Request},
         now,
         services::users,
         sessions,
@@ -305,14 +305,15 @@ async fn seed_account(
     Ok((account, admin))
 }
 
-/// The actor behind a fresh session of `user`, as the guard would resolve it.
-async fn sign_in(state: &AppState, conn: &mut AnyConnection, user: i64) -> Result<Actor> {
+/// A request by a fresh session of `user`, as the guard would let it through.
+async fn sign_in(state: &AppState, conn: &mut AnyConnection, user: i64) -> Result<Request> {
     let settings = &state.settings;
     let token = sessions::start(conn, UserId(user), &ClientInfo::default(), settings, now()).await?;
-    Ok(sessions::resolve(&state.db, &token, settings, now()).await?.ok_or("session resolves")?)
+    let actor = sessions::resolve(&state.db, &token, settings, now()).await?.ok_or("session resolves")?;
+    Ok(Request { state: state.clone(), client: ClientInfo::default(), actor })
 }
 
-async fn p2(state: &AppState, actor: &Actor, args: &Args) -> Result {
+async fn p2(state: &AppState, req: &Request, args: &Args) -> Result {
     let role: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE builtin_key = 'user_manager'")
         .fetch_one(&state.db.pool)
         .await?;
@@ -346,7 +347,7 @@ async fn p2(state: &AppState, actor: &Actor, args: &Args) -> Result {
         let mut last = None;
         for run in 0..warmup + args.runs {
             let started = Instant::now();
-            let page = users::list::page(state, actor, &query).await?;
+            let page = users::list::page(req, &query).await?;
             if run >= warmup {
                 times.push(started.elapsed());
             }
@@ -362,7 +363,7 @@ async fn p2(state: &AppState, actor: &Actor, args: &Args) -> Result {
         let (total, rows, calls) = (page.total, page.rows.len(), times.len());
         println!("{name:<38} {total:>9} {rows:>5} {calls:>5} {:>9.2} {:>9.2}  {verdict}", ms(p50), ms(p99));
         if args.explain && verdict == "MISS" {
-            explain(state, actor, &query).await?;
+            explain(state, &req.actor, &query).await?;
         }
         if p50 > worst_p50.0 {
             worst_p50 = (p50, name.clone());
@@ -471,7 +472,7 @@ async fn explain(state: &AppState, actor: &Actor, query: &UserQuery) -> Result {
     Ok(())
 }
 
-async fn p3(state: &AppState, actor: &Actor, account: i64, args: &Args) -> Result {
+async fn p3(state: &AppState, req: &Request, account: i64, args: &Args) -> Result {
     let bulk = args.bulk;
     println!("\nP3 bulk actions over all {bulk} users of one account (each with a session), one call each");
     println!("{:<38} {:>9} {:>9}  budget <= 1000 ms", "action", "done", "ms");
@@ -482,7 +483,7 @@ async fn p3(state: &AppState, actor: &Actor, account: i64, args: &Args) -> Resul
     );
     for action in [BulkAction::ForceLogout, BulkAction::Delete] {
         let started = Instant::now();
-        let outcome = users::bulk::run(state, &ClientInfo::default(), actor, action, &everyone).await?;
+        let outcome = users::bulk::run(req, action, &everyone).await?;
         let elapsed = started.elapsed();
         // Real work or nothing: all done, only the actor (themself) skipped, and the rows gone.
         assert_eq!(outcome.done, bulk as u64, "{action:?} done");
@@ -508,7 +509,7 @@ async fn p3(state: &AppState, actor: &Actor, account: i64, args: &Args) -> Resul
 /// administrator: each row a user, their Member role, an invitation link, a queued mail and a
 /// `user.created` event, all in one transaction. The invitation limit is lifted: an operator
 /// onboarding this many people raises `PORTICO_INVITATIONS_PER_HOUR` too.
-async fn import_case(state: &AppState, actor: &Actor, account: i64, args: &Args) -> Result {
+async fn import_case(state: &AppState, req: &Request, account: i64, args: &Args) -> Result {
     let rows = args.import;
     let mut settings = Settings::default();
     settings.quotas.invitations_per_hour = u32::MAX;
@@ -521,12 +522,12 @@ async fn import_case(state: &AppState, actor: &Actor, account: i64, args: &Args)
     println!("\nImport: a CSV file of {rows} invitation rows ({:.1} MB), previewed then imported in one transaction", csv.len() as f64 / 1e6);
     println!("{:<38} {:>9} {:>9}  budget <= 5000 ms (import)", "step", "rows", "ms");
     let started = Instant::now();
-    let preview = users::import::preview(&state, actor, &csv).await?;
+    let preview = users::import::preview(req, &csv).await?;
     let previewed = started.elapsed();
     assert!(preview.is_ready(), "the bench file is valid: {:?}", preview.problems);
     println!("{:<38} {:>9} {:>9.1}", "preview (read and check)", preview.rows.len(), ms(previewed));
     let started = Instant::now();
-    let outcome = users::import::commit(&state, &ClientInfo::default(), actor, &csv).await?;
+    let outcome = users::import::commit(req, &csv).await?;
     let elapsed = started.elapsed();
     assert_eq!(outcome, ImportOutcome::Imported { created: rows as u64, invited: rows as u64, with_password: 0 });
     let users: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE account_id = {account}")).fetch_one(&state.db.pool).await?;

@@ -30,26 +30,26 @@ pub struct AccountDetails {
 #[server(prefix = "/api", endpoint = "accounts/create")]
 pub async fn create_account(account_name: String) -> Result<AccountSummary, AppError> {
     use crate::{domain::AccountName, error::FieldErrors, ssr::{guard, services::accounts}};
-    let (caller, actor) = guard::signed_in().await?;
+    let req = guard::signed_in().await?;
     let mut errors = FieldErrors::default();
     let Some(name) = errors.check("account_name", AccountName::parse(&account_name)) else {
         return Err(errors.into_error());
     };
-    accounts::create::create_account(&caller.state, &caller.client, &actor, name).await
+    accounts::create::create_account(&req, name).await
 }
 
 /// The account acted on: name, Partner ID, contact, default language, member count.
 #[server(prefix = "/api", endpoint = "accounts/details")]
 pub async fn get_account_details() -> Result<AccountDetails, AppError> {
     use crate::ssr::{guard, services::accounts};
-    let (caller, actor) = guard::member().await?;
-    accounts::membership::details(&caller.state, &actor).await
+    let req = guard::member().await?;
+    accounts::membership::details(&req).await
 }
 
 #[server(prefix = "/api", endpoint = "accounts/update_details")]
 pub async fn update_account_details(name: String, contact_email: String, default_locale: String) -> Result<(), AppError> {
     use crate::{domain::{AccountName, Email, Permission}, error::FieldErrors, ssr::{guard, services::accounts}};
-    let (caller, actor) = guard::permission(Permission::AccountManage).await?;
+    let req = guard::permission(Permission::AccountManage).await?;
     let mut errors = FieldErrors::default();
     let name = errors.check("name", AccountName::parse(&name));
     let contact = errors.check("contact_email", match contact_email.trim() {
@@ -58,23 +58,23 @@ pub async fn update_account_details(name: String, contact_email: String, default
     });
     let (Some(name), Some(contact_email)) = (name, contact) else { return Err(errors.into_error()) };
     let new = accounts::membership::NewDetails { name, contact_email, default_locale: crate::auth::known_locale(&default_locale) };
-    accounts::membership::update_details(&caller.state, &caller.client, &actor, new).await
+    accounts::membership::update_details(&req, new).await
 }
 
 /// The secret key that lets people join the account.
 #[server(prefix = "/api", endpoint = "accounts/key")]
 pub async fn get_account_key() -> Result<String, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::accounts}};
-    let (caller, actor) = guard::permission(Permission::AccountManage).await?;
-    accounts::membership::account_key(&caller.state, &actor).await
+    let req = guard::permission(Permission::AccountManage).await?;
+    accounts::membership::account_key(&req).await
 }
 
 /// A new key; the old one stops working at once. Returns the new key.
 #[server(prefix = "/api", endpoint = "accounts/regenerate_key")]
 pub async fn regenerate_account_key() -> Result<String, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::accounts}};
-    let (caller, actor) = guard::permission(Permission::AccountManage).await?;
-    accounts::membership::regenerate_key(&caller.state, &caller.client, &actor).await
+    let req = guard::permission(Permission::AccountManage).await?;
+    accounts::membership::regenerate_key(&req).await
 }
 
 /// Joins the account with this key (Member role). A member of another account changes
@@ -82,32 +82,32 @@ pub async fn regenerate_account_key() -> Result<String, AppError> {
 #[server(prefix = "/api", endpoint = "accounts/join")]
 pub async fn join_account(account_key: String) -> Result<AccountSummary, AppError> {
     use crate::{domain::AccountKey, ssr::{guard, services::accounts}};
-    let (caller, actor) = guard::signed_in().await?;
+    let req = guard::signed_in().await?;
     let key = AccountKey::parse(&account_key).map_err(|p| AppError::field("account_key", p))?;
-    accounts::membership::join_by_key(&caller.state, &caller.client, &actor, key).await
+    accounts::membership::join_by_key(&req, key).await
 }
 
 #[server(prefix = "/api", endpoint = "accounts/leave")]
 pub async fn leave_account() -> Result<(), AppError> {
     use crate::ssr::{guard, services::accounts};
-    let (caller, actor) = guard::member().await?;
-    accounts::membership::leave(&caller.state, &caller.client, &actor).await
+    let req = guard::member().await?;
+    accounts::membership::leave(&req).await
 }
 
 /// The primary administrator, alone in the account, closes it.
 #[server(prefix = "/api", endpoint = "accounts/close")]
 pub async fn close_account() -> Result<(), AppError> {
     use crate::ssr::{guard, services::accounts};
-    let (caller, actor) = guard::member().await?;
-    accounts::membership::close(&caller.state, &caller.client, &actor).await
+    let req = guard::member().await?;
+    accounts::membership::close(&req).await
 }
 
 /// The dashboard (F11) of the account acted on; each part only for those who may see it.
 #[server(prefix = "/api", endpoint = "dashboard/summary")]
 pub async fn get_dashboard() -> Result<Dashboard, AppError> {
     use crate::ssr::{guard, services::accounts};
-    let (caller, actor) = guard::member().await?;
-    accounts::dashboard::summary(&caller.state, &actor).await
+    let req = guard::member().await?;
+    accounts::dashboard::summary(&req).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -206,9 +206,9 @@ pub struct AuditEntries {
 #[server(prefix = "/api", endpoint = "audit/list", input = server_fn::codec::Json)]
 pub async fn list_audit_events(filter: AuditFilter) -> Result<AuditEntries, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::audit}};
-    let (caller, actor) = guard::permission(Permission::AuditView).await?;
+    let req = guard::permission(Permission::AuditView).await?;
     let filter = filter.parse()?;
-    audit::log::list(&caller.state, &actor, &filter).await
+    audit::log::list(&req, &filter).await
 }
 
 #[cfg(test)]

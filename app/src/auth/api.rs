@@ -182,9 +182,9 @@ fn non_empty(text: &str) -> Result<&str, Problem> {
 #[server(prefix = "/api", endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
     use crate::ssr::{cookies, guard, services::auth};
-    let (caller, actor) = guard::password_change().await?;
-    auth::logout(&caller.state, &caller.client, &actor).await?;
-    cookies::clear_session(caller.state.settings.secure_cookies);
+    let req = guard::password_change().await?;
+    auth::logout(&req).await?;
+    cookies::clear_session(req.state.settings.secure_cookies);
     Ok(())
 }
 
@@ -192,25 +192,25 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "auth/change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use crate::ssr::{guard, services::auth};
-    let (caller, actor) = guard::password_change().await?;
+    let req = guard::password_change().await?;
     let mut errors = FieldErrors::default();
     let current = errors.check("current_password", Password::attempt(&current_password));
-    let identity = [actor.info.login_name.as_str(), actor.info.email.as_str()];
+    let identity = [req.actor.info.login_name.as_str(), req.actor.info.email.as_str()];
     let new = errors.check("new_password", Password::choose(&new_password, &identity));
     let (Some(current), Some(new)) = (current, new) else {
         return Err(errors.into_error());
     };
-    auth::change_password(&caller.state, &caller.client, &actor, current, new).await
+    auth::change_password(&req, current, new).await
 }
 
 /// Saves the signed-in user's language (F12).
 #[server(prefix = "/api", endpoint = "auth/set_language")]
 pub async fn set_language(locale: String) -> Result<(), AppError> {
     use crate::ssr::{cookies, guard, services::auth};
-    let (caller, actor) = guard::signed_in().await?;
+    let req = guard::signed_in().await?;
     let locale = super::known_locale(&locale);
-    auth::set_locale(&caller.state, &caller.client, &actor, locale).await?;
-    cookies::set_locale(locale, caller.state.settings.secure_cookies);
+    auth::set_locale(&req, locale).await?;
+    cookies::set_locale(locale, req.state.settings.secure_cookies);
     Ok(())
 }
 
@@ -288,6 +288,6 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "auth/resend_verification")]
 pub async fn resend_verification() -> Result<(), AppError> {
     use crate::ssr::{guard, services::auth};
-    let (caller, actor) = guard::signed_in().await?;
-    auth::verification::resend(&caller.state, &caller.client, &actor).await
+    let req = guard::signed_in().await?;
+    auth::verification::resend(&req).await
 }

@@ -23,36 +23,36 @@ pub struct Profile {
 #[server(prefix = "/api", endpoint = "me/profile")]
 pub async fn my_profile() -> Result<Profile, AppError> {
     use crate::ssr::{guard, services::me};
-    let (caller, actor) = guard::signed_in().await?;
-    me::profile(&caller.state, &actor).await
+    let req = guard::signed_in().await?;
+    me::profile(&req).await
 }
 
 #[server(prefix = "/api", endpoint = "me/update_profile", input = server_fn::codec::Json)]
 pub async fn update_my_profile(profile: Profile) -> Result<(), AppError> {
     use crate::ssr::{cookies, guard, services::me};
-    let (caller, actor) = guard::signed_in().await?;
-    let locale = me::update_profile(&caller.state, &caller.client, &actor, &profile).await?;
-    cookies::set_locale(locale, caller.state.settings.secure_cookies);
+    let req = guard::signed_in().await?;
+    let locale = me::update_profile(&req, &profile).await?;
+    cookies::set_locale(locale, req.state.settings.secure_cookies);
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "me/sessions")]
 pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AppError> {
     use crate::ssr::{guard, services::me};
-    let (caller, actor) = guard::signed_in().await?;
-    me::list_sessions(&caller.state, &actor).await
+    let req = guard::signed_in().await?;
+    me::list_sessions(&req).await
 }
 
 #[server(prefix = "/api", endpoint = "me/end_session")]
 pub async fn end_my_session(session_id: SessionId) -> Result<(), AppError> {
     use crate::ssr::{guard, services::me};
-    let (caller, actor) = guard::signed_in().await?;
-    me::end_session(&caller.state, &caller.client, &actor, session_id).await
+    let req = guard::signed_in().await?;
+    me::end_session(&req, session_id).await
 }
 
 #[server(prefix = "/api", endpoint = "me/end_other_sessions")]
 pub async fn end_other_sessions() -> Result<u64, AppError> {
     use crate::ssr::{guard, services::me};
-    let (caller, actor) = guard::signed_in().await?;
-    me::end_other_sessions(&caller.state, &caller.client, &actor).await
+    let req = guard::signed_in().await?;
+    me::end_other_sessions(&req).await
 }

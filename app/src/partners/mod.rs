@@ -114,50 +114,50 @@ pub struct CustomerChoice {
 #[server(prefix = "/api", endpoint = "partners/list")]
 pub async fn get_partners_overview() -> Result<PartnersOverview, AppError> {
     use crate::ssr::{guard, services::partners};
-    let (caller, actor) = guard::permission(Permission::PartnersView).await?;
-    partners::delegation::overview(&caller.state, &actor).await
+    let req = guard::permission(Permission::PartnersView).await?;
+    partners::delegation::overview(&req).await
 }
 
 /// A customer invites a partner by its Partner ID.
 #[server(prefix = "/api", endpoint = "partners/invite")]
 pub async fn invite_partner(partner_id: String) -> Result<(), AppError> {
     use crate::{domain::PartnerId, ssr::{guard, services::partners}};
-    let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
+    let req = guard::permission(Permission::PartnersManage).await?;
     let partner_id = PartnerId::parse(&partner_id).map_err(|p| AppError::field("partner_id", p))?;
-    partners::links::invite(&caller.state, &caller.client, &actor, partner_id).await
+    partners::links::invite(&req, partner_id).await
 }
 
 /// The partner accepts or declines a customer's invitation.
 #[server(prefix = "/api", endpoint = "partners/respond")]
 pub async fn respond_to_invitation(link_id: i64, accept: bool) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
-    let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
-    partners::links::respond(&caller.state, &caller.client, &actor, link_id, accept).await
+    let req = guard::permission(Permission::PartnersManage).await?;
+    partners::links::respond(&req, link_id, accept).await
 }
 
 /// A partner creates a shareable, single-use invitation link; returns its URL (shown once).
 #[server(prefix = "/api", endpoint = "partners/create_link")]
 pub async fn create_partner_link() -> Result<String, AppError> {
     use crate::ssr::{guard, services::partners};
-    let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
-    partners::links::create_link(&caller.state, &caller.client, &actor).await
+    let req = guard::permission(Permission::PartnersManage).await?;
+    partners::links::create_link(&req).await
 }
 
 /// Who is asking, for the customer admin who opened a partner's link.
 #[server(prefix = "/api", endpoint = "partners/preview")]
 pub async fn preview_partner_link(token: String) -> Result<InvitationPreview, AppError> {
     use crate::ssr::{guard, services::partners};
-    let (caller, actor) = guard::signed_in().await?;
-    partners::links::preview(&caller.state, &actor, &token).await
+    let req = guard::signed_in().await?;
+    partners::links::preview(&req, &token).await
 }
 
 /// The customer admin confirms a partner's link: the link becomes active.
 #[server(prefix = "/api", endpoint = "partners/confirm")]
 pub async fn confirm_partner_link(token: String) -> Result<(), AppError> {
     use crate::{links::LinkPage, ssr::{cookies, guard, services::partners}};
-    let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
-    partners::links::confirm(&caller.state, &caller.client, &actor, &token).await?;
-    cookies::clear_link(LinkPage::PartnerLink, caller.state.settings.secure_cookies);
+    let req = guard::permission(Permission::PartnersManage).await?;
+    partners::links::confirm(&req, &token).await?;
+    cookies::clear_link(LinkPage::PartnerLink, req.state.settings.secure_cookies);
     Ok(())
 }
 
@@ -165,8 +165,8 @@ pub async fn confirm_partner_link(token: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "partners/revoke")]
 pub async fn revoke_partner_link(link_id: i64) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
-    let (caller, actor) = guard::permission(Permission::PartnersManage).await?;
-    partners::links::revoke(&caller.state, &caller.client, &actor, link_id).await
+    let req = guard::permission(Permission::PartnersManage).await?;
+    partners::links::revoke(&req, link_id).await
 }
 
 /// Gives one of the partner's staff access to the link's customer, scoped by a customer role
@@ -174,8 +174,8 @@ pub async fn revoke_partner_link(link_id: i64) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "partners/grant")]
 pub async fn grant_access(link_id: i64, user_id: i64, role_id: i64) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
-    let (caller, actor) = guard::permission(Permission::PartnersDelegate).await?;
-    partners::delegation::grant(&caller.state, &caller.client, &actor, link_id, user_id, role_id).await
+    let req = guard::permission(Permission::PartnersDelegate).await?;
+    partners::delegation::grant(&req, link_id, user_id, role_id).await
 }
 
 /// Ends one staff member's access: by the partner (`partners.delegate`) or the customer
@@ -183,8 +183,8 @@ pub async fn grant_access(link_id: i64, user_id: i64, role_id: i64) -> Result<()
 #[server(prefix = "/api", endpoint = "partners/revoke_grant")]
 pub async fn revoke_grant(grant_id: i64) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
-    let (caller, actor) = guard::any_permission(&[Permission::PartnersDelegate, Permission::PartnersManage]).await?;
-    partners::delegation::revoke_grant(&caller.state, &caller.client, &actor, grant_id).await
+    let req = guard::any_permission(&[Permission::PartnersDelegate, Permission::PartnersManage]).await?;
+    partners::delegation::revoke_grant(&req, grant_id).await
 }
 
 /// Acts for a customer (`Some`) or returns to the user's own account (`None`). Allowed after a
@@ -192,6 +192,6 @@ pub async fn revoke_grant(grant_id: i64) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "partners/act_for")]
 pub async fn act_for(#[server(default)] account_id: Option<i64>) -> Result<(), AppError> {
     use crate::{domain::AccountId, ssr::{guard, services::partners}};
-    let (caller, actor) = guard::own_user().await?;
-    partners::acting::act_for(&caller.state, &caller.client, &actor, account_id.map(AccountId)).await
+    let req = guard::own_user().await?;
+    partners::acting::act_for(&req, account_id.map(AccountId)).await
 }

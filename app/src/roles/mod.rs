@@ -57,22 +57,22 @@ pub struct RoleForm {
 #[server(prefix = "/api", endpoint = "roles/list")]
 pub async fn list_roles() -> Result<Vec<RoleInfo>, AppError> {
     use crate::ssr::{guard, services::roles};
-    let (caller, actor) = guard::any_permission(&[Permission::UsersView, Permission::RolesManage]).await?;
-    roles::list(&caller.state, &actor).await
+    let req = guard::any_permission(&[Permission::UsersView, Permission::RolesManage]).await?;
+    roles::list(&req).await
 }
 
 /// Creates a custom role (`id` absent) or changes one.
 #[server(prefix = "/api", endpoint = "roles/save", input = server_fn::codec::Json)]
 pub async fn save_role(id: Option<i64>, form: RoleForm) -> Result<i64, AppError> {
     use crate::ssr::{guard, services::roles};
-    let (caller, actor) = guard::permission(Permission::RolesManage).await?;
-    roles::save(&caller.state, &caller.client, &actor, id, &form).await
+    let req = guard::permission(Permission::RolesManage).await?;
+    roles::save(&req, id, &form).await
 }
 
 /// Deletes a custom role; its holders lose it. Returns how many held it.
 #[server(prefix = "/api", endpoint = "roles/delete")]
 pub async fn delete_role(id: i64) -> Result<i64, AppError> {
     use crate::ssr::{guard, services::roles};
-    let (caller, actor) = guard::permission(Permission::RolesManage).await?;
-    roles::delete(&caller.state, &caller.client, &actor, id).await
+    let req = guard::permission(Permission::RolesManage).await?;
+    roles::delete(&req, id).await
 }

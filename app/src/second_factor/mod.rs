@@ -87,8 +87,8 @@ pub struct TotpEnrolment {
 #[server(prefix = "/api", endpoint = "accounts/set_factor_policy")]
 pub async fn set_factor_policy(policy: FactorPolicy) -> Result<(), AppError> {
     use crate::{domain::Permission, ssr::{guard, services::second_factor}};
-    let (caller, actor) = guard::permission(Permission::AccountManage).await?;
-    second_factor::set_policy(&caller.state, &caller.client, &actor, policy).await
+    let req = guard::permission(Permission::AccountManage).await?;
+    second_factor::set_policy(&req, policy).await
 }
 
 /// A factor's name as the user types it: one line, at most 60 characters. The browser checks
@@ -106,50 +106,50 @@ pub(crate) fn factor_name(name: &str) -> Result<String, Problem> {
 #[server(prefix = "/api", endpoint = "factors/mine")]
 pub async fn my_factors() -> Result<FactorOverview, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::enrolment().await?;
-    second_factor::status(&caller.state, actor.user_id()).await
+    let req = guard::enrolment().await?;
+    second_factor::status(&req.state, req.actor.user_id()).await
 }
 
 #[server(prefix = "/api", endpoint = "factors/totp/begin")]
 pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::enrolment().await?;
-    second_factor::begin_totp(&caller.state, &actor).await
+    let req = guard::enrolment().await?;
+    second_factor::begin_totp(&req).await
 }
 
 /// Confirms the app with a first code; the first factor answers its recovery codes, once.
 #[server(prefix = "/api", endpoint = "factors/totp/confirm")]
 pub async fn confirm_totp(code: String, name: String) -> Result<Option<Vec<String>>, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::enrolment().await?;
+    let req = guard::enrolment().await?;
     let name = factor_name(&name).map_err(|problem| AppError::field("name", problem))?;
     if code.trim().is_empty() {
         return Err(AppError::field("code", Problem::Required));
     }
-    second_factor::confirm_totp(&caller.state, &caller.client, &actor, code.trim(), &name).await
+    second_factor::confirm_totp(&req, code.trim(), &name).await
 }
 
 #[server(prefix = "/api", endpoint = "factors/totp/rename")]
 pub async fn rename_totp(name: String) -> Result<(), AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::enrolment().await?;
+    let req = guard::enrolment().await?;
     let name = factor_name(&name).map_err(|problem| AppError::field("name", problem))?;
-    second_factor::rename_totp(&caller.state, &actor, &name).await
+    second_factor::rename_totp(&req, &name).await
 }
 
 #[server(prefix = "/api", endpoint = "factors/totp/remove")]
 pub async fn remove_totp(password: String) -> Result<(), AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::enrolment().await?;
+    let req = guard::enrolment().await?;
     let password = Password::attempt(&password).map_err(|problem| AppError::field("password", problem))?;
-    second_factor::remove_totp(&caller.state, &caller.client, &actor, password).await
+    second_factor::remove_totp(&req, password).await
 }
 
 /// A new set of recovery codes (the old set dies), shown once.
 #[server(prefix = "/api", endpoint = "factors/recovery/regenerate")]
 pub async fn regenerate_recovery_codes(password: String) -> Result<Vec<String>, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::enrolment().await?;
+    let req = guard::enrolment().await?;
     let password = Password::attempt(&password).map_err(|problem| AppError::field("password", problem))?;
-    second_factor::regenerate_recovery_codes(&caller.state, &caller.client, &actor, password).await
+    second_factor::regenerate_recovery_codes(&req, password).await
 }

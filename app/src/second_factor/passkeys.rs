@@ -38,8 +38,8 @@ pub(crate) fn ceremony_answer<'a>(ceremony: &'a str, answer: &'a str) -> Result<
 #[server(prefix = "/api", endpoint = "factors/passkey/begin")]
 pub async fn begin_passkey() -> Result<PasskeyChallenge, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::enrolment().await?;
-    second_factor::passkeys::begin_registration(&caller.state, &actor).await
+    let req = guard::enrolment().await?;
+    second_factor::passkeys::begin_registration(&req).await
 }
 
 /// The authenticator's answer to `begin_passkey`, and the name to keep it under. The first
@@ -47,24 +47,24 @@ pub async fn begin_passkey() -> Result<PasskeyChallenge, AppError> {
 #[server(prefix = "/api", endpoint = "factors/passkey/finish")]
 pub async fn finish_passkey(ceremony: String, answer: String, passkey_name: String) -> Result<Option<Vec<String>>, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::enrolment().await?;
+    let req = guard::enrolment().await?;
     let name = super::factor_name(&passkey_name).map_err(|problem| AppError::field("passkey_name", problem))?;
     let (ceremony, answer) = ceremony_answer(&ceremony, &answer)?;
-    second_factor::passkeys::finish_registration(&caller.state, &caller.client, &actor, ceremony, answer, &name).await
+    second_factor::passkeys::finish_registration(&req, ceremony, answer, &name).await
 }
 
 #[server(prefix = "/api", endpoint = "factors/passkey/rename")]
 pub async fn rename_passkey(id: i64, name: String) -> Result<(), AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::enrolment().await?;
+    let req = guard::enrolment().await?;
     let name = super::factor_name(&name).map_err(|problem| AppError::field("name", problem))?;
-    second_factor::passkeys::rename(&caller.state, &actor, id, &name).await
+    second_factor::passkeys::rename(&req, id, &name).await
 }
 
 #[server(prefix = "/api", endpoint = "factors/passkey/remove")]
 pub async fn remove_passkey(id: i64, password: String) -> Result<(), AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let (caller, actor) = guard::enrolment().await?;
+    let req = guard::enrolment().await?;
     let password = Password::attempt(&password).map_err(|problem| AppError::field("password", problem))?;
-    second_factor::passkeys::remove(&caller.state, &caller.client, &actor, id, password).await
+    second_factor::passkeys::remove(&req, id, password).await
 }

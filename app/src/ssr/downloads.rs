@@ -47,10 +47,10 @@ fn refused(error: &AppError) -> Response {
 }
 
 async fn export(state: AppState, filter: &AuditFilter, parts: &Parts) -> Result<Vec<u8>, AppError> {
-    let (caller, actor) = Caller::from_parts(parts, state).require(&[Permission::AuditView]).await?;
+    let req = Caller::from_parts(parts, state).require(&[Permission::AuditView]).await?;
     let filter = filter.parse()?;
     // The sentences are in the language the requester reads: the page's (its cookie), else
     // their saved preference.
-    let locale = locale_of(&cookies::locale(&parts.headers).unwrap_or_else(|| actor.info.locale.clone()));
-    audit::log::export_csv(&caller.state, &actor, &filter, locale).await
+    let locale = locale_of(&cookies::locale(&parts.headers).unwrap_or_else(|| req.actor.info.locale.clone()));
+    audit::log::export_csv(&req, &filter, locale).await
 }

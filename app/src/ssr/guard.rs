@@ -76,6 +76,14 @@ pub struct ClientInfo {
     pub user_agent: String,
 }
 
+/// A request the guard let through: the shared state, where it comes from and who makes it.
+/// Services take it whole rather than the three apart.
+pub struct Request {
+    pub state: AppState,
+    pub client: ClientInfo,
+    pub actor: Actor,
+}
+
 /// Any request: the shared state and the client.
 pub struct Caller {
     pub state: AppState,
@@ -133,13 +141,18 @@ impl Caller {
     }
 
     /// A signed-in member holding one of `permissions` in the account acted on.
-    pub async fn require(self, permissions: &[Permission]) -> Result<(Caller, Actor), AppError> {
+    pub async fn require(self, permissions: &[Permission]) -> Result<Request, AppError> {
         let actor = self.actor().await?.ok_or(AppError::Unauthenticated)?;
         let actor = usable(actor)?;
         if actor.account_id().is_none() || !permissions.iter().any(|p| actor.permissions().contains(*p)) {
             return Err(AppError::Forbidden);
         }
-        Ok((self, actor))
+        Ok(self.into_request(actor))
+    }
+
+    /// This caller as the request of `actor`, once the guard has let them through.
+    pub fn into_request(self, actor: Actor) -> Request {
+        Request { state: self.state, client: self.client, actor }
     }
 }
 
@@ -167,50 +180,50 @@ pub async fn optional() -> Result<(Caller, Option<Actor>), AppError> {
 
 /// A signed-in user whose password need not be changed first, and whose delegated access (if
 /// they act for a customer) still holds. The exceptions are `password_change` and `own_user`.
-pub async fn signed_in() -> Result<(Caller, Actor), AppError> {
-    let (caller, actor) = own_user().await?;
-    Ok((caller, usable(actor)?))
+pub async fn signed_in() -> Result<Request, AppError> {
+    let Request { state, client, actor } = own_user().await?;
+    Ok(Request { state, client, actor: usable(actor)? })
 }
 
 /// A signed-in user who need not change their password, even one the policy requires to add a
 /// second factor first: only for managing their own factors (F15).
-pub async fn enrolment() -> Result<(Caller, Actor), AppError> {
+pub async fn enrolment() -> Result<Request, AppError> {
     own_user().await
 }
 
 /// A signed-in user, even one whose delegated access just ended: only for returning to their
 /// own account, which is how they leave that state.
-pub async fn own_user() -> Result<(Caller, Actor), AppError> {
-    let (caller, actor) = password_change().await?;
-    if actor.must_change_password() {
+pub async fn own_user() -> Result<Request, AppError> {
+    let request = password_change().await?;
+    if request.actor.must_change_password() {
         return Err(AppError::PasswordChangeRequired);
     }
-    Ok((caller, actor))
+    Ok(request)
 }
 
 /// A signed-in user, even one who must change their password: only for changing it (F1).
-pub async fn password_change() -> Result<(Caller, Actor), AppError> {
+pub async fn password_change() -> Result<Request, AppError> {
     match optional().await? {
-        (caller, Some(actor)) => Ok((caller, actor)),
+        (caller, Some(actor)) => Ok(caller.into_request(actor)),
         (_, None) => Err(AppError::Unauthenticated),
     }
 }
 
 /// A signed-in member of an account (or partner staff acting for one), whatever their roles.
-pub async fn member() -> Result<(Caller, Actor), AppError> {
-    let (caller, actor) = signed_in().await?;
-    if actor.account_id().is_none() {
+pub async fn member() -> Result<Request, AppError> {
+    let request = signed_in().await?;
+    if request.actor.account_id().is_none() {
         return Err(AppError::Forbidden);
     }
-    Ok((caller, actor))
+    Ok(request)
 }
 
 /// A signed-in member of an account holding `permission` there.
-pub async fn permission(permission: Permission) -> Result<(Caller, Actor), AppError> {
+pub async fn permission(permission: Permission) -> Result<Request, AppError> {
     any_permission(&[permission]).await
 }
 
 /// A signed-in member of an account holding at least one of `permissions` there.
-pub async fn any_permission(permissions: &[Permission]) -> Result<(Caller, Actor), AppError> {
+pub async fn any_permission(permissions: &[Permission]) -> Result<Request, AppError> {
     public().await?.require(permissions).await
 }

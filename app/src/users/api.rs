@@ -92,52 +92,52 @@ pub struct PendingInvitation {
 #[server(prefix = "/api", endpoint = "users/get")]
 pub async fn get_user(id: UserId) -> Result<UserDetails, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersView).await?;
-    users::edit::details(&caller.state, &actor, id).await
+    let req = guard::permission(Permission::UsersView).await?;
+    users::edit::details(&req, id).await
 }
 
 #[server(prefix = "/api", endpoint = "users/create", input = server_fn::codec::Json)]
 pub async fn create_user(form: UserForm, delivery: Delivery) -> Result<UserId, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    users::edit::create(&caller.state, &caller.client, &actor, &form, delivery).await
+    let req = guard::permission(Permission::UsersManage).await?;
+    users::edit::create(&req, &form, delivery).await
 }
 
 #[server(prefix = "/api", endpoint = "users/update", input = server_fn::codec::Json)]
 pub async fn update_user(id: UserId, form: UserForm) -> Result<(), AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    users::edit::update(&caller.state, &caller.client, &actor, id, &form).await
+    let req = guard::permission(Permission::UsersManage).await?;
+    users::edit::update(&req, id, &form).await
 }
 
 #[server(prefix = "/api", endpoint = "users/bulk", input = server_fn::codec::Json)]
 pub async fn run_bulk_action(action: BulkAction, selection: Selection) -> Result<BulkOutcome, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    users::bulk::run(&caller.state, &caller.client, &actor, action, &selection).await
+    let req = guard::permission(Permission::UsersManage).await?;
+    users::bulk::run(&req, action, &selection).await
 }
 
 /// What `users/bulk` would do with this selection now, without doing it (the confirmation).
 #[server(prefix = "/api", endpoint = "users/bulk_preview", input = server_fn::codec::Json)]
 pub async fn preview_bulk_action(action: BulkAction, selection: Selection) -> Result<BulkOutcome, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    users::bulk::preview(&caller.state, &actor, action, &selection).await
+    let req = guard::permission(Permission::UsersManage).await?;
+    users::bulk::preview(&req, action, &selection).await
 }
 
 #[server(prefix = "/api", endpoint = "users/reset_password")]
 pub async fn reset_password(id: UserId) -> Result<(), AppError> {
     use crate::{domain::Permission, ssr::{guard, services::auth}};
-    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    auth::recovery::reset_by_admin(&caller.state, &caller.client, &actor, id).await
+    let req = guard::permission(Permission::UsersManage).await?;
+    auth::recovery::reset_by_admin(&req, id).await
 }
 
 /// F15: removes a member's authenticator app and recovery codes (they lost their phone).
 #[server(prefix = "/api", endpoint = "users/reset_factors")]
 pub async fn reset_factors(id: UserId) -> Result<(), AppError> {
     use crate::{domain::Permission, ssr::{guard, services::second_factor}};
-    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    second_factor::reset_by_admin(&caller.state, &caller.client, &actor, id).await
+    let req = guard::permission(Permission::UsersManage).await?;
+    second_factor::reset_by_admin(&req, id).await
 }
 
 /// F6: only the primary administrator calls this; the guard only requires membership and the
@@ -145,27 +145,27 @@ pub async fn reset_factors(id: UserId) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "users/make_primary")]
 pub async fn make_primary(id: UserId) -> Result<(), AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    users::edit::make_primary(&caller.state, &caller.client, &actor, id).await
+    let req = guard::permission(Permission::UsersManage).await?;
+    users::edit::make_primary(&req, id).await
 }
 
 #[server(prefix = "/api", endpoint = "invitations/list")]
 pub async fn pending_invitations() -> Result<Vec<PendingInvitation>, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersView).await?;
-    users::invitations::pending(&caller.state, &actor).await
+    let req = guard::permission(Permission::UsersView).await?;
+    users::invitations::pending(&req).await
 }
 
 #[server(prefix = "/api", endpoint = "invitations/resend")]
 pub async fn resend_invitation(id: UserId) -> Result<(), AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    users::invitations::resend(&caller.state, &caller.client, &actor, id).await
+    let req = guard::permission(Permission::UsersManage).await?;
+    users::invitations::resend(&req, id).await
 }
 
 #[server(prefix = "/api", endpoint = "invitations/cancel")]
 pub async fn cancel_invitation(id: UserId) -> Result<(), AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    users::invitations::cancel(&caller.state, &caller.client, &actor, id).await
+    let req = guard::permission(Permission::UsersManage).await?;
+    users::invitations::cancel(&req, id).await
 }

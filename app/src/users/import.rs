@@ -162,16 +162,16 @@ pub enum ImportOutcome {
 #[server(prefix = "/api", endpoint = "users/import/preview", input = server_fn::codec::Json)]
 pub async fn preview_import(csv: String) -> Result<ImportPreview, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    users::import::preview(&caller.state, &actor, &csv).await
+    let req = guard::permission(Permission::UsersManage).await?;
+    users::import::preview(&req, &csv).await
 }
 
 /// Checks the file again and, when nothing stops it, creates every user in one transaction.
 #[server(prefix = "/api", endpoint = "users/import/commit", input = server_fn::codec::Json)]
 pub async fn import_users(csv: String) -> Result<ImportOutcome, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersManage).await?;
-    users::import::commit(&caller.state, &caller.client, &actor, &csv).await
+    let req = guard::permission(Permission::UsersManage).await?;
+    users::import::commit(&req, &csv).await
 }
 
 /// The downloadable template: the header and one example row.

@@ -54,6 +54,6 @@ pub struct UserPage {
 #[server(prefix = "/api", endpoint = "users/list")]
 pub async fn list_users(#[server(default)] query: UserQuery) -> Result<UserPage, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
-    let (caller, actor) = guard::permission(Permission::UsersView).await?;
-    users::list::page(&caller.state, &actor, &query.bounded()).await
+    let req = guard::permission(Permission::UsersView).await?;
+    users::list::page(&req, &query.bounded()).await
 }

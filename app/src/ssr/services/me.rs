@@ -6,17 +6,19 @@ use crate::{
     error::{AppError, FieldErrors},
     me::Profile,
     session::SessionSummary,
-    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now, sessions},
+    ssr::{audit::AuditEvent, guard::Request, now, sessions},
 };
 use serde_json::json;
 
-pub async fn list_sessions(state: &AppState, actor: &Actor) -> Result<Vec<SessionSummary>, AppError> {
+pub async fn list_sessions(req: &Request) -> Result<Vec<SessionSummary>, AppError> {
+    let Request { state, actor, .. } = req;
     sessions::list_for_user(&state.db, actor.user_id(), actor.session_id).await
 }
 
 /// Ends one of the actor's own sessions. Another user's session id finds nothing: the
 /// `user_id` condition is in the SQL.
-pub async fn end_session(state: &AppState, client: &ClientInfo, actor: &Actor, session_id: SessionId) -> Result<(), AppError> {
+pub async fn end_session(req: &Request, session_id: SessionId) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let ended = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
@@ -35,7 +37,8 @@ pub async fn end_session(state: &AppState, client: &ClientInfo, actor: &Actor, s
 }
 
 /// "Sign out everywhere else": every session of the actor but the current one ends.
-pub async fn end_other_sessions(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<u64, AppError> {
+pub async fn end_other_sessions(req: &Request) -> Result<u64, AppError> {
+    let Request { state, client, actor } = req;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let ended = sessions::end_all_for_user(&mut tx, actor.user_id(), Some(actor.session_id)).await?;
@@ -47,7 +50,8 @@ pub async fn end_other_sessions(state: &AppState, client: &ClientInfo, actor: &A
     Ok(ended)
 }
 
-pub async fn profile(state: &AppState, actor: &Actor) -> Result<Profile, AppError> {
+pub async fn profile(req: &Request) -> Result<Profile, AppError> {
+    let Request { state, actor, .. } = req;
     let (first_name, last_name, locale, news, alerts): (String, String, String, i64, i64) = sqlx::query_as(
         "SELECT first_name, last_name, locale, subscribe_news, subscribe_alerts FROM users WHERE id = $1",
     )
@@ -58,7 +62,8 @@ pub async fn profile(state: &AppState, actor: &Actor) -> Result<Profile, AppErro
 }
 
 /// Saves the actor's names, language and subscriptions; returns the language stored.
-pub async fn update_profile(state: &AppState, client: &ClientInfo, actor: &Actor, profile: &Profile) -> Result<&'static str, AppError> {
+pub async fn update_profile(req: &Request, profile: &Profile) -> Result<&'static str, AppError> {
+    let Request { state, client, actor } = req;
     let mut errors = FieldErrors::default();
     let first = errors.check("first_name", PersonName::parse(&profile.first_name));
     let last = errors.check("last_name", PersonName::parse(&profile.last_name));

@@ -6,7 +6,7 @@ use crate::{
     domain::{BuiltInRole, PermissionSet, RoleDescription, RoleName},
     error::{AppError, FieldError, FieldErrors, Problem, Refusal},
     roles::{RoleForm, RoleInfo},
-    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now},
+    ssr::{audit::AuditEvent, guard::Request, now},
 };
 use serde_json::json;
 
@@ -21,7 +21,8 @@ struct RoleRow {
 }
 
 /// Built-in roles first (in their fixed order), then custom roles by name.
-pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<RoleInfo>, AppError> {
+pub async fn list(req: &Request) -> Result<Vec<RoleInfo>, AppError> {
+    let Request { state, actor, .. } = req;
     let account = rules::account_of(actor)?;
     let rows: Vec<RoleRow> = sqlx::query_as(
         "SELECT r.id, r.name, r.description, r.builtin_key, r.permissions,
@@ -46,7 +47,8 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<RoleInfo>, AppE
         .collect())
 }
 
-pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Option<i64>, form: &RoleForm) -> Result<i64, AppError> {
+pub async fn save(req: &Request, id: Option<i64>, form: &RoleForm) -> Result<i64, AppError> {
+    let Request { state, client, actor } = req;
     let account = rules::account_of(actor)?;
     let mut errors = FieldErrors::default();
     let name = errors.check("name", RoleName::parse(&form.name));
@@ -124,7 +126,8 @@ pub async fn save(state: &AppState, client: &ClientInfo, actor: &Actor, id: Opti
 
 /// Deletes a custom role of the account. Removing a role from its holders is a change of their
 /// permissions, so it follows the same no-escalation rule as editing it.
-pub async fn delete(state: &AppState, client: &ClientInfo, actor: &Actor, id: i64) -> Result<i64, AppError> {
+pub async fn delete(req: &Request, id: i64) -> Result<i64, AppError> {
+    let Request { state, client, actor } = req;
     let account = rules::account_of(actor)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;

@@ -5,18 +5,17 @@ use crate::{
     domain::{AccountId, AccountName, BuiltInRole, Email, LoginName, PartnerId, Password, PersonName, UserId},
     error::{AppError, Problem, Quota},
     session::AccountSummary,
-    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, quota, sessions, tokens},
+    ssr::{AppState, audit::AuditEvent, guard::Request, mail::Mail, now, outbox, quota, sessions, tokens},
 };
 use serde_json::json;
 use sqlx::AnyConnection;
 
 /// A signed-in user without an account creates one and becomes its primary administrator.
 pub async fn create_account(
-    state: &AppState,
-    client: &ClientInfo,
-    actor: &Actor,
+    req: &Request,
     name: AccountName,
 ) -> Result<AccountSummary, AppError> {
+    let Request { state, client, actor } = req;
     if actor.home_account_id().is_some() || actor.is_acting() {
         return Err(AppError::field("account_name", Problem::AlreadyInAccount));
     }

@@ -6,7 +6,7 @@ use crate::{
     domain::{Permission, PermissionSet},
     error::AppError,
     partners::LinkStatus,
-    ssr::{AppState, guard::Actor, now},
+    ssr::{guard::Request, now},
 };
 
 /// Alerts look this far ahead.
@@ -14,7 +14,8 @@ const ALERT_WINDOW_SECS: i64 = 3 * 24 * 3600;
 const RECENT_EVENTS: i64 = 8;
 const NEWS_ITEMS: i64 = 5;
 
-pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppError> {
+pub async fn summary(req: &Request) -> Result<Dashboard, AppError> {
+    let Request { state, actor, .. } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;
     let can = |p| actor.permissions().contains(p);
     let now = now();
@@ -46,7 +47,7 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<Dashboard, AppEr
         None
     };
     let pending_links = if can(Permission::PartnersView) {
-        let links = crate::ssr::services::partners::links::list(state, actor).await?;
+        let links = crate::ssr::services::partners::links::list(req).await?;
         Some(links.into_iter().filter(|l| l.status == LinkStatus::Invited).collect::<Vec<_>>())
     } else {
         None

@@ -8,7 +8,7 @@ use crate::{
     error::{AppError, Problem, Refusal},
     session::AccountSummary,
     ssr::{
-        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now,
+        audit::AuditEvent, guard::{Actor, Request}, mail::Mail, now,
         outbox::{self, Audience}, throttle, tokens,
     },
 };
@@ -46,7 +46,8 @@ struct DetailsRow {
 }
 
 /// The account acted on, as any of its members (or partner staff acting for it) sees it.
-pub async fn details(state: &AppState, actor: &Actor) -> Result<AccountDetails, AppError> {
+pub async fn details(req: &Request) -> Result<AccountDetails, AppError> {
+    let Request { state, actor, .. } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;
     let row: DetailsRow = sqlx::query_as(
         "SELECT a.name, a.partner_id, a.contact_email, a.default_locale, a.second_factor_policy,
@@ -73,7 +74,8 @@ pub struct NewDetails {
     pub default_locale: &'static str,
 }
 
-pub async fn update_details(state: &AppState, client: &ClientInfo, actor: &Actor, new: NewDetails) -> Result<(), AppError> {
+pub async fn update_details(req: &Request, new: NewDetails) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
@@ -97,7 +99,8 @@ pub async fn update_details(state: &AppState, client: &ClientInfo, actor: &Actor
 }
 
 /// The account key, for those who manage the account (never while acting for a customer).
-pub async fn account_key(state: &AppState, actor: &Actor) -> Result<String, AppError> {
+pub async fn account_key(req: &Request) -> Result<String, AppError> {
+    let Request { state, actor, .. } = req;
     let account = home_of(actor)?;
     sqlx::query_scalar("SELECT account_key FROM accounts WHERE id = $1")
         .bind(account.0)
@@ -107,7 +110,8 @@ pub async fn account_key(state: &AppState, actor: &Actor) -> Result<String, AppE
 }
 
 /// A new key; the old one stops working with this commit.
-pub async fn regenerate_key(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<String, AppError> {
+pub async fn regenerate_key(req: &Request) -> Result<String, AppError> {
+    let Request { state, client, actor } = req;
     let account = home_of(actor)?;
     let key = new_account_key();
     let now = now();
@@ -138,7 +142,8 @@ struct KeyedAccount {
 /// Joins the account whose key this is, with the Member role. A member of another account
 /// changes account in the same step (their roles there are dropped). The account's
 /// administrators are mailed at every use of the key.
-pub async fn join_by_key(state: &AppState, client: &ClientInfo, actor: &Actor, key: AccountKey) -> Result<AccountSummary, AppError> {
+pub async fn join_by_key(req: &Request, key: AccountKey) -> Result<AccountSummary, AppError> {
+    let Request { state, client, actor } = req;
     not_acting(actor)?;
     require_verified(actor, "account_key")?;
     let now = now();
@@ -235,7 +240,8 @@ async fn step_out(conn: &mut AnyConnection, actor: &Actor, account: AccountId) -
     Ok(())
 }
 
-pub async fn leave(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<(), AppError> {
+pub async fn leave(req: &Request) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let account = home_of(actor)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
@@ -247,7 +253,8 @@ pub async fn leave(state: &AppState, client: &ClientInfo, actor: &Actor) -> Resu
 
 /// The primary administrator, alone in the account, closes it: its roles, partner links and
 /// grants go, pending invitations are cancelled, and they remain a user without an account.
-pub async fn close(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<(), AppError> {
+pub async fn close(req: &Request) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let account = home_of(actor)?;
     if !actor.is_primary_admin() {
         return Err(AppError::Refused(Refusal::OnlyPrimaryAdministrator));

@@ -8,7 +8,7 @@ use crate::{
     domain::AccountId,
     error::AppError,
     i18n::Locale,
-    ssr::{guard::Actor, AppState},
+    ssr::{guard::Request, AppState},
 };
 
 /// Rows an export holds at most; a narrower filter gets the rest.
@@ -143,7 +143,8 @@ async fn count(state: &AppState, account: AccountId, filter: &ParsedAuditFilter)
 }
 
 /// One page of the account's events, newest first, and how many match.
-pub async fn list(state: &AppState, actor: &Actor, filter: &ParsedAuditFilter) -> Result<AuditEntries, AppError> {
+pub async fn list(req: &Request, filter: &ParsedAuditFilter) -> Result<AuditEntries, AppError> {
+    let Request { state, actor, .. } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;
     let rows = fetch(state, account, filter, PAGE_SIZE, filter.page * PAGE_SIZE).await?.into_iter().map(pretty).collect();
     let total = count(state, account, filter).await?;
@@ -157,7 +158,8 @@ pub async fn recent(state: &AppState, account: AccountId, limit: i64) -> Result<
 
 /// Every matching event (up to `EXPORT_LIMIT`) as CSV: stable machine columns (the action
 /// code, the recorded labels, the details as recorded), then each event's sentence in `locale`.
-pub async fn export_csv(state: &AppState, actor: &Actor, filter: &ParsedAuditFilter, locale: Locale) -> Result<Vec<u8>, AppError> {
+pub async fn export_csv(req: &Request, filter: &ParsedAuditFilter, locale: Locale) -> Result<Vec<u8>, AppError> {
+    let Request { state, actor, .. } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;
     let rows = fetch(state, account, filter, EXPORT_LIMIT, 0).await?;
     let mut writer = csv::Writer::from_writer(Vec::new());

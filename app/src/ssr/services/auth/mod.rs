@@ -7,7 +7,7 @@ use crate::{
     domain::{Email, LoginName, Password, PersonName, UserId},
     error::{AppError, FieldError, Problem},
     ssr::{
-        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now, sessions,
+        AppState, audit::AuditEvent, guard::{ClientInfo, Request}, now, sessions,
         throttle,
     },
 };
@@ -335,7 +335,8 @@ async fn find_credentials(state: &AppState, identifier: &str) -> Result<Option<C
     sqlx::query_as(&sql).bind(value).fetch_optional(&state.db.pool).await.map_err(AppError::from)
 }
 
-pub async fn logout(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<(), AppError> {
+pub async fn logout(req: &Request) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     sqlx::query("DELETE FROM sessions WHERE id = $1")
@@ -351,12 +352,11 @@ pub async fn logout(state: &AppState, client: &ClientInfo, actor: &Actor) -> Res
 /// Changes the actor's own password after checking the current one; clears the forced-change
 /// flag and ends the user's other sessions (whoever knew the old password is out).
 pub async fn change_password(
-    state: &AppState,
-    client: &ClientInfo,
-    actor: &Actor,
+    req: &Request,
     current: Password,
     new: Password,
 ) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     if current.expose() == new.expose() {
         return Err(AppError::field("new_password", Problem::PasswordUnchanged));
     }
@@ -394,7 +394,8 @@ pub async fn change_password(
 }
 
 /// Saves the user's language (F12).
-pub async fn set_locale(state: &AppState, client: &ClientInfo, actor: &Actor, locale: &str) -> Result<(), AppError> {
+pub async fn set_locale(req: &Request, locale: &str) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")

@@ -7,7 +7,7 @@ use crate::{
     domain::{Email, Password, UserId},
     error::{AppError, Refusal},
     ssr::{
-        AppState, ResetDelivery, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now,
+        AppState, ResetDelivery, audit::AuditEvent, guard::{ClientInfo, Request}, mail::Mail, now,
         outbox, sessions, throttle, tokens,
     },
 };
@@ -17,7 +17,8 @@ use serde_json::json;
 /// `TemporaryPassword` mails a random password good for one login within its lifetime, after
 /// which the user must choose their own; `Link` mails a single-use link instead and leaves no
 /// password usable until it is followed. The administrator never sees either.
-pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
+pub async fn reset_by_admin(req: &Request, id: UserId) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     if id == actor.user_id() {
         return Err(AppError::Refused(Refusal::Yourself));
     }

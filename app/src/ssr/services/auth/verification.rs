@@ -6,7 +6,7 @@ use crate::{
     domain::UserId,
     error::{AppError, Problem},
     ssr::{
-        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, throttle,
+        AppState, audit::AuditEvent, guard::{Actor, ClientInfo, Request}, mail::Mail, now, outbox, throttle,
     },
 };
 use sqlx::AnyConnection;
@@ -23,7 +23,8 @@ pub async fn issue(conn: &mut AnyConnection, state: &AppState, user: UserId, ema
 }
 
 /// A new link for the signed-in user whose address is not verified yet.
-pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<(), AppError> {
+pub async fn resend(req: &Request) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     if actor.email_verified() {
         return Ok(());
     }

@@ -6,7 +6,7 @@ use crate::{
     error::AppError,
     partners::CustomerChoice,
     session::AccountSummary,
-    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now},
+    ssr::{audit::AuditEvent, guard::Request, now},
 };
 use serde_json::json;
 
@@ -25,7 +25,8 @@ const CHOICES: &str = "SELECT a.id, a.name, a.partner_id, r.name AS role_name, r
      WHERE g.user_id = $1 AND l.partner_account_id = $2 AND l.status = 'active'";
 
 /// The customers the user holds a grant for, through an active link of their own account.
-pub async fn my_customers(state: &AppState, actor: &Actor) -> Result<Vec<CustomerChoice>, AppError> {
+pub async fn my_customers(req: &Request) -> Result<Vec<CustomerChoice>, AppError> {
+    let Request { state, actor, .. } = req;
     let Some(home) = actor.home_account_id() else { return Ok(Vec::new()) };
     let rows: Vec<ChoiceRow> = sqlx::query_as(&format!("{CHOICES} ORDER BY a.name"))
         .bind(actor.user_id().0)
@@ -43,7 +44,8 @@ pub async fn my_customers(state: &AppState, actor: &Actor) -> Result<Vec<Custome
 }
 
 /// Switches the session to act for `customer` (which needs a grant) or back home.
-pub async fn act_for(state: &AppState, client: &ClientInfo, actor: &Actor, customer: Option<AccountId>) -> Result<(), AppError> {
+pub async fn act_for(req: &Request, customer: Option<AccountId>) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let event = match customer {

@@ -6,15 +6,16 @@ use crate::{
     domain::{AccountId, BuiltInRole, Permission, PermissionSet},
     error::{AppError, Problem},
     partners::{DelegableRole, LinkStatus, PartnersOverview, Side, StaffMember},
-    ssr::{AppState, guard::{Actor, ClientInfo}, now},
+    ssr::{guard::Request, now},
 };
 use serde_json::json;
 use sqlx::AnyConnection;
 
 /// The partners page: the links and, for those who delegate, the staff and each active
 /// customer's roles.
-pub async fn overview(state: &AppState, actor: &Actor) -> Result<PartnersOverview, AppError> {
-    let mut links = list(state, actor).await?;
+pub async fn overview(req: &Request) -> Result<PartnersOverview, AppError> {
+    let Request { state, actor, .. } = req;
+    let mut links = list(req).await?;
     if !actor.permissions().contains(Permission::PartnersDelegate) {
         return Ok(PartnersOverview { links, staff: Vec::new() });
     }
@@ -71,7 +72,8 @@ async fn customer_roles(conn: &mut AnyConnection, customer: AccountId, granter: 
         .collect())
 }
 
-pub async fn grant(state: &AppState, client: &ClientInfo, actor: &Actor, link: i64, user: i64, role: i64) -> Result<(), AppError> {
+pub async fn grant(req: &Request, link: i64, user: i64, role: i64) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let partner = account_of(actor)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
@@ -116,7 +118,8 @@ pub async fn grant(state: &AppState, client: &ClientInfo, actor: &Actor, link: i
 
 /// Ends one grant: the partner side with `partners.delegate`, the customer side with
 /// `partners.manage`.
-pub async fn revoke_grant(state: &AppState, client: &ClientInfo, actor: &Actor, grant: i64) -> Result<(), AppError> {
+pub async fn revoke_grant(req: &Request, grant: i64) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let account = account_of(actor)?;
     let as_partner = actor.permissions().contains(Permission::PartnersDelegate);
     let as_customer = actor.permissions().contains(Permission::PartnersManage);

@@ -7,7 +7,7 @@ use crate::{
     error::{AppError, Problem, Quota},
     partners::{Grant, InvitationPreview, LinkStatus, PartnerLink, Side},
     session::AccountSummary,
-    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now, quota, tokens},
+    ssr::{audit::AuditEvent, guard::Request, mail::Mail, now, quota, tokens},
 };
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -54,7 +54,8 @@ fn status_of(stored: &str, expires_at: i64, now: i64) -> LinkStatus {
 }
 
 /// Every link of the account acted on, both ways, newest first, with the grants on each.
-pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<PartnerLink>, AppError> {
+pub async fn list(req: &Request) -> Result<Vec<PartnerLink>, AppError> {
+    let Request { state, actor, .. } = req;
     let account = account_of(actor)?;
     let rows: Vec<LinkRow> = sqlx::query_as(
         "SELECT l.id, l.partner_account_id, l.status, l.initiated_by, l.created_by_label, l.created_at, l.expires_at,
@@ -127,7 +128,8 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<PartnerLink>, A
 
 /// The customer (the actor's account) invites the company with `partner_id`; its partner
 /// managers are mailed and answer on their partners page.
-pub async fn invite(state: &AppState, client: &ClientInfo, actor: &Actor, partner_id: PartnerId) -> Result<(), AppError> {
+pub async fn invite(req: &Request, partner_id: PartnerId) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let customer = account_of(actor)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
@@ -161,7 +163,8 @@ pub async fn invite(state: &AppState, client: &ClientInfo, actor: &Actor, partne
 }
 
 /// The partner (the actor's account) accepts or declines a customer's pending invitation.
-pub async fn respond(state: &AppState, client: &ClientInfo, actor: &Actor, link: i64, accept: bool) -> Result<(), AppError> {
+pub async fn respond(req: &Request, link: i64, accept: bool) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let partner = account_of(actor)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
@@ -194,7 +197,8 @@ pub async fn respond(state: &AppState, client: &ClientInfo, actor: &Actor, link:
 
 /// A shareable invitation from the partner (the actor's account): single-use, expiring; only
 /// the hash of its token is stored. Returns the URL, which is shown once.
-pub async fn create_link(state: &AppState, client: &ClientInfo, actor: &Actor) -> Result<String, AppError> {
+pub async fn create_link(req: &Request) -> Result<String, AppError> {
+    let Request { state, client, actor } = req;
     let partner = account_of(actor)?;
     let token = tokens::new_token();
     let now = now();
@@ -243,7 +247,8 @@ async fn open_link(conn: &mut AnyConnection, token: &str, now: i64) -> Result<Op
     found.ok_or_else(|| AppError::field("token", Problem::LinkInvalid))
 }
 
-pub async fn preview(state: &AppState, actor: &Actor, token: &str) -> Result<InvitationPreview, AppError> {
+pub async fn preview(req: &Request, token: &str) -> Result<InvitationPreview, AppError> {
+    let Request { state, actor, .. } = req;
     let mut conn = state.db.pool.acquire().await?;
     let link = open_link(&mut conn, token, now()).await?;
     let own = actor.account_id().filter(|a| a.0 != link.partner_account_id && !actor.is_acting());
@@ -258,7 +263,8 @@ pub async fn preview(state: &AppState, actor: &Actor, token: &str) -> Result<Inv
 }
 
 /// The customer admin (the actor's account) confirms a partner's link: it becomes active.
-pub async fn confirm(state: &AppState, client: &ClientInfo, actor: &Actor, token: &str) -> Result<(), AppError> {
+pub async fn confirm(req: &Request, token: &str) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let customer = account_of(actor)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
@@ -289,7 +295,8 @@ pub async fn confirm(state: &AppState, client: &ClientInfo, actor: &Actor, token
 
 /// Either side ends a pending or active link. Grants on it go; partner staff acting through it
 /// are refused from their next request on (I5), since the guard reads the link every time.
-pub async fn revoke(state: &AppState, client: &ClientInfo, actor: &Actor, link: i64) -> Result<(), AppError> {
+pub async fn revoke(req: &Request, link: i64) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let account = account_of(actor)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;

@@ -10,7 +10,7 @@ use crate::{
     error::{AppError, FieldError, Problem},
     second_factor::{FactorOverview, TotpEnrolment, TotpSummary},
     ssr::{
-        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now, outbox,
+        AppState, audit::AuditEvent, guard::{ClientInfo, Request}, mail::Mail, now, outbox,
         throttle, tokens, totp,
     },
 };
@@ -73,7 +73,8 @@ pub async fn second_step_ways(state: &AppState, user: UserId) -> Result<(bool, b
 /// Starts enrolling an authenticator app: a new secret, kept sealed and unconfirmed until a
 /// first code proves the app holds it. Starting again replaces an unconfirmed secret; a user
 /// who already has an app removes it first.
-pub async fn begin_totp(state: &AppState, actor: &Actor) -> Result<TotpEnrolment, AppError> {
+pub async fn begin_totp(req: &Request) -> Result<TotpEnrolment, AppError> {
+    let Request { state, actor, .. } = req;
     let secret = totp::new_secret();
     let sealed = state.settings.sealing_key.seal(&sealing_owner(actor.user_id()), &secret);
     let mut tx = state.db.begin_write().await?;
@@ -102,12 +103,11 @@ pub async fn begin_totp(state: &AppState, actor: &Actor) -> Result<TotpEnrolment
 /// Confirms the app being enrolled with a code from it and names it. The first factor comes
 /// with a set of recovery codes, returned here once and never again.
 pub async fn confirm_totp(
-    state: &AppState,
-    client: &ClientInfo,
-    actor: &Actor,
+    req: &Request,
     code: &str,
     name: &str,
 ) -> Result<Option<Vec<String>>, AppError> {
+    let Request { state, client, actor } = req;
     let now = now();
     let guesses = code_limit(state, actor.user_id());
     throttle::reserve(&state.db, &[&guesses], &state.settings.throttle, now).await?;
@@ -139,7 +139,8 @@ pub async fn confirm_totp(
 }
 
 /// Renames the user's authenticator app.
-pub async fn rename_totp(state: &AppState, actor: &Actor, name: &str) -> Result<(), AppError> {
+pub async fn rename_totp(req: &Request, name: &str) -> Result<(), AppError> {
+    let Request { state, actor, .. } = req;
     let renamed = sqlx::query("UPDATE totp_factors SET name = $1 WHERE user_id = $2 AND confirmed_at IS NOT NULL")
         .bind(name)
         .bind(actor.user_id().0)
@@ -153,8 +154,9 @@ pub async fn rename_totp(state: &AppState, actor: &Actor, name: &str) -> Result<
 
 /// Removes the user's authenticator app after their password; with no factor left, the
 /// recovery codes go too (they would be a second factor of nothing).
-pub async fn remove_totp(state: &AppState, client: &ClientInfo, actor: &Actor, password: crate::domain::Password) -> Result<(), AppError> {
-    check_password(state, actor, password).await?;
+pub async fn remove_totp(req: &Request, password: crate::domain::Password) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
+    check_password(req, password).await?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let removed = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
@@ -174,12 +176,11 @@ pub async fn remove_totp(state: &AppState, client: &ClientInfo, actor: &Actor, p
 
 /// A new set of recovery codes after the user's password; the old set dies.
 pub async fn regenerate_recovery_codes(
-    state: &AppState,
-    client: &ClientInfo,
-    actor: &Actor,
+    req: &Request,
     password: crate::domain::Password,
 ) -> Result<Vec<String>, AppError> {
-    check_password(state, actor, password).await?;
+    let Request { state, client, actor } = req;
+    check_password(req, password).await?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     if !has_factor(&mut tx, actor.user_id()).await? {
@@ -232,7 +233,8 @@ fn recovery_hash(code: &str) -> String {
 }
 
 /// The password check before a factor changes, throttled like the password change's.
-pub(super) async fn check_password(state: &AppState, actor: &Actor, password: crate::domain::Password) -> Result<(), AppError> {
+pub(super) async fn check_password(req: &Request, password: crate::domain::Password) -> Result<(), AppError> {
+    let Request { state, actor, .. } = req;
     let settings = &state.settings.throttle;
     let guesses = throttle::Limit::new(format!("current-password:{}", actor.user_id()), settings.max_failures_per_identifier);
     throttle::reserve(&state.db, &[&guesses], settings, now()).await?;
@@ -395,7 +397,8 @@ pub async fn end_second_step(conn: &mut AnyConnection, token: &str) -> Result<()
 }
 
 /// Sets whom the account requires a second factor of. Takes effect on everyone's next request.
-pub async fn set_policy(state: &AppState, client: &ClientInfo, actor: &Actor, policy: crate::second_factor::FactorPolicy) -> Result<(), AppError> {
+pub async fn set_policy(req: &Request, policy: crate::second_factor::FactorPolicy) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
@@ -415,7 +418,8 @@ pub async fn set_policy(state: &AppState, client: &ClientInfo, actor: &Actor, po
 /// every session of theirs ends, and they are mailed. The rules of the other administrative
 /// actions hold (not oneself, not the primary administrator but by themself (I4), no one who
 /// holds more; partner staff never do it for a customer's people).
-pub async fn reset_by_admin(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
+pub async fn reset_by_admin(req: &Request, id: UserId) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     use crate::error::Refusal;
     use crate::ssr::{services::rules, sessions};
     if id == actor.user_id() {

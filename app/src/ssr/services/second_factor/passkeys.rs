@@ -9,7 +9,7 @@ use crate::{
     error::{AppError, FieldError, Problem},
     second_factor::{PasskeyChallenge, PasskeySummary},
     ssr::{
-        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now, tokens, webauthn::{self, RelyingParty},
+        AppState, audit::AuditEvent, guard::Request, now, tokens, webauthn::{self, RelyingParty},
     },
 };
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -124,7 +124,8 @@ fn challenge(ceremony: String, options: &impl Serialize) -> Result<PasskeyChalle
 
 /// Starts registering a passkey for the actor: the options for `navigator.credentials.create`.
 /// The user's passkeys are excluded, so one authenticator holds one of theirs.
-pub async fn begin_registration(state: &AppState, actor: &Actor) -> Result<PasskeyChallenge, AppError> {
+pub async fn begin_registration(req: &Request) -> Result<PasskeyChallenge, AppError> {
+    let Request { state, actor, .. } = req;
     let webauthn = relying_party(state)?;
     let mut conn = state.db.pool.acquire().await?;
     let (handle, existing) = credentials(&mut conn, actor.user_id()).await?;
@@ -144,13 +145,12 @@ pub async fn begin_registration(state: &AppState, actor: &Actor) -> Result<Passk
 /// Checks the authenticator's answer and keeps the passkey under `name`. The first factor
 /// comes with a set of recovery codes, returned here once and never again.
 pub async fn finish_registration(
-    state: &AppState,
-    client: &ClientInfo,
-    actor: &Actor,
+    req: &Request,
     ceremony: &str,
     answer: &str,
     name: &str,
 ) -> Result<Option<Vec<String>>, AppError> {
+    let Request { state, client, actor } = req;
     let webauthn = relying_party(state)?;
     let (user, registration): (_, Registration) = spend_ceremony(state, ceremony, Purpose::Register).await?;
     if user != Some(actor.user_id()) {
@@ -189,7 +189,8 @@ pub async fn finish_registration(
     Ok(codes)
 }
 
-pub async fn rename(state: &AppState, actor: &Actor, id: i64, name: &str) -> Result<(), AppError> {
+pub async fn rename(req: &Request, id: i64, name: &str) -> Result<(), AppError> {
+    let Request { state, actor, .. } = req;
     let renamed = sqlx::query("UPDATE passkeys SET name = $1 WHERE id = $2 AND user_id = $3")
         .bind(name)
         .bind(id)
@@ -204,8 +205,9 @@ pub async fn rename(state: &AppState, actor: &Actor, id: i64, name: &str) -> Res
 
 /// Removes one of the actor's passkeys after their password; with no factor left, the recovery
 /// codes go too.
-pub async fn remove(state: &AppState, client: &ClientInfo, actor: &Actor, id: i64, password: crate::domain::Password) -> Result<(), AppError> {
-    second_factor::check_password(state, actor, password).await?;
+pub async fn remove(req: &Request, id: i64, password: crate::domain::Password) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
+    second_factor::check_password(req, password).await?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let name: Option<String> = sqlx::query_scalar("DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name")

@@ -7,7 +7,7 @@ use crate::ssr::services::{rules::{self, TARGET_COLUMNS, TargetRow}, users::list
 use crate::{
     domain::UserId,
     error::{AppError, Problem, Refusal},
-    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, now},
+    ssr::{AppState, audit::AuditEvent, guard::{Actor, Request}, now},
     users::{BulkAction, BulkOutcome, MAX_EXPLICIT_SELECTION, Selection, Skipped},
 };
 use serde_json::json;
@@ -17,12 +17,11 @@ use sqlx::AnyConnection;
 const CHUNK: usize = 500;
 
 pub async fn run(
-    state: &AppState,
-    client: &ClientInfo,
-    actor: &Actor,
+    req: &Request,
     action: BulkAction,
     selection: &Selection,
 ) -> Result<BulkOutcome, AppError> {
+    let Request { state, client, actor } = req;
     let conditions = conditions_of(state, actor, selection)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
@@ -45,7 +44,8 @@ pub async fn run(
 
 /// What `run` would do now, changing nothing: the confirmation dialog says it before the
 /// administrator agrees (who would be changed, who skipped and why). `run` decides again.
-pub async fn preview(state: &AppState, actor: &Actor, action: BulkAction, selection: &Selection) -> Result<BulkOutcome, AppError> {
+pub async fn preview(req: &Request, action: BulkAction, selection: &Selection) -> Result<BulkOutcome, AppError> {
+    let Request { state, actor, .. } = req;
     let conditions = conditions_of(state, actor, selection)?;
     let mut tx = state.db.begin_write().await?;
     let (chosen, skipped) = plan(&mut tx, actor, &conditions).await?;

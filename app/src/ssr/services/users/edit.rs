@@ -7,7 +7,7 @@ use crate::{
     auth::known_locale,
     domain::{BuiltInRole, Email, LoginName, Password, PersonName, UserId},
     error::{AppError, FieldErrors, Refusal},
-    ssr::{AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, sessions},
+    ssr::{audit::AuditEvent, guard::Request, mail::Mail, now, outbox, sessions},
     users::{Delivery, UserDetails, UserForm, UserStatus},
 };
 use serde_json::json;
@@ -57,7 +57,8 @@ struct DetailsRow {
     must_change_password: i64,
 }
 
-pub async fn details(state: &AppState, actor: &Actor, id: UserId) -> Result<UserDetails, AppError> {
+pub async fn details(req: &Request, id: UserId) -> Result<UserDetails, AppError> {
+    let Request { state, actor, .. } = req;
     let account = rules::account_of(actor)?;
     let row: DetailsRow = sqlx::query_as(
         "SELECT id, first_name, last_name, login_name, email, locale, subscribe_news, subscribe_alerts,
@@ -96,12 +97,11 @@ pub async fn details(state: &AppState, actor: &Actor, id: UserId) -> Result<User
 /// F3: a new user of the actor's account, with an initial password (to be changed at first
 /// login) or an invitation link by e-mail. An e-mail already used anywhere is refused (I2).
 pub async fn create(
-    state: &AppState,
-    client: &ClientInfo,
-    actor: &Actor,
+    req: &Request,
     form: &UserForm,
     delivery: Delivery,
 ) -> Result<UserId, AppError> {
+    let Request { state, client, actor } = req;
     let account = rules::account_of(actor)?;
     // Partner staff invite: a password they chose would outlive their access (S9).
     if actor.is_acting() && delivery == Delivery::Password {
@@ -140,7 +140,7 @@ pub async fn create(
     let user = UserId(id);
     rules::set_roles(&mut tx, user, &roles).await?;
     if delivery == Delivery::Invitation {
-        users::invitations::issue(&mut tx, state, actor, user, parsed.email.as_str(), parsed.locale, now).await?;
+        users::invitations::issue(&mut tx, req, user, parsed.email.as_str(), parsed.locale, now).await?;
     }
     AuditEvent::by("user.created", &client.ip, actor)
         .target_user(user, parsed.login_name.as_str())
@@ -157,7 +157,8 @@ pub async fn create(
 
 /// F4 edit: names, login name, e-mail, password, roles, subscriptions, language. A password
 /// set by someone else must be changed at the user's next login, and ends their sessions.
-pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId, form: &UserForm) -> Result<(), AppError> {
+pub async fn update(req: &Request, id: UserId, form: &UserForm) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let account = rules::account_of(actor)?;
     let parsed = parse(form, false)?;
     if actor.is_acting() && parsed.password.is_some() {
@@ -254,7 +255,8 @@ pub async fn update(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
 /// role, the actor keeps their roles but loses the title and every session, and the target is
 /// e-mailed. The actor's row is updated first, on the condition that they still hold the title:
 /// of two concurrent transfers the second finds it gone and changes nothing (I1).
-pub async fn make_primary(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
+pub async fn make_primary(req: &Request, id: UserId) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let account = rules::account_of(actor)?;
     if id == actor.user_id() {
         return Err(AppError::Refused(Refusal::Yourself));

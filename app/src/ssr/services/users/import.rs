@@ -9,7 +9,7 @@ use crate::{
     domain::{BuiltInRole, Email, LoginName, Password, PermissionSet, PersonName, UserId},
     error::{AppError, Problem, Quota},
     i18n::Locale,
-    ssr::{AppState, audit::AuditEvent, db::placeholders, guard::{Actor, ClientInfo}, internal, now, quota},
+    ssr::{AppState, audit::AuditEvent, db::placeholders, guard::Request, internal, now, quota},
     users::{
         CellError, CellProblem, FileProblem, ImportColumn, ImportOutcome, ImportPreview, ImportRow, MAX_IMPORT_BYTES,
         MAX_IMPORT_PASSWORDS, MAX_IMPORT_ROWS, ROLE_SEPARATOR,
@@ -273,7 +273,8 @@ struct Checked {
 
 /// Every check of the file, reading the database through `conn` (the import's transaction,
 /// or any connection for a preview).
-async fn check(conn: &mut AnyConnection, state: &AppState, actor: &Actor, csv: &str, now: i64) -> Result<Checked, AppError> {
+async fn check(conn: &mut AnyConnection, req: &Request, csv: &str, now: i64) -> Result<Checked, AppError> {
+    let Request { state, actor, .. } = req;
     let account = rules::account_of(actor)?;
     let raw = match read_file(csv) {
         Ok(raw) => raw,
@@ -365,9 +366,10 @@ async fn existing(conn: &mut AnyConnection, column: &'static str, values: &[&str
 }
 
 /// What importing `csv` would do. Writes nothing.
-pub async fn preview(state: &AppState, actor: &Actor, csv: &str) -> Result<ImportPreview, AppError> {
+pub async fn preview(req: &Request, csv: &str) -> Result<ImportPreview, AppError> {
+    let Request { state, .. } = req;
     let mut conn = state.db.pool.acquire().await?;
-    Ok(check(&mut conn, state, actor, csv, now()).await?.preview)
+    Ok(check(&mut conn, req, csv, now()).await?.preview)
 }
 
 /// Imports `csv` when nothing stops it, all rows or none (I7). The checks run first on any
@@ -376,10 +378,11 @@ pub async fn preview(state: &AppState, actor: &Actor, csv: &str) -> Result<Impor
 /// it before anything is written. A user created meanwhile with one of the file's e-mails or
 /// login names makes the unique constraints refuse the whole import: the answer is then the
 /// preview of the file as it stands.
-pub async fn commit(state: &AppState, client: &ClientInfo, actor: &Actor, csv: &str) -> Result<ImportOutcome, AppError> {
+pub async fn commit(req: &Request, csv: &str) -> Result<ImportOutcome, AppError> {
+    let Request { state, .. } = req;
     let first = {
         let mut conn = state.db.pool.acquire().await?;
-        check(&mut conn, state, actor, csv, now()).await?
+        check(&mut conn, req, csv, now()).await?
     };
     if !first.preview.is_ready() {
         return Ok(ImportOutcome::Refused(first.preview));
@@ -387,11 +390,11 @@ pub async fn commit(state: &AppState, client: &ClientInfo, actor: &Actor, csv: &
     let hashes = hash_passwords(state, &first.ready).await?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
-    let checked = check(&mut tx, state, actor, csv, now).await?;
+    let checked = check(&mut tx, req, csv, now).await?;
     if !checked.preview.is_ready() || checked.ready.len() != hashes.len() {
         return Ok(ImportOutcome::Refused(checked.preview));
     }
-    match insert(&mut tx, state, client, actor, &checked, &hashes, now).await {
+    match insert(&mut tx, req, &checked, &hashes, now).await {
         Ok(outcome) => {
             tx.commit().await?;
             Ok(outcome)
@@ -399,7 +402,7 @@ pub async fn commit(state: &AppState, client: &ClientInfo, actor: &Actor, csv: &
         Err(error @ AppError::Conflict(_)) => {
             drop(tx);
             let mut conn = state.db.pool.acquire().await?;
-            let again = check(&mut conn, state, actor, csv, crate::ssr::now()).await?;
+            let again = check(&mut conn, req, csv, crate::ssr::now()).await?;
             if again.preview.is_ready() { Err(error) } else { Ok(ImportOutcome::Refused(again.preview)) }
         }
         Err(error) => Err(error),
@@ -432,13 +435,12 @@ async fn hash_passwords(state: &AppState, ready: &[Ready]) -> Result<Vec<Option<
 /// and mails) and one `user.created` event each, as the add-user form records it.
 async fn insert(
     conn: &mut AnyConnection,
-    state: &AppState,
-    client: &ClientInfo,
-    actor: &Actor,
+    req: &Request,
     checked: &Checked,
     hashes: &[Option<String>],
     now: i64,
 ) -> Result<ImportOutcome, AppError> {
+    let Request { client, actor, .. } = req;
     const COLUMNS: usize = 11;
     let account = rules::account_of(actor)?;
     let mut invited = 0;
@@ -496,7 +498,7 @@ async fn insert(
             .execute(&mut *conn)
             .await?;
         invited += invitees.len() as u64;
-        users::invitations::issue_many(conn, state, actor, &invitees, now).await?;
+        users::invitations::issue_many(conn, req, &invitees, now).await?;
         AuditEvent::record_many(conn, events, now).await?;
     }
     let created = checked.ready.len() as u64;

@@ -8,7 +8,7 @@ use crate::{
     domain::{Password, PersonName, UserId},
     error::{AppError, Quota, Refusal},
     ssr::{
-        AppState, audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail, now, outbox, quota, sessions,
+        AppState, audit::AuditEvent, guard::{Actor, ClientInfo, Request}, mail::Mail, now, outbox, quota, sessions,
         services::auth::LoginGrant,
     },
     users::PendingInvitation,
@@ -18,13 +18,13 @@ use sqlx::AnyConnection;
 /// Creates the invitation link of `user` (ending any earlier one) and queues its mail.
 pub async fn issue(
     conn: &mut AnyConnection,
-    state: &AppState,
-    actor: &Actor,
+    req: &Request,
     user: UserId,
     email: &str,
     locale: &str,
     now: i64,
 ) -> Result<(), AppError> {
+    let Request { state, actor, .. } = req;
     let account = rules::account_of(actor)?;
     quota::take(conn, &state.settings.quotas, Quota::Invitations, account.0, now).await?;
     let ttl = state.settings.invitation_ttl_secs;
@@ -40,11 +40,11 @@ pub async fn issue(
 /// their links and mails in multi-row statements. Each invitee is `(user, e-mail, locale)`.
 pub async fn issue_many(
     conn: &mut AnyConnection,
-    state: &AppState,
-    actor: &Actor,
+    req: &Request,
     invitees: &[(UserId, &str, &str)],
     now: i64,
 ) -> Result<(), AppError> {
+    let Request { state, actor, .. } = req;
     if invitees.is_empty() {
         return Ok(());
     }
@@ -77,7 +77,8 @@ struct PendingRow {
 
 /// The account's invitations not yet accepted, newest first; expired ones included (they can
 /// be resent).
-pub async fn pending(state: &AppState, actor: &Actor) -> Result<Vec<PendingInvitation>, AppError> {
+pub async fn pending(req: &Request) -> Result<Vec<PendingInvitation>, AppError> {
+    let Request { state, actor, .. } = req;
     let account = rules::account_of(actor)?;
     let now = now();
     let rows: Vec<PendingRow> = sqlx::query_as(
@@ -111,11 +112,12 @@ async fn invited(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Result<
     Ok(target)
 }
 
-pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
+pub async fn resend(req: &Request, id: UserId) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let target = invited(&mut tx, actor, id).await?;
-    issue(&mut tx, state, actor, id, &target.email, &target.locale, now).await?;
+    issue(&mut tx, req, id, &target.email, &target.locale, now).await?;
     AuditEvent::by("invitation.resent", &client.ip, actor)
         .target_user(id, &target.login_name)
         .record(&mut tx, now)
@@ -124,7 +126,8 @@ pub async fn resend(state: &AppState, client: &ClientInfo, actor: &Actor, id: Us
 }
 
 /// Cancelling removes the invited user: the link dies with them and the e-mail is free again.
-pub async fn cancel(state: &AppState, client: &ClientInfo, actor: &Actor, id: UserId) -> Result<(), AppError> {
+pub async fn cancel(req: &Request, id: UserId) -> Result<(), AppError> {
+    let Request { state, client, actor } = req;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let target = invited(&mut tx, actor, id).await?;

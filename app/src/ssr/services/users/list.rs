@@ -3,7 +3,7 @@
 use crate::{
     domain::{AccountId, BuiltInRole, UserId},
     error::AppError,
-    ssr::{Backend, AppState, db::placeholders, guard::Actor},
+    ssr::{AppState, Backend, db::placeholders, guard::Request},
     users::{PAGE_SIZE, RoleLabel, SortColumn, UserFilter, UserPage, UserQuery, UserRow, UserStatus},
 };
 use sqlx::{Any, query::QueryAs};
@@ -151,7 +151,8 @@ pub fn matching(backend: Backend, account: AccountId, filter: &UserFilter) -> Co
     conditions
 }
 
-pub async fn page(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<UserPage, AppError> {
+pub async fn page(req: &Request, query: &UserQuery) -> Result<UserPage, AppError> {
+    let Request { state, actor, .. } = req;
     let Some(account) = actor.account_id() else { return Err(AppError::Forbidden) };
     let conditions = matching(state.db.backend, account, &query.filter);
     let where_clause = conditions.where_clause();
