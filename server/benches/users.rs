@@ -16,7 +16,7 @@
 mod common;
 
 use app::{
-    domain::UserId,
+    domain::{RoleId, UserId},
     ssr::{
         AppState, Backend, Db, Settings,
         guard::{Actor, ClientInfo, Request},
@@ -327,7 +327,7 @@ async fn p2(state: &AppState, req: &Request, args: &Args) -> Result {
         ("status locked (~2 %)".into(), filter(UserFilter { status: Some(UserStatus::Locked), ..Default::default() })),
         ("status invited (~5 %)".into(), filter(UserFilter { status: Some(UserStatus::Invited), ..Default::default() })),
         ("status active (~90 %)".into(), filter(UserFilter { status: Some(UserStatus::Active), ..Default::default() })),
-        ("role user manager (~1 %)".into(), filter(UserFilter { role: Some(role), ..Default::default() })),
+        ("role user manager (~1 %)".into(), filter(UserFilter { role: Some(RoleId(role)), ..Default::default() })),
     ];
 
     let warmup = (args.runs / 20).max(1);

@@ -14,6 +14,14 @@ macro_rules! id_type {
                 self.0.fmt(f)
             }
         }
+
+        /// Read from a form control's value or a query string.
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                text.parse().map(Self)
+            }
+        }
     };
 }
 

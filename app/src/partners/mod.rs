@@ -9,7 +9,11 @@ pub use page::PartnersPage;
 
 #[cfg(feature = "ssr")]
 use crate::domain::Permission;
-use crate::{domain::{BuiltInRole, PermissionSet}, error::AppError, session::AccountSummary};
+use crate::{
+    domain::{BuiltInRole, GrantId, LinkId, PermissionSet, RoleId, UserId},
+    error::AppError,
+    session::AccountSummary,
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +39,7 @@ pub enum Side {
 /// Partner staff holding access to a customer, and the customer role scoping it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
-    pub id: i64,
+    pub id: GrantId,
     pub user_name: String,
     pub login_name: String,
     pub email: String,
@@ -46,7 +50,7 @@ pub struct Grant {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnerLink {
-    pub id: i64,
+    pub id: LinkId,
     pub side: Side,
     /// The other company; `None` for a partner's shareable link nobody has confirmed yet.
     pub other: Option<AccountSummary>,
@@ -88,7 +92,7 @@ pub struct InvitationPreview {
 /// A member of the partner's own staff, for the delegation form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffMember {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub login_name: String,
 }
@@ -96,7 +100,7 @@ pub struct StaffMember {
 /// A role of the customer's catalogue, and whether it may be delegated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DelegableRole {
-    pub id: i64,
+    pub id: RoleId,
     pub name: String,
     pub builtin_key: Option<BuiltInRole>,
     pub permissions: PermissionSet,
@@ -129,7 +133,7 @@ pub async fn invite_partner(partner_id: String) -> Result<(), AppError> {
 
 /// The partner accepts or declines a customer's invitation.
 #[server(prefix = "/api", endpoint = "partners/respond")]
-pub async fn respond_to_invitation(link_id: i64, accept: bool) -> Result<(), AppError> {
+pub async fn respond_to_invitation(link_id: LinkId, accept: bool) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
     let req = guard::permission(Permission::PartnersManage).await?;
     partners::links::respond(&req, link_id, accept).await
@@ -163,7 +167,7 @@ pub async fn confirm_partner_link(token: String) -> Result<(), AppError> {
 
 /// Either side ends a link (an invitation or an active one); delegated access ends with it.
 #[server(prefix = "/api", endpoint = "partners/revoke")]
-pub async fn revoke_partner_link(link_id: i64) -> Result<(), AppError> {
+pub async fn revoke_partner_link(link_id: LinkId) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
     let req = guard::permission(Permission::PartnersManage).await?;
     partners::links::revoke(&req, link_id).await
@@ -172,7 +176,7 @@ pub async fn revoke_partner_link(link_id: i64) -> Result<(), AppError> {
 /// Gives one of the partner's staff access to the link's customer, scoped by a customer role
 /// (replacing the role they had there).
 #[server(prefix = "/api", endpoint = "partners/grant")]
-pub async fn grant_access(link_id: i64, user_id: i64, role_id: i64) -> Result<(), AppError> {
+pub async fn grant_access(link_id: LinkId, user_id: UserId, role_id: RoleId) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
     let req = guard::permission(Permission::PartnersDelegate).await?;
     partners::delegation::grant(&req, link_id, user_id, role_id).await
@@ -181,7 +185,7 @@ pub async fn grant_access(link_id: i64, user_id: i64, role_id: i64) -> Result<()
 /// Ends one staff member's access: by the partner (`partners.delegate`) or the customer
 /// (`partners.manage`).
 #[server(prefix = "/api", endpoint = "partners/revoke_grant")]
-pub async fn revoke_grant(grant_id: i64) -> Result<(), AppError> {
+pub async fn revoke_grant(grant_id: GrantId) -> Result<(), AppError> {
     use crate::ssr::{guard, services::partners};
     let req = guard::any_permission(&[Permission::PartnersDelegate, Permission::PartnersManage]).await?;
     partners::delegation::revoke_grant(&req, grant_id).await

@@ -7,7 +7,7 @@ use super::{
     RevokePartnerLink, Side, StaffMember, get_partners_overview,
 };
 use crate::{
-    domain::{Permission, PartnerId},
+    domain::{LinkId, Permission, PartnerId},
     i18n::*,
     session::use_session,
     ui::{ConfirmDialog, Confirmation, CopyButton, FormError, Gate, Need, SubmitButton, TextField, error_text, format_time, leave_if_signed_out, leave_when_signed_out},
@@ -273,7 +273,7 @@ fn GrantList(grants: Vec<super::Grant>, side: Side) -> impl IntoView {
 
 /// The partner side gives one of its staff access to this customer, with a customer role.
 #[component]
-fn GrantForm(link_id: i64, roles: Vec<super::DelegableRole>) -> impl IntoView {
+fn GrantForm(link_id: LinkId, roles: Vec<super::DelegableRole>) -> impl IntoView {
     let i18n = use_i18n();
     let actions = expect_context::<Actions>();
     let staff = expect_context::<StoredValue<Vec<StaffMember>>>().get_value();

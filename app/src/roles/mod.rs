@@ -4,7 +4,11 @@ mod page;
 
 pub use page::RolesPage;
 
-use crate::{domain::{BuiltInRole, Permission, PermissionSet}, error::AppError, i18n::*};
+use crate::{
+    domain::{BuiltInRole, Permission, PermissionSet, RoleDescription, RoleId, RoleName},
+    error::{AppError, FieldErrors},
+    i18n::*,
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// name and description) and are read-only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleInfo {
-    pub id: i64,
+    pub id: RoleId,
     pub name: String,
     pub description: String,
     pub builtin_key: Option<BuiltInRole>,
@@ -53,6 +57,29 @@ pub struct RoleForm {
     pub permissions: Vec<Permission>,
 }
 
+/// A role form whose every field parsed: what the service receives.
+#[derive(Debug, Clone)]
+pub struct ParsedRole {
+    pub name: RoleName,
+    pub description: RoleDescription,
+    pub permissions: PermissionSet,
+}
+
+impl RoleForm {
+    /// Every field's problem at once, each beside its field.
+    pub fn parse(&self) -> Result<ParsedRole, AppError> {
+        let mut errors = FieldErrors::default();
+        let name = errors.check("name", RoleName::parse(&self.name));
+        let description = errors.check("description", RoleDescription::parse(&self.description));
+        match (name, description) {
+            (Some(name), Some(description)) => {
+                Ok(ParsedRole { name, description, permissions: PermissionSet::of(&self.permissions) })
+            }
+            _ => Err(errors.into_error()),
+        }
+    }
+}
+
 /// Readable by whoever sees users (the role filter, the user form) or manages roles.
 #[server(prefix = "/api", endpoint = "roles/list")]
 pub async fn list_roles() -> Result<Vec<RoleInfo>, AppError> {
@@ -63,15 +90,15 @@ pub async fn list_roles() -> Result<Vec<RoleInfo>, AppError> {
 
 /// Creates a custom role (`id` absent) or changes one.
 #[server(prefix = "/api", endpoint = "roles/save", input = server_fn::codec::Json)]
-pub async fn save_role(id: Option<i64>, form: RoleForm) -> Result<i64, AppError> {
+pub async fn save_role(id: Option<RoleId>, form: RoleForm) -> Result<RoleId, AppError> {
     use crate::ssr::{guard, services::roles};
     let req = guard::permission(Permission::RolesManage).await?;
-    roles::save(&req, id, &form).await
+    roles::save(&req, id, form.parse()?).await
 }
 
 /// Deletes a custom role; its holders lose it. Returns how many held it.
 #[server(prefix = "/api", endpoint = "roles/delete")]
-pub async fn delete_role(id: i64) -> Result<i64, AppError> {
+pub async fn delete_role(id: RoleId) -> Result<i64, AppError> {
     use crate::ssr::{guard, services::roles};
     let req = guard::permission(Permission::RolesManage).await?;
     roles::delete(&req, id).await

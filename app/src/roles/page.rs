@@ -3,7 +3,7 @@
 
 use super::{DeleteRole, RoleForm, RoleInfo, SaveRole, list_roles};
 use crate::{
-    domain::{Permission, PermissionSet},
+    domain::{Permission, PermissionSet, RoleId},
     i18n::*,
     session::use_session,
     ui::{ConfirmDialog, Confirmation, FormError, Gate, Need, SubmitButton, TextField, error_text, leave_if_signed_out, permission_names},
@@ -18,7 +18,7 @@ pub fn RolesPage() -> impl IntoView {
 /// The role being edited: `None` id for a new one.
 #[derive(Clone)]
 struct Editing {
-    id: Option<i64>,
+    id: Option<RoleId>,
     form: RoleForm,
 }
 

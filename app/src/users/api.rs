@@ -2,7 +2,7 @@
 //! with the guard; the rules live in `ssr::services::users`.
 
 use super::{UserFilter, UserStatus};
-use crate::{domain::UserId, error::{AppError, Refusal}};
+use crate::{domain::{RoleId, UserId}, error::{AppError, Refusal}};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,7 @@ pub struct UserDetails {
     pub locale: String,
     pub subscribe_news: bool,
     pub subscribe_alerts: bool,
-    pub role_ids: Vec<i64>,
+    pub role_ids: Vec<RoleId>,
     pub status: UserStatus,
     pub is_primary_admin: bool,
 }
@@ -44,7 +44,7 @@ pub struct UserForm {
     pub locale: String,
     pub subscribe_news: bool,
     pub subscribe_alerts: bool,
-    pub role_ids: Vec<i64>,
+    pub role_ids: Vec<RoleId>,
     pub password: String,
 }
 

@@ -7,7 +7,7 @@ use super::{
     list_users,
 };
 use crate::{
-    domain::Permission,
+    domain::{Permission, RoleId},
     i18n::*,
     roles::list_roles,
     session::use_session,
@@ -226,7 +226,7 @@ fn UsersTable() -> impl IntoView {
                         id="filter-role"
                         class="mt-1 block w-full rounded-md border-0 py-1.5 pl-3 pr-8 text-sm text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
                         on:change=move |ev| {
-                            let role = event_target_value(&ev).parse::<i64>().ok();
+                            let role = event_target_value(&ev).parse::<RoleId>().ok();
                             update.with_value(|update| update(&|q: &mut UserQuery| {
                                 q.filter.role = role;
                                 q.page = 0;

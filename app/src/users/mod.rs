@@ -17,14 +17,14 @@ pub use import_page::ImportUsersPage;
 pub use list::UsersPage;
 pub use query::{PAGE_SIZE, SortColumn, UserFilter, UserQuery, UserStatus};
 
-use crate::{domain::{BuiltInRole, UserId}, error::AppError};
+use crate::{domain::{BuiltInRole, RoleId, UserId}, error::AppError};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A role as a table cell shows it; built-in roles are named by key so the UI translates them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleLabel {
-    pub id: i64,
+    pub id: RoleId,
     pub name: String,
     pub builtin_key: Option<BuiltInRole>,
 }

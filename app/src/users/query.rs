@@ -1,6 +1,7 @@
 //! What the users table asks for: filters, sort and page. It round-trips through the URL so
 //! the back button and shared links work.
 
+use crate::domain::RoleId;
 use serde::{Deserialize, Serialize};
 
 pub const PAGE_SIZE: i64 = 25;
@@ -70,7 +71,7 @@ pub struct UserFilter {
     pub last_name: String,
     pub login_name: String,
     pub email: String,
-    pub role: Option<i64>,
+    pub role: Option<RoleId>,
     pub status: Option<UserStatus>,
     /// With (`Some(true)`) or without (`Some(false)`) an authenticator app (F15).
     pub second_factor: Option<bool>,
@@ -215,7 +216,7 @@ mod tests {
             filter: UserFilter {
                 first_name: "Zoë & co".into(),
                 email: "50%_\"x\"".into(),
-                role: Some(3),
+                role: Some(RoleId(3)),
                 status: Some(UserStatus::Locked),
                 second_factor: Some(false),
                 ..Default::default()
@@ -237,7 +238,7 @@ mod tests {
         let term = || "\\PC{0,20}";
         (
             (term(), term(), term(), term()),
-            proptest::option::of(any::<i64>()),
+            proptest::option::of(any::<i64>().prop_map(RoleId)),
             (proptest::option::of(proptest::sample::select(UserStatus::ALL.to_vec())), proptest::option::of(any::<bool>())),
             proptest::sample::select(SortColumn::ALL.to_vec()),
             any::<bool>(),

@@ -3,16 +3,16 @@
 
 use crate::ssr::services::rules;
 use crate::{
-    domain::{BuiltInRole, PermissionSet, RoleDescription, RoleName},
-    error::{AppError, FieldError, FieldErrors, Problem, Refusal},
-    roles::{RoleForm, RoleInfo},
+    domain::{BuiltInRole, PermissionSet, RoleId},
+    error::{AppError, FieldError, Problem, Refusal},
+    roles::{ParsedRole, RoleInfo},
     ssr::{audit::AuditEvent, guard::Request, now},
 };
 use serde_json::json;
 
 #[derive(sqlx::FromRow)]
 struct RoleRow {
-    id: i64,
+    id: RoleId,
     name: String,
     description: String,
     builtin_key: Option<BuiltInRole>,
@@ -47,16 +47,10 @@ pub async fn list(req: &Request) -> Result<Vec<RoleInfo>, AppError> {
         .collect())
 }
 
-pub async fn save(req: &Request, id: Option<i64>, form: &RoleForm) -> Result<i64, AppError> {
+pub async fn save(req: &Request, id: Option<RoleId>, role: ParsedRole) -> Result<RoleId, AppError> {
     let Request { state, client, actor } = req;
+    let ParsedRole { name, description, permissions } = role;
     let account = rules::account_of(actor)?;
-    let mut errors = FieldErrors::default();
-    let name = errors.check("name", RoleName::parse(&form.name));
-    let description = errors.check("description", RoleDescription::parse(&form.description));
-    let (Some(name), Some(description)) = (name, description) else {
-        return Err(errors.into_error());
-    };
-    let permissions = PermissionSet::of(&form.permissions);
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let before = match id {
@@ -83,7 +77,7 @@ pub async fn save(req: &Request, id: Option<i64>, form: &RoleForm) -> Result<i64
     let name_taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles WHERE account_id = $1 AND lower(name) = lower($2) AND id <> $3")
         .bind(account.0)
         .bind(name.as_str())
-        .bind(id.unwrap_or(0))
+        .bind(id.unwrap_or(RoleId(0)))
         .fetch_one(&mut *tx)
         .await?;
     if name_taken > 0 {
@@ -126,7 +120,7 @@ pub async fn save(req: &Request, id: Option<i64>, form: &RoleForm) -> Result<i64
 
 /// Deletes a custom role of the account. Removing a role from its holders is a change of their
 /// permissions, so it follows the same no-escalation rule as editing it.
-pub async fn delete(req: &Request, id: i64) -> Result<i64, AppError> {
+pub async fn delete(req: &Request, id: RoleId) -> Result<i64, AppError> {
     let Request { state, client, actor } = req;
     let account = rules::account_of(actor)?;
     let now = now();

@@ -4,7 +4,7 @@
 //! is simply not found.
 
 use crate::{
-    domain::{AccountId, BuiltInRole, PermissionSet, UserId},
+    domain::{AccountId, BuiltInRole, PermissionSet, RoleId, UserId},
     error::{AppError, Problem, Refusal},
     ssr::{db::placeholders, guard::Actor},
 };
@@ -93,14 +93,14 @@ pub fn may_manage(actor: &Actor, target: &TargetRow, target_permissions: Permiss
 /// A role the actor's account may assign: its id, permissions and built-in key.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AssignableRole {
-    pub id: i64,
+    pub id: RoleId,
     pub permissions: i64,
     pub builtin_key: Option<BuiltInRole>,
 }
 
 /// The roles of `ids` visible to the account (built-in or its own). An id that is neither is
 /// a field error, not a silent drop.
-pub async fn assignable_roles(conn: &mut AnyConnection, account: AccountId, ids: &[i64]) -> Result<Vec<AssignableRole>, AppError> {
+pub async fn assignable_roles(conn: &mut AnyConnection, account: AccountId, ids: &[RoleId]) -> Result<Vec<AssignableRole>, AppError> {
     if ids.len() > 100 {
         return Err(AppError::field("role_ids", Problem::TooMany));
     }

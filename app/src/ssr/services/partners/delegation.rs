@@ -3,7 +3,7 @@
 
 use super::{Parties, account_of, links::list};
 use crate::{
-    domain::{AccountId, BuiltInRole, Permission, PermissionSet},
+    domain::{AccountId, BuiltInRole, GrantId, LinkId, Permission, PermissionSet, RoleId, UserId},
     error::{AppError, Problem},
     partners::{DelegableRole, LinkStatus, PartnersOverview, Side, StaffMember},
     ssr::{guard::Request, now},
@@ -31,7 +31,7 @@ pub async fn overview(req: &Request) -> Result<PartnersOverview, AppError> {
 
 /// The partner's active staff, for the delegation form.
 async fn staff(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<StaffMember>, AppError> {
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+    let rows: Vec<(UserId, String, String, String)> = sqlx::query_as(
         "SELECT id, first_name, last_name, login_name FROM users
          WHERE account_id = $1 AND password_hash IS NOT NULL AND locked_at IS NULL
          ORDER BY last_name, first_name, id LIMIT 1000",
@@ -43,7 +43,7 @@ async fn staff(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<Staff
 }
 
 /// The customer of an active link of the actor's (partner) account.
-async fn customer_of_active_link(conn: &mut AnyConnection, partner: AccountId, link: i64) -> Result<AccountId, AppError> {
+async fn customer_of_active_link(conn: &mut AnyConnection, partner: AccountId, link: LinkId) -> Result<AccountId, AppError> {
     let customer: Option<i64> = sqlx::query_scalar(
         "SELECT customer_account_id FROM partner_links WHERE id = $1 AND partner_account_id = $2 AND status = 'active'",
     )
@@ -56,7 +56,7 @@ async fn customer_of_active_link(conn: &mut AnyConnection, partner: AccountId, l
 
 /// The customer's role catalogue (built-in and its own), each marked delegable or not.
 async fn customer_roles(conn: &mut AnyConnection, customer: AccountId, granter: PermissionSet) -> Result<Vec<DelegableRole>, AppError> {
-    let roles: Vec<(i64, String, Option<BuiltInRole>, i64)> = sqlx::query_as(
+    let roles: Vec<(RoleId, String, Option<BuiltInRole>, i64)> = sqlx::query_as(
         "SELECT id, name, builtin_key, permissions FROM roles WHERE account_id IS NULL OR account_id = $1
          ORDER BY CASE WHEN account_id IS NULL THEN 0 ELSE 1 END, id",
     )
@@ -72,7 +72,7 @@ async fn customer_roles(conn: &mut AnyConnection, customer: AccountId, granter: 
         .collect())
 }
 
-pub async fn grant(req: &Request, link: i64, user: i64, role: i64) -> Result<(), AppError> {
+pub async fn grant(req: &Request, link: LinkId, user: UserId, role: RoleId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let partner = account_of(actor)?;
     let now = now();
@@ -118,14 +118,14 @@ pub async fn grant(req: &Request, link: i64, user: i64, role: i64) -> Result<(),
 
 /// Ends one grant: the partner side with `partners.delegate`, the customer side with
 /// `partners.manage`.
-pub async fn revoke_grant(req: &Request, grant: i64) -> Result<(), AppError> {
+pub async fn revoke_grant(req: &Request, grant: GrantId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let account = account_of(actor)?;
     let as_partner = actor.permissions().contains(Permission::PartnersDelegate);
     let as_customer = actor.permissions().contains(Permission::PartnersManage);
     let now = now();
     let mut tx = state.db.begin_write().await?;
-    let found: Option<(i64, String, i64)> = sqlx::query_as(
+    let found: Option<(LinkId, String, i64)> = sqlx::query_as(
         "SELECT g.link_id, u.login_name, u.id FROM delegated_grants g
          JOIN partner_links l ON l.id = g.link_id JOIN users u ON u.id = g.user_id
          WHERE g.id = $1 AND ((l.partner_account_id = $2 AND $3 = 1) OR (l.customer_account_id = $2 AND $4 = 1))",

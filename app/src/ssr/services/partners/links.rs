@@ -3,7 +3,7 @@
 
 use super::{Parties, account_of, actor_name};
 use crate::{
-    domain::{AccountId, BuiltInRole, PartnerId, Permission},
+    domain::{AccountId, BuiltInRole, GrantId, LinkId, PartnerId, Permission},
     error::{AppError, Problem, Quota},
     partners::{Grant, InvitationPreview, LinkStatus, PartnerLink, Side},
     session::AccountSummary,
@@ -14,7 +14,7 @@ use sqlx::AnyConnection;
 
 #[derive(sqlx::FromRow)]
 struct LinkRow {
-    id: i64,
+    id: LinkId,
     partner_account_id: i64,
     status: String,
     initiated_by: String,
@@ -32,8 +32,8 @@ struct LinkRow {
 
 #[derive(sqlx::FromRow)]
 struct GrantRow {
-    id: i64,
-    link_id: i64,
+    id: GrantId,
+    link_id: LinkId,
     first_name: String,
     last_name: String,
     login_name: String,
@@ -143,7 +143,7 @@ pub async fn invite(req: &Request, partner_id: PartnerId) -> Result<(), AppError
     }
     quota::take(&mut tx, &state.settings.quotas, Quota::PartnerInvitations, customer.0, now).await?;
     let ttl = state.settings.partner_invitation_ttl_secs;
-    let link: i64 = sqlx::query_scalar(
+    let link: LinkId = sqlx::query_scalar(
         "INSERT INTO partner_links (partner_account_id, customer_account_id, status, initiated_by, created_by_label, created_at, expires_at)
          VALUES ($1, $2, 'invited', 'customer', $3, $4, $5) RETURNING id",
     )
@@ -163,7 +163,7 @@ pub async fn invite(req: &Request, partner_id: PartnerId) -> Result<(), AppError
 }
 
 /// The partner (the actor's account) accepts or declines a customer's pending invitation.
-pub async fn respond(req: &Request, link: i64, accept: bool) -> Result<(), AppError> {
+pub async fn respond(req: &Request, link: LinkId, accept: bool) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let partner = account_of(actor)?;
     let now = now();
@@ -204,7 +204,7 @@ pub async fn create_link(req: &Request) -> Result<String, AppError> {
     let now = now();
     let mut tx = state.db.begin_write().await?;
     quota::take(&mut tx, &state.settings.quotas, Quota::PartnerInvitations, partner.0, now).await?;
-    let link: i64 = sqlx::query_scalar(
+    let link: LinkId = sqlx::query_scalar(
         "INSERT INTO partner_links (partner_account_id, status, initiated_by, token_hash, created_by_label, created_at, expires_at)
          VALUES ($1, 'invited', 'partner', $2, $3, $4, $5) RETURNING id",
     )
@@ -222,7 +222,7 @@ pub async fn create_link(req: &Request) -> Result<String, AppError> {
 
 #[derive(sqlx::FromRow)]
 struct OpenLink {
-    id: i64,
+    id: LinkId,
     partner_account_id: i64,
     partner_name: String,
     partner_code: String,
@@ -295,7 +295,7 @@ pub async fn confirm(req: &Request, token: &str) -> Result<(), AppError> {
 
 /// Either side ends a pending or active link. Grants on it go; partner staff acting through it
 /// are refused from their next request on (I5), since the guard reads the link every time.
-pub async fn revoke(req: &Request, link: i64) -> Result<(), AppError> {
+pub async fn revoke(req: &Request, link: LinkId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let account = account_of(actor)?;
     let now = now();

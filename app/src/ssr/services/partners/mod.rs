@@ -7,7 +7,7 @@ pub mod delegation;
 pub mod links;
 
 use crate::{
-    domain::{AccountId, Permission},
+    domain::{AccountId, LinkId, Permission},
     error::AppError,
     ssr::{
         audit::AuditEvent, guard::{Actor, ClientInfo}, mail::Mail,
@@ -31,7 +31,7 @@ pub(super) struct Parties {
 }
 
 impl Parties {
-    pub(super) async fn of(conn: &mut AnyConnection, link: i64) -> Result<Self, AppError> {
+    pub(super) async fn of(conn: &mut AnyConnection, link: LinkId) -> Result<Self, AppError> {
         let row: (i64, String, i64, String) = sqlx::query_as(
             "SELECT p.id, p.name, c.id, c.name FROM partner_links l
              JOIN accounts p ON p.id = l.partner_account_id JOIN accounts c ON c.id = l.customer_account_id
