@@ -14,6 +14,14 @@ ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
 export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 export LEPTOS_OUTPUT_NAME=portico LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
 
+# `cargo` with the environment cargo-leptos gives its release server build (cargo-leptos 0.3.10,
+# config/project.rs): Leptos reads these at compile time, so a `cargo bench` without them
+# would rebuild Leptos and everything above it.
+cargo_like_leptos() {
+  LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=frontend LEPTOS_BIN_DIR=server \
+    LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=false cargo "$@"
+}
+
 say() { printf '\033[1;34m[portico]\033[0m %s\n' "$*"; }
 
 build() {
@@ -86,7 +94,7 @@ bench() {
   done
   build
   say "building the bench programs"
-  cargo bench -p server --no-run
+  cargo_like_leptos bench -p server --no-run
   rm -rf "$BENCH_DIR" "$BENCH_DATA" && mkdir -p "$BENCH_DIR" "$BENCH_DATA"
   printf 'budget\tmeasured\tlimit\tpass/MISS\n' >"$BENCH_DIR/results.tsv"
   # The password the bench administrator chooses (read by the load bench and the P1 spec).
@@ -173,14 +181,14 @@ bench_first_load() {
 
 bench_load() {
   say "P4 login storm, P5 idle memory, S4 login timing and soak over HTTP (server pid $BENCH_SERVER)"
-  cargo bench -p server --bench load -- --url "http://$BENCH_ADDR" --pid "$BENCH_SERVER" \
+  cargo_like_leptos bench -p server --bench load -- --url "http://$BENCH_ADDR" --pid "$BENCH_SERVER" \
     --login "$BENCH_LOGIN" --results "$BENCH_DIR/results.tsv" --database "sqlite://$PWD/$BENCH_DATA/portico.db?mode=ro" "$@"
 }
 
 bench_users() {
   local backend=$1; shift
   say "users benchmark (SPEC P2, P3, P5 session check) on $backend"
-  cargo bench -p server --bench users -- --backend "$backend" --results "$BENCH_DIR/results.tsv" "$@"
+  cargo_like_leptos bench -p server --bench users -- --backend "$backend" --results "$BENCH_DIR/results.tsv" "$@"
 }
 
 case "${1:-}" in

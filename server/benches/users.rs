@@ -422,31 +422,17 @@ async fn p5(state: &AppState, token: &str, args: &Args) -> Result {
     Ok(())
 }
 
-/// The plans of the list's count and page statements, built from the service's own WHERE
-/// clause; the page statement mirrors `services::users::list::page` for the default sort.
+/// The plans of the list's count and page statements: the service's own, as it runs them.
 async fn explain(state: &AppState, actor: &Actor, query: &UserQuery) -> Result {
-    let conditions = users::list::matching(state.db.backend, actor.account_id().ok_or("no account")?, &query.filter);
-    let where_clause = conditions.where_clause();
-    let offset = query.page * PAGE_SIZE;
-    for sql in [
-        format!("SELECT COUNT(*) FROM users u WHERE {where_clause}"),
-        format!("SELECT u.* FROM users u WHERE {where_clause} ORDER BY u.last_name, u.id LIMIT {PAGE_SIZE} OFFSET {offset}"),
-    ] {
+    let (backend, account) = (state.db.backend, actor.account_id().ok_or("no account")?);
+    for sql in [users::list::count_statement(backend, account, query), users::list::page_statement(backend, account, query)] {
         let started = Instant::now();
-        let mut statement = sqlx::query(&sql);
-        for bind in conditions.binds.iter().cloned() {
-            statement = match bind {
-                users::list::Bind::Int(value) => statement.bind(value),
-                users::list::Bind::Text(value) => statement.bind(value),
-            };
-        }
-        statement.fetch_all(&state.db.pool).await?;
+        sql.query().fetch_all(&state.db.pool).await?;
         let elapsed = started.elapsed();
-        let lines: Vec<String> = match state.db.backend {
+        let lines: Vec<String> = match backend {
             Backend::Sqlite => {
-                let sql = format!("EXPLAIN QUERY PLAN {sql}");
                 let rows: Vec<(i64, i64, i64, String)> =
-                    users::list::bind_all(sqlx::query_as(&sql), &conditions.binds).fetch_all(&state.db.pool).await?;
+                    sql.prefixed("EXPLAIN QUERY PLAN ").query_as().fetch_all(&state.db.pool).await?;
                 // Indent each step under its parent, as the sqlite3 shell does.
                 let mut depth = std::collections::HashMap::from([(0, 0)]);
                 rows.into_iter()
@@ -458,13 +444,12 @@ async fn explain(state: &AppState, actor: &Actor, query: &UserQuery) -> Result {
                     .collect()
             }
             Backend::Postgres => {
-                let sql = format!("EXPLAIN (ANALYZE, BUFFERS) {sql}");
                 let rows: Vec<(String,)> =
-                    users::list::bind_all(sqlx::query_as(&sql), &conditions.binds).fetch_all(&state.db.pool).await?;
+                    sql.prefixed("EXPLAIN (ANALYZE, BUFFERS) ").query_as().fetch_all(&state.db.pool).await?;
                 rows.into_iter().map(|(line,)| line).collect()
             }
         };
-        println!("    {:.1} ms: {}", ms(elapsed), sql.split_whitespace().collect::<Vec<_>>().join(" "));
+        println!("    {:.1} ms: {}", ms(elapsed), sql.text().split_whitespace().collect::<Vec<_>>().join(" "));
         for line in lines {
             println!("      {line}");
         }

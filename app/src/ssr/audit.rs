@@ -76,7 +76,7 @@ impl AuditEvent {
         while events.peek().is_some() {
             let chunk: Vec<AuditEvent> = events.by_ref().take(ROWS_PER_STATEMENT).collect();
             let values = (0..chunk.len())
-                .map(|row| format!("({})", super::db::placeholders(row * COLUMNS + 1, COLUMNS)))
+                .map(|row| format!("({})", super::sql::placeholders(row * COLUMNS + 1, COLUMNS)))
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = format!(

@@ -82,31 +82,28 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// The unique constraints a user can run into, and the field each one is about. PostgreSQL
+/// reports the constraint's name; SQLite reports the columns of the index it violated
+/// ("UNIQUE constraint failed: users.email"), so each row names both, and both are compared
+/// whole.
+const UNIQUE_CONSTRAINTS: [(&str, &str, &str, Problem); 4] = [
+    ("users_email_key", "users.email", "email", Problem::EmailTaken),
+    ("users_login_name_key", "users.login_name", "login_name", Problem::LoginNameTaken),
+    ("roles_account_name_key", "roles.account_id, roles.name", "name", Problem::RoleNameTaken),
+    ("partner_links_live_pair", "partner_links.partner_account_id, partner_links.customer_account_id", "partner_id", Problem::AlreadyPartners),
+];
+
 /// Maps a database error: unique violations the user can fix become a `Conflict` on the field
 /// concerned; everything else is internal (logged with its cause, reference to the client).
 fn db_error(error: sqlx::Error) -> AppError {
-    if let Some(db) = error.as_database_error() {
-        if db.is_unique_violation() {
-            // PostgreSQL names the constraint; SQLite names the column in its message.
-            let key = db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned());
-            if key.contains("users_email_key") || key.contains("users.email") {
-                return AppError::Conflict(FieldError::new("email", Problem::EmailTaken));
-            }
-            if key.contains("users_login_name_key") || key.contains("users.login_name") {
-                return AppError::Conflict(FieldError::new("login_name", Problem::LoginNameTaken));
-            }
-            if key.contains("roles_account_name_key") || key.contains("roles.account_id, roles.name") {
-                return AppError::Conflict(FieldError::new("name", Problem::RoleNameTaken));
-            }
-            if key.contains("partner_links_live_pair") || key.contains("partner_links.partner_account_id") {
-                return AppError::Conflict(FieldError::new("partner_id", Problem::AlreadyPartners));
-            }
+    if let Some(db) = error.as_database_error().filter(|db| db.is_unique_violation()) {
+        let sqlite_columns = db.message().strip_prefix("UNIQUE constraint failed: ");
+        let violated = UNIQUE_CONSTRAINTS.iter().find(|(name, columns, ..)| {
+            db.constraint() == Some(*name) || sqlite_columns == Some(*columns)
+        });
+        if let Some((.., field, problem)) = violated {
+            return AppError::Conflict(FieldError::new(field, *problem));
         }
     }
     super::internal(error)
-}
-
-/// `$first, $first+1, …` for `count` parameters of a statement built at run time.
-pub fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }

@@ -54,7 +54,7 @@ pub async fn create_many(conn: &mut AnyConnection, users: &[UserId], purpose: Pu
     let tokens: Vec<String> = users.iter().map(|_| tokens::new_token()).collect();
     for (users, tokens) in users.chunks(ROWS_PER_STATEMENT).zip(tokens.chunks(ROWS_PER_STATEMENT)) {
         let values = (0..users.len())
-            .map(|row| format!("({})", crate::ssr::db::placeholders(row * COLUMNS + 1, COLUMNS)))
+            .map(|row| format!("({})", crate::ssr::sql::placeholders(row * COLUMNS + 1, COLUMNS)))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!("INSERT INTO user_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES {values}");

@@ -15,6 +15,7 @@ pub mod passwords;
 pub mod quota;
 pub mod sealing;
 pub mod services;
+pub mod sql;
 pub mod sessions;
 pub mod state;
 pub mod sweeper;

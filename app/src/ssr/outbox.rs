@@ -64,7 +64,7 @@ pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[(&str, &str, Mail<'
     const ROWS_PER_STATEMENT: usize = 400;
     for chunk in mails.chunks(ROWS_PER_STATEMENT) {
         let values = (0..chunk.len())
-            .map(|row| format!("({})", super::db::placeholders(row * COLUMNS + 1, COLUMNS)))
+            .map(|row| format!("({})", super::sql::placeholders(row * COLUMNS + 1, COLUMNS)))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!("INSERT INTO outbox (recipient, subject, body, created_at, next_attempt_at) VALUES {values}");

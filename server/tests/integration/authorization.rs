@@ -226,7 +226,7 @@ async fn call(app: &TestApp, client: &Client, endpoint: &Endpoint, body: Body, v
             let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
             app.call_as(client, endpoint.path, &args).await
         }
-        Body::Json(text) => app.call_json(client, endpoint.path, serde_json::from_str(&fill(text, values)).unwrap()).await,
+        Body::Json(build) => app.call_json(client, endpoint.path, build(values)).await,
         Body::Get(path) => app.get_as(client, path).await,
     }
 }

@@ -54,7 +54,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
 }
 
 /// Each variant of one endpoint's arguments with one value replaced, dropped or added.
-fn variants(endpoint: &Endpoint, values: &BTreeMap<&str, String>) -> Vec<Request> {
+fn variants(endpoint: &Endpoint, values: &catalogue::Values) -> Vec<Request> {
     let fill = |text: &str| catalogue::fill(text, values);
     let mut out = Vec::new();
     match endpoint.real {
@@ -76,8 +76,8 @@ fn variants(endpoint: &Endpoint, values: &BTreeMap<&str, String>) -> Vec<Request
             out.push(Request::Raw("application/x-www-form-urlencoded", "%%%&&&==\u{0}".into()));
             out.push(Request::Raw("application/json", "{\"not\": \"a form\"}".into()));
         }
-        Body::Json(text) => {
-            let value: Value = serde_json::from_str(&fill(text)).unwrap();
+        Body::Json(build) => {
+            let value: Value = build(values);
             for path in leaves(&value, Vec::new()) {
                 for evil in hostile_json() {
                     let mut changed = value.clone();

@@ -6,7 +6,7 @@
 use crate::{
     domain::{AccountId, BuiltInRole, PermissionSet, RoleId, UserId},
     error::{AppError, Problem, Refusal},
-    ssr::{db::placeholders, guard::Actor},
+    ssr::{sql::placeholders, guard::Actor},
 };
 use sqlx::AnyConnection;
 use std::collections::HashMap;

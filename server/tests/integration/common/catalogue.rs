@@ -27,12 +27,18 @@ pub const PARTNERS_MANAGE: u8 = 32;
 pub const PARTNERS_DELEGATE: u8 = 64;
 pub const AUDIT_VIEW: u8 = 128;
 
+/// Placeholder → value: the customer's objects (`vic`, `link`…), filled in by the test.
+pub type Values = BTreeMap<&'static str, String>;
+
 /// A call's arguments. Placeholders in braces (`{vic}`, `{link}`…) name the customer's
 /// objects and are filled in by the test.
 #[derive(Debug, Clone, Copy)]
 pub enum Body {
     Form(&'static [(&'static str, &'static str)]),
-    Json(&'static str),
+    /// Built from the server function's own argument struct, so an argument renamed or removed
+    /// fails to compile here instead of being dropped by the server's deserializer (which
+    /// ignores unknown fields and defaults missing ones).
+    Json(fn(&Values) -> Value),
     /// A plain GET (the CSV download), query string included.
     Get(&'static str),
 }
@@ -63,9 +69,47 @@ const fn home(path: &'static str, access: Access, real: Body, harmless: Body) ->
     Endpoint { path, access, real, harmless: Some(harmless), home_only: true }
 }
 
+use app::{
+    audit::{AuditFilter, ListAuditEvents},
+    domain::{Permission, RoleId, UserId},
+    me::{Profile, UpdateMyProfile},
+    roles::{RoleForm, SaveRole},
+    users::{
+        BulkAction, CreateUser, Delivery, ImportUsers, ListUsers, PreviewBulkAction, PreviewImport, RunBulkAction,
+        Selection, UpdateUser, UserForm, UserQuery,
+    },
+};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use Access::*;
 use Body::*;
+
+fn json(arguments: impl serde::Serialize) -> Value {
+    serde_json::to_value(arguments).expect("arguments serialize")
+}
+
+/// The id a placeholder stands for.
+fn id(values: &Values, name: &str) -> i64 {
+    values[name].parse().expect("the placeholder is an id")
+}
+
+fn user_form(login_name: &str, email: &str, role_ids: Vec<RoleId>, password: &str) -> UserForm {
+    let (first_name, last_name) = if login_name == "mallory" { ("Mal", "Ory") } else { ("Hacked", "Hacked") };
+    UserForm {
+        first_name: first_name.into(),
+        last_name: last_name.into(),
+        login_name: login_name.into(),
+        email: email.into(),
+        locale: "en".into(),
+        role_ids,
+        password: password.into(),
+        ..Default::default()
+    }
+}
+
+fn delete_victim(values: &Values) -> Selection {
+    Selection::Users(vec![UserId(id(values, "vic"))])
+}
 
 const NONE: Body = Form(&[]);
 const UNKNOWN_ID: Body = Form(&[("id", "999999999")]);
@@ -95,13 +139,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     // Sets what is already the default: the rows after it need no second factor.
     ep("accounts/set_factor_policy", Any(ACCOUNT_MANAGE), Form(&[("policy", "Nobody")])),
     ep("dashboard/summary", Member, NONE),
-    ep("users/list", Any(USERS_VIEW), Json(r#"{"query":{"filter":{"name":"","email":"","status":null,"role":null},"sort":"Name","descending":false,"page":0}}"#)),
+    ep("users/list", Any(USERS_VIEW), Json(|_| json(ListUsers { query: UserQuery::default() }))),
     ep("users/get", Any(USERS_VIEW), Form(&[("id", "{vic}")])),
     ep("invitations/list", Any(USERS_VIEW), NONE),
-    ep("users/import/preview", Any(USERS_MANAGE), Json(r#"{"csv":"first_name,last_name,login_name,email\nMal,Ory,mallet,mallet@example.com\n"}"#)),
+    ep("users/import/preview", Any(USERS_MANAGE), Json(|_| json(PreviewImport { csv: "first_name,last_name,login_name,email\nMal,Ory,mallet,mallet@example.com\n".into() }))),
     ep("/users/import/template.csv", Any(USERS_MANAGE), Get("/users/import/template.csv")),
     ep("roles/list", Any(USERS_VIEW | ROLES_MANAGE), NONE),
-    ep("audit/list", Any(AUDIT_VIEW), Json(r#"{"filter":{}}"#)),
+    ep("audit/list", Any(AUDIT_VIEW), Json(|_| json(ListAuditEvents { filter: AuditFilter::default() }))),
     ep("/audit/export.csv", Any(AUDIT_VIEW), Get("/audit/export.csv")),
     ep("partners/list", Any(PARTNERS_VIEW), NONE),
     ep("accounts/key", Any(ACCOUNT_MANAGE), NONE),
@@ -122,27 +166,30 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("auth/verify_email", Public, Form(&[("token", "not-a-real-token")])),
     ep("auth/resend_verification", SignedIn, NONE),
     ep("auth/set_language", SignedIn, Form(&[("locale", "en")])),
-    ep("me/update_profile", SignedIn, Json(r#"{"profile":{"first_name":"Same","last_name":"Person","locale":"en","subscribe_news":false,"subscribe_alerts":true}}"#)),
+    ep("me/update_profile", SignedIn, Json(|_| json(UpdateMyProfile {
+        profile: Profile { first_name: "Same".into(), last_name: "Person".into(), locale: "en".into(), subscribe_news: false, subscribe_alerts: true },
+    }))),
     guarded("auth/change_password", OwnUser, Form(&[("current_password", "a brand new secret"), ("new_password", "stolen and changed")]),
         Form(&[("current_password", "not my password"), ("new_password", "stolen and changed")])),
     guarded("me/end_session", SignedIn, Form(&[("session_id", "{session}")]), Form(&[("session_id", "999999999")])),
     ep("partners/act_for", OwnUser, Form(&[("account_id", "{acme}")])),
     // Changes to the customer account.
-    guarded("users/create", Any(USERS_MANAGE), Json(r#"{"form":{"first_name":"Mal","last_name":"Ory","login_name":"mallory","email":"mallory@example.com","locale":"en","subscribe_news":false,"subscribe_alerts":false,"role_ids":[],"password":"a good long password"},"delivery":"Password"}"#),
-        Json(r#"{"form":{"first_name":"Mal","last_name":"Ory","login_name":"mallory","email":"not an address","locale":"en","subscribe_news":false,"subscribe_alerts":false,"role_ids":[],"password":""},"delivery":"Password"}"#)),
-    guarded("users/update", Any(USERS_MANAGE), Json(r#"{"id":{vic},"form":{"first_name":"Hacked","last_name":"Hacked","login_name":"victoria","email":"victoria@example.com","locale":"en","subscribe_news":false,"subscribe_alerts":false,"role_ids":[{admin_role}],"password":""}}"#),
-        Json(r#"{"id":999999999,"form":{"first_name":"Hacked","last_name":"Hacked","login_name":"nobody","email":"nobody@example.com","locale":"en","subscribe_news":false,"subscribe_alerts":false,"role_ids":[],"password":""}}"#)),
-    guarded("users/import/commit", Any(USERS_MANAGE), Json(r#"{"csv":"first_name,last_name,login_name,email,roles\nMal,Ory,mallet,mallet@example.com,Administrator\n"}"#),
-        Json(r#"{"csv":"first_name\nMal\n"}"#)),
+    guarded("users/create", Any(USERS_MANAGE), Json(|_| json(CreateUser { form: user_form("mallory", "mallory@example.com", vec![], "a good long password"), delivery: Delivery::Password })),
+        Json(|_| json(CreateUser { form: user_form("mallory", "not an address", vec![], ""), delivery: Delivery::Password }))),
+    guarded("users/update", Any(USERS_MANAGE), Json(|v| json(UpdateUser { id: UserId(id(v, "vic")), form: user_form("victoria", "victoria@example.com", vec![RoleId(id(v, "admin_role"))], "") })),
+        Json(|_| json(UpdateUser { id: UserId(999_999_999), form: user_form("nobody", "nobody@example.com", vec![], "") }))),
+    guarded("users/import/commit", Any(USERS_MANAGE), Json(|_| json(ImportUsers { csv: "first_name,last_name,login_name,email,roles\nMal,Ory,mallet,mallet@example.com,Administrator\n".into() })),
+        Json(|_| json(ImportUsers { csv: "first_name\nMal\n".into() }))),
     guarded("users/reset_password", Any(USERS_MANAGE), Form(&[("id", "{vic}")]), UNKNOWN_ID),
     guarded("users/reset_factors", Any(USERS_MANAGE), Form(&[("id", "{vic}")]), UNKNOWN_ID),
-    guarded("users/bulk", Any(USERS_MANAGE), Json(r#"{"action":"Delete","selection":{"Users":[{vic}]}}"#), Json(r#"{"action":"Lock","selection":{"Users":[999999999]}}"#)),
-    ep("users/bulk_preview", Any(USERS_MANAGE), Json(r#"{"action":"Delete","selection":{"Users":[{vic}]}}"#)),
+    guarded("users/bulk", Any(USERS_MANAGE), Json(|v| json(RunBulkAction { action: BulkAction::Delete, selection: delete_victim(v) })),
+        Json(|_| json(RunBulkAction { action: BulkAction::Lock, selection: Selection::Users(vec![UserId(999_999_999)]) }))),
+    ep("users/bulk_preview", Any(USERS_MANAGE), Json(|v| json(PreviewBulkAction { action: BulkAction::Delete, selection: delete_victim(v) }))),
     guarded("users/make_primary", Any(USERS_MANAGE), Form(&[("id", "{vic}")]), UNKNOWN_ID),
     guarded("invitations/resend", Any(USERS_MANAGE), Form(&[("id", "{ivy}")]), UNKNOWN_ID),
     guarded("invitations/cancel", Any(USERS_MANAGE), Form(&[("id", "{ivy}")]), UNKNOWN_ID),
-    guarded("roles/save", Any(ROLES_MANAGE), Json(r#"{"id":{role},"form":{"name":"Owned","description":"","permissions":["UsersView","UsersManage","RolesManage","AccountManage","PartnersView","PartnersManage","PartnersDelegate","AuditView"]}}"#),
-        Json(r#"{"id":999999999,"form":{"name":"Owned","description":"","permissions":[]}}"#)),
+    guarded("roles/save", Any(ROLES_MANAGE), Json(|v| json(SaveRole { id: Some(RoleId(id(v, "role"))), form: RoleForm { name: "Owned".into(), description: String::new(), permissions: Permission::ALL.to_vec() } })),
+        Json(|_| json(SaveRole { id: Some(RoleId(999_999_999)), form: RoleForm { name: "Owned".into(), ..Default::default() } }))),
     guarded("roles/delete", Any(ROLES_MANAGE), Form(&[("id", "{role}")]), UNKNOWN_ID),
     guarded("accounts/update_details", Any(ACCOUNT_MANAGE), Form(&[("name", "Owned"), ("contact_email", "evil@example.com"), ("default_locale", "en")]),
         Form(&[("name", ""), ("contact_email", "not an address"), ("default_locale", "xx")])),
@@ -165,6 +212,6 @@ pub const ENDPOINTS: &[Endpoint] = &[
 ];
 
 /// `text` with each `{name}` replaced by its value.
-pub fn fill(text: &str, values: &BTreeMap<&str, String>) -> String {
+pub fn fill(text: &str, values: &Values) -> String {
     values.iter().fold(text.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
 }

@@ -7,7 +7,7 @@ use crate::{
     audit::{Name, Story},
     domain::BuiltInRole,
     error::AppError,
-    ssr::db::placeholders,
+    ssr::sql::placeholders,
 };
 use serde_json::Value;
 use sqlx::AnyPool;

@@ -3,7 +3,10 @@
 //! happened, or nothing did. Work is set-based, in chunks of ids, so 10,000 users take one
 //! transaction of a few dozen statements (P3).
 
-use crate::ssr::services::{rules::{self, TARGET_COLUMNS, TargetRow}, users::list::{Conditions, bind_all, matching}};
+use crate::ssr::{
+    services::{rules::{self, TARGET_COLUMNS, TargetRow}, users::list::matching},
+    sql::{Conditions, Sql},
+};
 use crate::{
     domain::UserId,
     error::{AppError, Problem, Refusal},
@@ -61,9 +64,7 @@ fn conditions_of(state: &AppState, actor: &Actor, selection: &Selection) -> Resu
         }
         Selection::Users(ids) => {
             let mut conditions = matching(state.db.backend, account, &Default::default());
-            let list = ids.iter().map(|id| id.0.to_string()).collect::<Vec<_>>().join(",");
-            // Ids are integers from typed values: safe to inline, and it keeps the bind list short.
-            conditions.push_plain(&format!("u.id IN ({})", if list.is_empty() { "NULL" } else { &list }));
+            conditions.add_in("u.id", ids.iter().copied());
             conditions
         }
         Selection::Matching(filter) => matching(state.db.backend, account, filter),
@@ -93,28 +94,34 @@ async fn plan(tx: &mut AnyConnection, actor: &Actor, conditions: &Conditions) ->
 
 async fn select(conn: &mut AnyConnection, conditions: &Conditions) -> Result<Vec<TargetRow>, AppError> {
     // Locked in id order, as a transfer of the primary administrator role locks its two rows.
-    let sql = format!("SELECT {TARGET_COLUMNS} FROM users u WHERE {} ORDER BY u.id{}", conditions.where_clause(), rules::lock_rows(conn));
-    bind_all(sqlx::query_as(&sql), &conditions.binds).fetch_all(conn).await.map_err(AppError::from)
+    let mut sql = Sql::new(&format!("SELECT {TARGET_COLUMNS} FROM users u WHERE "));
+    sql.push_conditions(conditions).push(" ORDER BY u.id").push(rules::lock_rows(conn));
+    sql.query_as().fetch_all(conn).await.map_err(AppError::from)
 }
 
 /// The change itself, for one chunk of users. Besides the row locks taken by `select`, each
 /// statement repeats the I4 condition (`is_primary_admin = 0`): the primary administrator is
 /// never touched, whatever ran concurrently.
 async fn apply(conn: &mut AnyConnection, action: BulkAction, targets: &[TargetRow], now: i64) -> Result<(), AppError> {
-    let ids = targets.iter().map(|t| t.id.to_string()).collect::<Vec<_>>().join(",");
-    let not_primary = format!("SELECT id FROM users WHERE id IN ({ids}) AND is_primary_admin = 0");
-    let statements: Vec<String> = match action {
-        BulkAction::ForceLogout => vec![format!("DELETE FROM sessions WHERE user_id IN ({not_primary})")],
-        BulkAction::Lock => vec![
-            format!("UPDATE users SET locked_at = {now} WHERE id IN ({ids}) AND locked_at IS NULL AND is_primary_admin = 0"),
-            format!("DELETE FROM sessions WHERE user_id IN ({not_primary})"),
-        ],
-        BulkAction::Unlock => vec![format!("UPDATE users SET locked_at = NULL WHERE id IN ({ids}) AND is_primary_admin = 0")],
+    // `start` (ids…) `end`, the ids bound.
+    let with_ids = |mut sql: Sql, end: &str| {
+        sql.push_binds(targets.iter().map(|t| t.id)).push(end);
+        sql
+    };
+    let end_sessions = || with_ids(Sql::new("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE id IN ("), ") AND is_primary_admin = 0)");
+    let statements = match action {
+        BulkAction::ForceLogout => vec![end_sessions()],
+        BulkAction::Lock => {
+            let mut lock = Sql::new("UPDATE users SET locked_at = ");
+            lock.push_bind(now).push(" WHERE id IN (");
+            vec![with_ids(lock, ") AND locked_at IS NULL AND is_primary_admin = 0"), end_sessions()]
+        }
+        BulkAction::Unlock => vec![with_ids(Sql::new("UPDATE users SET locked_at = NULL WHERE id IN ("), ") AND is_primary_admin = 0")],
         // Roles, sessions and pending links go with the user (ON DELETE CASCADE).
-        BulkAction::Delete => vec![format!("DELETE FROM users WHERE id IN ({ids}) AND is_primary_admin = 0")],
+        BulkAction::Delete => vec![with_ids(Sql::new("DELETE FROM users WHERE id IN ("), ") AND is_primary_admin = 0")],
     };
     for statement in statements {
-        sqlx::query(&statement).execute(&mut *conn).await?;
+        statement.query().execute(&mut *conn).await?;
     }
     Ok(())
 }

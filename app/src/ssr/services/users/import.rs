@@ -9,7 +9,7 @@ use crate::{
     domain::{BuiltInRole, Email, LoginName, Password, PermissionSet, PersonName, UserId},
     error::{AppError, Problem, Quota},
     i18n::Locale,
-    ssr::{AppState, audit::AuditEvent, db::placeholders, guard::Request, internal, now, quota},
+    ssr::{AppState, audit::AuditEvent, sql::placeholders, guard::Request, internal, now, quota},
     users::{
         CellError, CellProblem, FileProblem, ImportColumn, ImportOutcome, ImportPreview, ImportRow, MAX_IMPORT_BYTES,
         MAX_IMPORT_PASSWORDS, MAX_IMPORT_ROWS, ROLE_SEPARATOR,
