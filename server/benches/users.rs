@@ -204,7 +204,7 @@ async fn bench(args: &Args, url: &str) -> Result {
     drop(conn);
 
     p2(&state, &actor, args).await?;
-    p5(&state, &token, args).await?;
+    p5(&state, token.expose(), args).await?;
     p3(&state, &bulk_actor, bulk_account, args).await?;
     if args.import > 0 {
         import_case(&state, &bulk_actor, bulk_account, args).await?;
@@ -309,7 +309,7 @@ async fn seed_account(
 async fn sign_in(state: &AppState, conn: &mut AnyConnection, user: i64) -> Result<Request> {
     let settings = &state.settings;
     let token = sessions::start(conn, UserId(user), &ClientInfo::default(), settings, now()).await?;
-    let actor = sessions::resolve(&state.db, &token, settings, now()).await?.ok_or("session resolves")?;
+    let actor = sessions::resolve(&state.db, token.expose(), settings, now()).await?.ok_or("session resolves")?;
     Ok(Request { state: state.clone(), client: ClientInfo::default(), actor })
 }
 

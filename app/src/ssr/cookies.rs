@@ -4,6 +4,7 @@
 //! `__Host-` prefix, so browsers refuse them unless they are Secure, host-only and for the
 //! whole site: a sibling subdomain cannot plant or overwrite them.
 
+use super::tokens::Secret;
 use crate::links::LinkPage;
 use cookie::{Cookie, SameSite, time::Duration};
 use http::{HeaderMap, HeaderValue, header};
@@ -35,8 +36,8 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-pub fn set_session(token: &str, max_age_secs: i64, secure: bool) {
-    let cookie = Cookie::build((session_cookie(secure), token))
+pub fn set_session(token: &Secret, max_age_secs: i64, secure: bool) {
+    let cookie = Cookie::build((session_cookie(secure), token.expose()))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -65,8 +66,8 @@ pub fn second_step_token(headers: &HeaderMap, secure: bool) -> Option<String> {
     cookie_value(headers, second_step_cookie(secure)).filter(|token| token_shaped(token))
 }
 
-pub fn set_second_step(token: &str, max_age_secs: i64, secure: bool) {
-    let cookie = Cookie::build((second_step_cookie(secure), token))
+pub fn set_second_step(token: &Secret, max_age_secs: i64, secure: bool) {
+    let cookie = Cookie::build((second_step_cookie(secure), token.expose()))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)

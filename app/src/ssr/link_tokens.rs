@@ -3,7 +3,7 @@
 use crate::{
     domain::UserId,
     error::{AppError, Problem},
-    ssr::{tokens},
+    ssr::tokens::{self, Secret},
 };
 use sqlx::AnyConnection;
 
@@ -32,11 +32,11 @@ pub fn invalid() -> AppError {
 
 /// A new link for `user`, replacing any earlier one for the same purpose. Returns the token,
 /// which exists only in the mail from then on.
-pub async fn create(conn: &mut AnyConnection, user: UserId, purpose: Purpose, now: i64, ttl_secs: i64) -> Result<String, AppError> {
+pub async fn create(conn: &mut AnyConnection, user: UserId, purpose: Purpose, now: i64, ttl_secs: i64) -> Result<Secret, AppError> {
     delete_all(conn, user, purpose).await?;
     let token = tokens::new_token();
     sqlx::query("INSERT INTO user_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(tokens::hash_token(&token))
+        .bind(token.hash())
         .bind(user.0)
         .bind(purpose.key())
         .bind(now)
@@ -48,10 +48,10 @@ pub async fn create(conn: &mut AnyConnection, user: UserId, purpose: Purpose, no
 
 /// Links for users who have none yet (just created), in multi-row INSERTs. Returns the tokens
 /// in the order of `users`.
-pub async fn create_many(conn: &mut AnyConnection, users: &[UserId], purpose: Purpose, now: i64, ttl_secs: i64) -> Result<Vec<String>, AppError> {
+pub async fn create_many(conn: &mut AnyConnection, users: &[UserId], purpose: Purpose, now: i64, ttl_secs: i64) -> Result<Vec<Secret>, AppError> {
     const COLUMNS: usize = 5;
     const ROWS_PER_STATEMENT: usize = 400;
-    let tokens: Vec<String> = users.iter().map(|_| tokens::new_token()).collect();
+    let tokens: Vec<Secret> = users.iter().map(|_| tokens::new_token()).collect();
     for (users, tokens) in users.chunks(ROWS_PER_STATEMENT).zip(tokens.chunks(ROWS_PER_STATEMENT)) {
         let values = (0..users.len())
             .map(|row| format!("({})", crate::ssr::sql::placeholders(row * COLUMNS + 1, COLUMNS)))
@@ -60,7 +60,7 @@ pub async fn create_many(conn: &mut AnyConnection, users: &[UserId], purpose: Pu
         let sql = format!("INSERT INTO user_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES {values}");
         let mut query = sqlx::query(&sql);
         for (user, token) in users.iter().zip(tokens) {
-            query = query.bind(tokens::hash_token(token)).bind(user.0).bind(purpose.key()).bind(now).bind(now + ttl_secs);
+            query = query.bind(token.hash()).bind(user.0).bind(purpose.key()).bind(now).bind(now + ttl_secs);
         }
         query.execute(&mut *conn).await?;
     }

@@ -85,7 +85,7 @@ impl PasswordHasher {
                 .spawn(move || work(&receiver, &queued))
                 .expect("starting a hashing thread");
         }
-        let dummy = hash_with(&mut Memory::default(), &Password::generated(super::tokens::new_token()))
+        let dummy = hash_with(&mut Memory::default(), &Password::generated(super::tokens::new_token().expose().to_owned()))
             .expect("hashing a random password");
         let queue_len = queue_len.max(1);
         Self {

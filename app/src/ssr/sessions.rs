@@ -1,7 +1,7 @@
 //! Server-side sessions: created at login with a fresh random id, looked up on every request
 //! by the hash of the cookie's token, ended by logout, idle timeout or absolute lifetime.
 
-use super::{Db, Settings, guard::Actor, tokens};
+use super::{Db, Settings, guard::Actor, tokens::{self, Secret}};
 use crate::{
     domain::{AccountId, PermissionSet, SessionId, UserId},
     error::AppError,
@@ -44,13 +44,13 @@ pub async fn start(
     client: &super::guard::ClientInfo,
     settings: &Settings,
     now: i64,
-) -> Result<String, AppError> {
+) -> Result<Secret, AppError> {
     let token = tokens::new_token();
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_ip, user_agent)
          VALUES ($1, $2, $3, $3, $4, $5, $6)",
     )
-    .bind(tokens::hash_token(&token))
+    .bind(token.hash())
     .bind(user_id.0)
     .bind(now)
     .bind(now + settings.session_absolute_secs)

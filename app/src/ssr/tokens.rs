@@ -4,11 +4,34 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::{Rng, RngCore, rngs::OsRng};
 use sha2::{Digest, Sha256};
 
+/// A token that grants something (a session, a link, a ceremony). It never prints: `Debug`
+/// shows `Secret(…)` and there is no `Display`, so it cannot reach a log or an error by
+/// accident; `expose` is the one way to its text, for the cookie or the link that carries it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// What the database keeps instead of the token.
+    pub fn hash(&self) -> String {
+        hash_token(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
 /// 256 random bits, URL-safe.
-pub fn new_token() -> String {
+pub fn new_token() -> Secret {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    Secret(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// What the database keeps instead of a token. SHA-256 suffices: tokens are random, not
@@ -44,7 +67,15 @@ mod tests {
     fn tokens_are_unique_and_long_enough() {
         let (a, b) = (new_token(), new_token());
         assert_ne!(a, b);
-        assert_eq!(a.len(), 43);
+        assert_eq!(a.expose().len(), 43);
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let token = new_token();
+        let printed = format!("{token:?} {:?}", Some(&token));
+        assert!(!printed.contains(token.expose()), "{printed}");
+        assert_eq!(token.hash(), hash_token(token.expose()));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::{
         throttle,
     },
 };
-use crate::ssr::services::{second_factor};
+use crate::ssr::{services::second_factor, tokens::Secret};
 use crate::second_factor::PasskeyChallenge;
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -32,14 +32,14 @@ pub struct NewUser {
 pub enum SignIn {
     Done(LoginGrant),
     /// The token of the second step, for its cookie; the language, for its page.
-    SecondStep { token: String, locale: String },
+    SecondStep { token: Secret, locale: String },
 }
 
 /// What a successful login or registration hands back to set the cookies.
 #[derive(Debug)]
 pub struct LoginGrant {
     pub user_id: UserId,
-    pub token: String,
+    pub token: Secret,
     pub locale: String,
     pub must_change_password: bool,
 }

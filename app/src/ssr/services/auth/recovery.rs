@@ -59,7 +59,7 @@ pub async fn reset_by_admin(req: &Request, id: UserId) -> Result<(), AppError> {
         }
         ResetDelivery::Link => {
             let token = link_tokens::create(&mut tx, id, link_tokens::Purpose::PasswordReset, now, ttl).await?;
-            let link = format!("{}/password/reset?token={token}", settings.public_url);
+            let link = format!("{}/password/reset?token={}", settings.public_url, token.expose());
             let mail = Mail::PasswordResetLink { link: &link, valid_minutes: (ttl + 60 - 1) / 60 };
             outbox::enqueue(&mut tx, &target.email, &target.locale, &mail, now).await?;
         }
@@ -101,7 +101,7 @@ pub async fn forgot(state: &AppState, client: &ClientInfo, email: &Email) -> Res
     if let Some(user) = known {
         let ttl = state.settings.reset_link_ttl_secs;
         let token = link_tokens::create(&mut tx, UserId(user.id), link_tokens::Purpose::PasswordReset, now, ttl).await?;
-        let link = format!("{}/password/reset?token={token}", state.settings.public_url);
+        let link = format!("{}/password/reset?token={}", state.settings.public_url, token.expose());
         let mail = Mail::PasswordResetLink { link: &link, valid_minutes: (ttl + 60 - 1) / 60 };
         outbox::enqueue(&mut tx, email.as_str(), &user.locale, &mail, now).await?;
         let account = user.account_id.map(crate::domain::AccountId);

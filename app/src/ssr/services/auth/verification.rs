@@ -18,7 +18,7 @@ const RESENDS_PER_HOUR: i64 = 5;
 pub async fn issue(conn: &mut AnyConnection, state: &AppState, user: UserId, email: &str, locale: &str, now: i64) -> Result<(), AppError> {
     let ttl = state.settings.verification_ttl_secs;
     let token = link_tokens::create(conn, user, Purpose::EmailVerification, now, ttl).await?;
-    let link = state.link(&format!("/verify-email?token={token}"));
+    let link = state.link(&format!("/verify-email?token={}", token.expose()));
     outbox::enqueue(conn, email, locale, &Mail::VerifyEmail { link: &link, valid_hours: ttl / 3600 }, now).await
 }
 

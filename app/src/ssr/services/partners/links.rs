@@ -209,7 +209,7 @@ pub async fn create_link(req: &Request) -> Result<String, AppError> {
          VALUES ($1, 'invited', 'partner', $2, $3, $4, $5) RETURNING id",
     )
     .bind(partner.0)
-    .bind(tokens::hash_token(&token))
+    .bind(token.hash())
     .bind(actor_name(actor))
     .bind(now)
     .bind(now + state.settings.partner_invitation_ttl_secs)
@@ -217,7 +217,7 @@ pub async fn create_link(req: &Request) -> Result<String, AppError> {
     .await?;
     AuditEvent::by("partner.link_created", &client.ip, actor).details(json!({ "link_id": link })).record(&mut tx, now).await?;
     tx.commit().await?;
-    Ok(state.link(&format!("/partners/accept?token={token}")))
+    Ok(state.link(&format!("/partners/accept?token={}", token.expose())))
 }
 
 #[derive(sqlx::FromRow)]

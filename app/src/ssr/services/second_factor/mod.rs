@@ -11,7 +11,7 @@ use crate::{
     second_factor::{FactorOverview, TotpEnrolment, TotpSummary},
     ssr::{
         AppState, audit::AuditEvent, guard::{ClientInfo, Request}, mail::Mail, now, outbox,
-        throttle, tokens, totp,
+        throttle, tokens::{self, Secret}, totp,
     },
 };
 use serde_json::json;
@@ -276,10 +276,10 @@ impl Method {
 }
 
 /// Starts a second step for `user` after a right password: its token, for the browser's cookie.
-pub async fn start_second_step(conn: &mut AnyConnection, user: UserId, now: i64) -> Result<String, AppError> {
+pub async fn start_second_step(conn: &mut AnyConnection, user: UserId, now: i64) -> Result<Secret, AppError> {
     let token = tokens::new_token();
     sqlx::query("INSERT INTO second_steps (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
-        .bind(tokens::hash_token(&token))
+        .bind(token.hash())
         .bind(user.0)
         .bind(now + SECOND_STEP_SECS)
         .execute(conn)

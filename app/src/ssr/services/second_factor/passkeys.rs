@@ -9,7 +9,7 @@ use crate::{
     error::{AppError, FieldError, Problem},
     second_factor::{PasskeyChallenge, PasskeySummary},
     ssr::{
-        AppState, audit::AuditEvent, guard::Request, now, tokens, webauthn::{self, RelyingParty},
+        AppState, audit::AuditEvent, guard::Request, now, tokens::{self, Secret}, webauthn::{self, RelyingParty},
     },
 };
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -87,11 +87,11 @@ async fn credentials(conn: &mut AnyConnection, user: UserId) -> Result<(Option<U
     Ok((handle, passkeys))
 }
 
-async fn store_ceremony(state: &AppState, purpose: Purpose, user: Option<UserId>, server_half: impl Serialize) -> Result<String, AppError> {
+async fn store_ceremony(state: &AppState, purpose: Purpose, user: Option<UserId>, server_half: impl Serialize) -> Result<Secret, AppError> {
     let token = tokens::new_token();
     let server_half = serde_json::to_string(&server_half).map_err(crate::ssr::internal)?;
     sqlx::query("INSERT INTO passkey_ceremonies (token_hash, purpose, user_id, state, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(tokens::hash_token(&token))
+        .bind(token.hash())
         .bind(purpose.key())
         .bind(user.map(|u| u.0))
         .bind(server_half)
@@ -117,9 +117,11 @@ async fn spend_ceremony<T: for<'de> Deserialize<'de>>(state: &AppState, token: &
     Ok((user.map(UserId), serde_json::from_str(&server_half).map_err(crate::ssr::internal)?))
 }
 
-fn challenge(ceremony: String, options: &impl Serialize) -> Result<PasskeyChallenge, AppError> {
+/// What the browser gets: the ceremony's token (which it sends back with its answer) and the
+/// options for its passkey prompt.
+fn challenge(ceremony: &Secret, options: &impl Serialize) -> Result<PasskeyChallenge, AppError> {
     let options = serde_json::to_string(options).map_err(crate::ssr::internal)?;
-    Ok(PasskeyChallenge { ceremony, options })
+    Ok(PasskeyChallenge { ceremony: ceremony.expose().to_owned(), options })
 }
 
 /// Starts registering a passkey for the actor: the options for `navigator.credentials.create`.
@@ -139,7 +141,7 @@ pub async fn begin_registration(req: &Request) -> Result<PasskeyChallenge, AppEr
     let mut options = serde_json::to_value(&options.public_key).map_err(crate::ssr::internal)?;
     webauthn::require_discoverable(&mut options);
     let ceremony = store_ceremony(state, Purpose::Register, Some(actor.user_id()), Registration { user_handle, state: registration }).await?;
-    challenge(ceremony, &options)
+    challenge(&ceremony, &options)
 }
 
 /// Checks the authenticator's answer and keeps the passkey under `name`. The first factor
@@ -236,7 +238,7 @@ pub async fn begin_second_step(state: &AppState, user: UserId) -> Result<Passkey
     }
     let (options, authentication) = webauthn.start_passkey_authentication(&passkeys).map_err(crate::ssr::internal)?;
     let ceremony = store_ceremony(state, Purpose::SecondStep, Some(user), authentication).await?;
-    challenge(ceremony, &options.public_key)
+    challenge(&ceremony, &options.public_key)
 }
 
 /// Starts a sign-in with a passkey alone: any discoverable passkey of this relying party.
@@ -244,7 +246,7 @@ pub async fn begin_sign_in(state: &AppState) -> Result<PasskeyChallenge, AppErro
     let webauthn = relying_party(state)?;
     let (options, authentication) = webauthn.start_discoverable_authentication().map_err(crate::ssr::internal)?;
     let ceremony = store_ceremony(state, Purpose::SignIn, None, authentication).await?;
-    challenge(ceremony, &options.public_key)
+    challenge(&ceremony, &options.public_key)
 }
 
 /// Checks an answer to a second-step ceremony: `Ok(false)` when it is not `user`'s passkey or

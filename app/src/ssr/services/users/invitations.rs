@@ -29,7 +29,7 @@ pub async fn issue(
     quota::take(conn, &state.settings.quotas, Quota::Invitations, account.0, now).await?;
     let ttl = state.settings.invitation_ttl_secs;
     let token = link_tokens::create(conn, user, link_tokens::Purpose::Invitation, now, ttl).await?;
-    let link = format!("{}/invitation?token={token}", state.settings.public_url);
+    let link = format!("{}/invitation?token={}", state.settings.public_url, token.expose());
     let account = actor.info.account.as_ref().map(|a| a.name.as_str()).unwrap_or_default();
     let inviter = format!("{} {}", actor.info.first_name, actor.info.last_name);
     let mail = Mail::Invitation { account, inviter: &inviter, link: &link, valid_days: (ttl + 86_400 - 1) / 86_400 };
@@ -54,7 +54,7 @@ pub async fn issue_many(
     let ttl = state.settings.invitation_ttl_secs;
     let users: Vec<UserId> = invitees.iter().map(|(user, _, _)| *user).collect();
     let tokens = link_tokens::create_many(conn, &users, link_tokens::Purpose::Invitation, now, ttl).await?;
-    let links: Vec<String> = tokens.iter().map(|token| format!("{}/invitation?token={token}", state.settings.public_url)).collect();
+    let links: Vec<String> = tokens.iter().map(|token| format!("{}/invitation?token={}", state.settings.public_url, token.expose())).collect();
     let account = actor.info.account.as_ref().map(|a| a.name.as_str()).unwrap_or_default();
     let inviter = format!("{} {}", actor.info.first_name, actor.info.last_name);
     let valid_days = (ttl + 86_400 - 1) / 86_400;
