@@ -182,6 +182,26 @@ mod tests {
     }
 
     #[test]
+    fn delegation_never_carries_partner_management() {
+        let administrator = BuiltInRole::Administrator.permissions();
+        assert!(!administrator.delegable().contains(Permission::PartnersManage));
+        assert!(!administrator.delegable().contains(Permission::PartnersDelegate));
+        assert!(administrator.delegable().contains(Permission::UsersManage));
+    }
+
+    #[test]
+    fn a_role_is_delegable_only_without_partner_management_and_within_the_granter() {
+        let granter = BuiltInRole::Administrator.permissions();
+        assert!(BuiltInRole::UserManager.permissions().may_be_delegated_by(granter));
+        assert!(!BuiltInRole::PartnerManager.permissions().may_be_delegated_by(granter), "carries partners.manage");
+        assert!(!BuiltInRole::Administrator.permissions().may_be_delegated_by(granter), "carries partners.manage");
+        let auditor = BuiltInRole::Auditor.permissions();
+        assert!(!auditor.may_be_delegated_by(BuiltInRole::UserManager.permissions()), "holds what the granter lacks");
+        let delegates_only = PermissionSet::of(&[Permission::PartnersDelegate, Permission::UsersView]);
+        assert!(delegates_only.may_be_delegated_by(PermissionSet::of(&[Permission::UsersView])), "what delegation drops does not count");
+    }
+
+    #[test]
     fn subsets_detect_escalation() {
         let manager = BuiltInRole::UserManager.permissions();
         assert!(manager.is_subset_of(PermissionSet::all()));

@@ -172,3 +172,83 @@ pub async fn member_role(conn: &mut AnyConnection) -> Result<AssignableRole, App
         .await
         .map_err(AppError::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        domain::{Permission, SessionId},
+        session::SessionInfo,
+    };
+
+    fn actor(id: i64, permissions: PermissionSet) -> Actor {
+        Actor {
+            session_id: SessionId(1),
+            info: SessionInfo {
+                user_id: UserId(id),
+                first_name: "Ada".into(),
+                last_name: "Admin".into(),
+                login_name: format!("user{id}"),
+                email: format!("user{id}@example.com"),
+                locale: "en".into(),
+                account: None,
+                permissions,
+                is_primary_admin: false,
+                must_change_password: false,
+                needs_second_factor: false,
+                email_verified: true,
+                home_account: None,
+                account_locale: "en".into(),
+                acting_for: None,
+                customers: Vec::new(),
+            },
+        }
+    }
+
+    fn target(id: i64, is_primary_admin: bool) -> TargetRow {
+        TargetRow {
+            id,
+            first_name: "Tom".into(),
+            last_name: "Target".into(),
+            login_name: format!("user{id}"),
+            email: format!("user{id}@example.com"),
+            locale: "en".into(),
+            is_primary_admin: i64::from(is_primary_admin),
+            locked: 0,
+            invited: 0,
+        }
+    }
+
+    fn role(id: i64, permissions: PermissionSet) -> AssignableRole {
+        AssignableRole { id: RoleId(id), permissions: permissions.bits(), builtin_key: None }
+    }
+
+    const MANAGER: [Permission; 2] = [Permission::UsersView, Permission::UsersManage];
+
+    #[test]
+    fn nobody_but_themself_manages_the_primary_administrator() {
+        let admin = actor(1, PermissionSet::all());
+        assert_eq!(may_manage(&admin, &target(2, true), PermissionSet::EMPTY), Err(Refusal::PrimaryAdministrator));
+        assert_eq!(may_manage(&actor(2, PermissionSet::EMPTY), &target(2, true), PermissionSet::all()), Ok(()), "themself");
+    }
+
+    #[test]
+    fn nobody_manages_a_user_holding_more_than_they_do() {
+        let manager = actor(1, PermissionSet::of(&MANAGER));
+        assert_eq!(may_manage(&manager, &target(2, false), PermissionSet::all()), Err(Refusal::OutranksYou));
+        assert_eq!(may_manage(&manager, &target(2, false), PermissionSet::of(&[Permission::UsersView])), Ok(()));
+        assert_eq!(may_manage(&manager, &target(2, false), PermissionSet::of(&MANAGER)), Ok(()), "an equal");
+    }
+
+    #[test]
+    fn a_role_change_may_add_or_remove_only_roles_within_the_actors_permissions() {
+        let manager = actor(1, PermissionSet::of(&MANAGER));
+        let (viewer, admin) = (role(10, PermissionSet::of(&[Permission::UsersView])), role(11, PermissionSet::all()));
+        assert!(check_role_change(&manager, &[], std::slice::from_ref(&viewer)).is_ok(), "grant a lesser role");
+        assert!(check_role_change(&manager, std::slice::from_ref(&viewer), &[]).is_ok(), "remove a lesser role");
+        let refused = |result: Result<(), AppError>| matches!(result, Err(AppError::Refused(Refusal::NotGrantable)));
+        assert!(refused(check_role_change(&manager, &[], std::slice::from_ref(&admin))), "grant a greater role");
+        assert!(refused(check_role_change(&manager, std::slice::from_ref(&admin), &[])), "remove a greater role");
+        assert!(check_role_change(&manager, &[admin.clone(), viewer.clone()], &[admin, viewer]).is_ok(), "keeping a greater role is no change");
+    }
+}
