@@ -18,6 +18,7 @@ pub const HORIZON_SECS: i64 = 24 * 3600;
 const BATCH: i64 = 100;
 
 /// Queues the alerts now due; returns how many items were announced.
+#[tracing::instrument(skip_all)]
 pub async fn announce_expiring(state: &AppState) -> Result<usize, AppError> {
     Ok(invitations(state).await? + partner_links(state).await?)
 }

@@ -10,6 +10,7 @@ use crate::{
 };
 use serde_json::json;
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn list_sessions(req: &Request) -> Result<Vec<SessionSummary>, AppError> {
     let Request { state, actor, .. } = req;
     sessions::list_for_user(&state.db, actor.user_id(), actor.session_id).await
@@ -17,6 +18,7 @@ pub async fn list_sessions(req: &Request) -> Result<Vec<SessionSummary>, AppErro
 
 /// Ends one of the actor's own sessions. Another user's session id finds nothing: the
 /// `user_id` condition is in the SQL.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn end_session(req: &Request, session_id: SessionId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let now = now();
@@ -37,6 +39,7 @@ pub async fn end_session(req: &Request, session_id: SessionId) -> Result<(), App
 }
 
 /// "Sign out everywhere else": every session of the actor but the current one ends.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn end_other_sessions(req: &Request) -> Result<u64, AppError> {
     let Request { state, client, actor } = req;
     let now = now();
@@ -50,6 +53,7 @@ pub async fn end_other_sessions(req: &Request) -> Result<u64, AppError> {
     Ok(ended)
 }
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn profile(req: &Request) -> Result<Profile, AppError> {
     let Request { state, actor, .. } = req;
     let (first_name, last_name, locale, news, alerts): (String, String, String, i64, i64) = sqlx::query_as(
@@ -62,6 +66,7 @@ pub async fn profile(req: &Request) -> Result<Profile, AppError> {
 }
 
 /// Saves the actor's names, language and subscriptions; returns the language stored.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn update_profile(req: &Request, profile: &Profile) -> Result<&'static str, AppError> {
     let Request { state, client, actor } = req;
     let mut errors = FieldErrors::default();

@@ -21,6 +21,7 @@ struct RoleRow {
 }
 
 /// Built-in roles first (in their fixed order), then custom roles by name.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn list(req: &Request) -> Result<Vec<RoleInfo>, AppError> {
     let Request { state, actor, .. } = req;
     let account = rules::account_of(actor)?;
@@ -47,6 +48,7 @@ pub async fn list(req: &Request) -> Result<Vec<RoleInfo>, AppError> {
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn save(req: &Request, id: Option<RoleId>, role: ParsedRole) -> Result<RoleId, AppError> {
     let Request { state, client, actor } = req;
     let ParsedRole { name, description, permissions } = role;
@@ -120,6 +122,7 @@ pub async fn save(req: &Request, id: Option<RoleId>, role: ParsedRole) -> Result
 
 /// Deletes a custom role of the account. Removing a role from its holders is a change of their
 /// permissions, so it follows the same no-escalation rule as editing it.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn delete(req: &Request, id: RoleId) -> Result<i64, AppError> {
     let Request { state, client, actor } = req;
     let account = rules::account_of(actor)?;

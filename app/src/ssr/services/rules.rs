@@ -42,6 +42,7 @@ pub fn lock_rows(conn: &AnyConnection) -> &'static str {
 
 /// The user `id` of the actor's account, or `NotFound`. The row stays locked until the
 /// caller's transaction ends.
+#[tracing::instrument(skip_all)]
 pub async fn target(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Result<TargetRow, AppError> {
     let account = account_of(actor)?;
     let sql = format!("SELECT {TARGET_COLUMNS} FROM users u WHERE u.id = $1 AND u.account_id = $2{}", lock_rows(conn));
@@ -54,6 +55,7 @@ pub async fn target(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Resu
 }
 
 /// The permissions each listed user holds through their roles, in one query per 500 users.
+#[tracing::instrument(skip_all)]
 pub async fn permissions_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, PermissionSet>, AppError> {
     let mut held: HashMap<i64, PermissionSet> = HashMap::new();
     for chunk in ids.chunks(500) {
@@ -100,6 +102,7 @@ pub struct AssignableRole {
 
 /// The roles of `ids` visible to the account (built-in or its own). An id that is neither is
 /// a field error, not a silent drop.
+#[tracing::instrument(skip_all)]
 pub async fn assignable_roles(conn: &mut AnyConnection, account: AccountId, ids: &[RoleId]) -> Result<Vec<AssignableRole>, AppError> {
     if ids.len() > 100 {
         return Err(AppError::field("role_ids", Problem::TooMany));
@@ -141,6 +144,7 @@ pub fn check_role_change(actor: &Actor, before: &[AssignableRole], after: &[Assi
 }
 
 /// The roles `user` holds now, as assignable roles.
+#[tracing::instrument(skip_all)]
 pub async fn roles_held(conn: &mut AnyConnection, user: UserId) -> Result<Vec<AssignableRole>, AppError> {
     sqlx::query_as(
         "SELECT r.id, r.permissions, r.builtin_key FROM user_roles ur JOIN roles r ON r.id = ur.role_id
@@ -153,6 +157,7 @@ pub async fn roles_held(conn: &mut AnyConnection, user: UserId) -> Result<Vec<As
 }
 
 /// Replaces the user's roles.
+#[tracing::instrument(skip_all)]
 pub async fn set_roles(conn: &mut AnyConnection, user: UserId, roles: &[AssignableRole]) -> Result<(), AppError> {
     sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user.0).execute(&mut *conn).await?;
     for role in roles {
@@ -166,6 +171,7 @@ pub async fn set_roles(conn: &mut AnyConnection, user: UserId, roles: &[Assignab
 }
 
 /// The built-in Member role, given when no role is chosen (as when joining by key, F2).
+#[tracing::instrument(skip_all)]
 pub async fn member_role(conn: &mut AnyConnection) -> Result<AssignableRole, AppError> {
     sqlx::query_as("SELECT id, permissions, builtin_key FROM roles WHERE builtin_key = 'member'")
         .fetch_one(conn)

@@ -11,6 +11,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 
 /// A signed-in user without an account creates one and becomes its primary administrator.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn create_account(
     req: &Request,
     name: AccountName,
@@ -82,6 +83,7 @@ pub struct Bootstrap {
     pub login_name: LoginName,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn bootstrap_account(state: &AppState, input: Bootstrap) -> Result<(AccountSummary, Password), AppError> {
     let password = Password::generated(tokens::temporary_password());
     let hash = state.hasher.hash(password.clone()).await?;
@@ -122,6 +124,7 @@ async fn announce(conn: &mut AnyConnection, account: &AccountSummary, founder: O
 }
 
 /// The operator's reset: a temporary password to replace at next login; every session ends.
+#[tracing::instrument(skip_all)]
 pub async fn reset_password_by_operator(state: &AppState, identifier: &str) -> Result<Password, AppError> {
     let login = LoginName::parse(identifier).ok().map(|l| l.as_str().to_owned());
     let email = Email::parse(identifier).ok().map(|e| e.as_str().to_owned());

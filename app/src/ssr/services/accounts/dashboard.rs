@@ -14,6 +14,7 @@ const ALERT_WINDOW_SECS: i64 = 3 * 24 * 3600;
 const RECENT_EVENTS: i64 = 8;
 const NEWS_ITEMS: i64 = 5;
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn summary(req: &Request) -> Result<Dashboard, AppError> {
     let Request { state, actor, .. } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;

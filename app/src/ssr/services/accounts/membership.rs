@@ -46,6 +46,7 @@ struct DetailsRow {
 }
 
 /// The account acted on, as any of its members (or partner staff acting for it) sees it.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn details(req: &Request) -> Result<AccountDetails, AppError> {
     let Request { state, actor, .. } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;
@@ -74,6 +75,7 @@ pub struct NewDetails {
     pub default_locale: &'static str,
 }
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn update_details(req: &Request, new: NewDetails) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;
@@ -99,6 +101,7 @@ pub async fn update_details(req: &Request, new: NewDetails) -> Result<(), AppErr
 }
 
 /// The account key, for those who manage the account (never while acting for a customer).
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn account_key(req: &Request) -> Result<String, AppError> {
     let Request { state, actor, .. } = req;
     let account = home_of(actor)?;
@@ -110,6 +113,7 @@ pub async fn account_key(req: &Request) -> Result<String, AppError> {
 }
 
 /// A new key; the old one stops working with this commit.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn regenerate_key(req: &Request) -> Result<String, AppError> {
     let Request { state, client, actor } = req;
     let account = home_of(actor)?;
@@ -142,6 +146,7 @@ struct KeyedAccount {
 /// Joins the account whose key this is, with the Member role. A member of another account
 /// changes account in the same step (their roles there are dropped). The account's
 /// administrators are mailed at every use of the key.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn join_by_key(req: &Request, key: AccountKey) -> Result<AccountSummary, AppError> {
     let Request { state, client, actor } = req;
     not_acting(actor)?;
@@ -240,6 +245,7 @@ async fn step_out(conn: &mut AnyConnection, actor: &Actor, account: AccountId) -
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn leave(req: &Request) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let account = home_of(actor)?;
@@ -253,6 +259,7 @@ pub async fn leave(req: &Request) -> Result<(), AppError> {
 
 /// The primary administrator, alone in the account, closes it: its roles, partner links and
 /// grants go, pending invitations are cancelled, and they remain a user without an account.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn close(req: &Request) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let account = home_of(actor)?;

@@ -118,6 +118,7 @@ async fn count(state: &AppState, account: AccountId, filter: &ParsedAuditFilter)
 }
 
 /// One page of the account's events, newest first, and how many match.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn list(req: &Request, filter: &ParsedAuditFilter) -> Result<AuditEntries, AppError> {
     let Request { state, actor, .. } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;
@@ -127,12 +128,14 @@ pub async fn list(req: &Request, filter: &ParsedAuditFilter) -> Result<AuditEntr
 }
 
 /// The newest events of the account (the dashboard).
+#[tracing::instrument(skip_all)]
 pub async fn recent(state: &AppState, account: AccountId, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
     Ok(fetch(state, account, &ParsedAuditFilter::default(), limit, 0).await?.into_iter().map(pretty).collect())
 }
 
 /// Every matching event (up to `EXPORT_LIMIT`) as CSV: stable machine columns (the action
 /// code, the recorded labels, the details as recorded), then each event's sentence in `locale`.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn export_csv(req: &Request, filter: &ParsedAuditFilter, locale: Locale) -> Result<Vec<u8>, AppError> {
     let Request { state, actor, .. } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;

@@ -36,6 +36,7 @@ struct Found {
 }
 
 /// One story per event, in the same order.
+#[tracing::instrument(skip_all)]
 pub async fn stories(pool: &AnyPool, events: &[Recorded<'_>]) -> Result<Vec<Story>, AppError> {
     let (mut users, mut roles, mut accounts) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for event in events {

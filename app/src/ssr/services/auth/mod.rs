@@ -45,6 +45,7 @@ pub struct LoginGrant {
 }
 
 /// Self-registration: creates the user (no account yet) and signs them in.
+#[tracing::instrument(skip_all)]
 pub async fn register(state: &AppState, client: &ClientInfo, new: NewUser) -> Result<LoginGrant, AppError> {
     if !state.settings.registration_open {
         return Err(AppError::RegistrationClosed);
@@ -100,6 +101,7 @@ struct Credentials {
 /// Login by e-mail or login name. Unknown users and wrong passwords get the same answer after
 /// the same work (a dummy hash is verified), and both count against the throttle (S4).
 /// The session the browser held before (`replaced_token`), if any, ends: one browser, one session.
+#[tracing::instrument(skip_all)]
 pub async fn login(
     state: &AppState,
     client: &ClientInfo,
@@ -151,6 +153,7 @@ pub async fn login(
 
 /// The second step of a sign-in (F15): a code from the user's app or one of their recovery
 /// codes, for the second step `step_token` opened. The session starts only now.
+#[tracing::instrument(skip_all)]
 pub async fn second_step(
     state: &AppState,
     client: &ClientInfo,
@@ -192,12 +195,14 @@ async fn at_second_step(
 }
 
 /// Starts the passkey way through the second step `step_token` opened.
+#[tracing::instrument(skip_all)]
 pub async fn begin_second_step_passkey(state: &AppState, step_token: &str) -> Result<PasskeyChallenge, AppError> {
     let user_id = second_factor::second_step_user(state, step_token, now()).await?.ok_or(AppError::SecondStepExpired)?;
     second_factor::passkeys::begin_second_step(state, user_id).await
 }
 
 /// What the second step `step_token` opened can take: (a code from an app, a passkey).
+#[tracing::instrument(skip_all)]
 pub async fn second_step_ways(state: &AppState, step_token: &str) -> Result<(bool, bool), AppError> {
     let user_id = second_factor::second_step_user(state, step_token, now()).await?.ok_or(AppError::SecondStepExpired)?;
     second_factor::second_step_ways(state, user_id).await
@@ -205,6 +210,7 @@ pub async fn second_step_ways(state: &AppState, step_token: &str) -> Result<(boo
 
 /// The second step passed with a passkey: the answer to a ceremony started for the user waiting
 /// at `step_token`, counted like a code (S4). The session starts only now.
+#[tracing::instrument(skip_all)]
 pub async fn second_step_with_passkey(
     state: &AppState,
     client: &ClientInfo,
@@ -235,6 +241,7 @@ fn passkey_sign_in_limit(state: &AppState, client: &ClientInfo) -> throttle::Lim
 
 /// Starts a sign-in with a passkey alone. Each start counts against the address's limit until
 /// a sign-in succeeds, so nobody fills the ceremony table or tries answers without end.
+#[tracing::instrument(skip_all)]
 pub async fn begin_passkey_sign_in(state: &AppState, client: &ClientInfo) -> Result<PasskeyChallenge, AppError> {
     let limit = passkey_sign_in_limit(state, client);
     throttle::reserve(&state.db, &[&limit], &state.settings.throttle, now()).await?;
@@ -243,6 +250,7 @@ pub async fn begin_passkey_sign_in(state: &AppState, client: &ClientInfo) -> Res
 
 /// Signs in with a passkey alone (discoverable credential, user verified): it is both factors.
 /// A locked user is refused; a forced password change still comes first.
+#[tracing::instrument(skip_all)]
 pub async fn passkey_sign_in(
     state: &AppState,
     client: &ClientInfo,
@@ -335,6 +343,7 @@ async fn find_credentials(state: &AppState, identifier: &str) -> Result<Option<C
     sqlx::query_as(&sql).bind(value).fetch_optional(&state.db.pool).await.map_err(AppError::from)
 }
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn logout(req: &Request) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let now = now();
@@ -351,6 +360,7 @@ pub async fn logout(req: &Request) -> Result<(), AppError> {
 
 /// Changes the actor's own password after checking the current one; clears the forced-change
 /// flag and ends the user's other sessions (whoever knew the old password is out).
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn change_password(
     req: &Request,
     current: Password,
@@ -394,6 +404,7 @@ pub async fn change_password(
 }
 
 /// Saves the user's language (F12).
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn set_locale(req: &Request, locale: &str) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let now = now();

@@ -17,6 +17,7 @@ use serde_json::json;
 /// `TemporaryPassword` mails a random password good for one login within its lifetime, after
 /// which the user must choose their own; `Link` mails a single-use link instead and leaves no
 /// password usable until it is followed. The administrator never sees either.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn reset_by_admin(req: &Request, id: UserId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     if id == actor.user_id() {
@@ -83,6 +84,7 @@ struct Known {
 /// F1 "forgot password": the answer is the same whether or not the address is known. Known,
 /// active users get a single-use link; every request counts against a per-address and a
 /// per-IP limit so nobody can flood a mailbox.
+#[tracing::instrument(skip_all)]
 pub async fn forgot(state: &AppState, client: &ClientInfo, email: &Email) -> Result<(), AppError> {
     let now = now();
     let limits = &state.settings.throttle;
@@ -116,6 +118,7 @@ pub async fn forgot(state: &AppState, client: &ClientInfo, email: &Email) -> Res
 
 /// Following a reset link: the new password replaces whatever was there, every session ends,
 /// and the link dies. The user then signs in with it.
+#[tracing::instrument(skip_all)]
 pub async fn reset_with_link(state: &AppState, client: &ClientInfo, token: &str, password: &str) -> Result<(), AppError> {
     let now = now();
     let admitted = state.hasher.admit_unauthenticated()?;

@@ -15,6 +15,7 @@ use sqlx::AnyConnection;
 const RESENDS_PER_HOUR: i64 = 5;
 
 /// Queues a verification link for `user`, replacing any earlier one.
+#[tracing::instrument(skip_all)]
 pub async fn issue(conn: &mut AnyConnection, state: &AppState, user: UserId, email: &str, locale: &str, now: i64) -> Result<(), AppError> {
     let ttl = state.settings.verification_ttl_secs;
     let token = link_tokens::create(conn, user, Purpose::EmailVerification, now, ttl).await?;
@@ -23,6 +24,7 @@ pub async fn issue(conn: &mut AnyConnection, state: &AppState, user: UserId, ema
 }
 
 /// A new link for the signed-in user whose address is not verified yet.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn resend(req: &Request) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     if actor.email_verified() {
@@ -38,6 +40,7 @@ pub async fn resend(req: &Request) -> Result<(), AppError> {
 }
 
 /// Marks the address behind a valid link as verified; the link is spent.
+#[tracing::instrument(skip_all)]
 pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<(), AppError> {
     let now = now();
     let mut tx = state.db.begin_write().await?;

@@ -25,6 +25,7 @@ const CHOICES: &str = "SELECT a.id, a.name, a.partner_id, r.name AS role_name, r
      WHERE g.user_id = $1 AND l.partner_account_id = $2 AND l.status = 'active'";
 
 /// The customers the user holds a grant for, through an active link of their own account.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn my_customers(req: &Request) -> Result<Vec<CustomerChoice>, AppError> {
     let Request { state, actor, .. } = req;
     let Some(home) = actor.home_account_id() else { return Ok(Vec::new()) };
@@ -44,6 +45,7 @@ pub async fn my_customers(req: &Request) -> Result<Vec<CustomerChoice>, AppError
 }
 
 /// Switches the session to act for `customer` (which needs a grant) or back home.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn act_for(req: &Request, customer: Option<AccountId>) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let now = now();

@@ -13,6 +13,7 @@ use sqlx::AnyConnection;
 
 /// The partners page: the links and, for those who delegate, the staff and each active
 /// customer's roles.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn overview(req: &Request) -> Result<PartnersOverview, AppError> {
     let Request { state, actor, .. } = req;
     let mut links = list(req).await?;
@@ -72,6 +73,7 @@ async fn customer_roles(conn: &mut AnyConnection, customer: AccountId, granter: 
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn grant(req: &Request, link: LinkId, user: UserId, role: RoleId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let partner = account_of(actor)?;
@@ -118,6 +120,7 @@ pub async fn grant(req: &Request, link: LinkId, user: UserId, role: RoleId) -> R
 
 /// Ends one grant: the partner side with `partners.delegate`, the customer side with
 /// `partners.manage`.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn revoke_grant(req: &Request, grant: GrantId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let account = account_of(actor)?;

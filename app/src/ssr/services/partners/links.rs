@@ -54,6 +54,7 @@ fn status_of(stored: &str, expires_at: i64, now: i64) -> LinkStatus {
 }
 
 /// Every link of the account acted on, both ways, newest first, with the grants on each.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn list(req: &Request) -> Result<Vec<PartnerLink>, AppError> {
     let Request { state, actor, .. } = req;
     let account = account_of(actor)?;
@@ -128,6 +129,7 @@ pub async fn list(req: &Request) -> Result<Vec<PartnerLink>, AppError> {
 
 /// The customer (the actor's account) invites the company with `partner_id`; its partner
 /// managers are mailed and answer on their partners page.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn invite(req: &Request, partner_id: PartnerId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let customer = account_of(actor)?;
@@ -163,6 +165,7 @@ pub async fn invite(req: &Request, partner_id: PartnerId) -> Result<(), AppError
 }
 
 /// The partner (the actor's account) accepts or declines a customer's pending invitation.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn respond(req: &Request, link: LinkId, accept: bool) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let partner = account_of(actor)?;
@@ -197,6 +200,7 @@ pub async fn respond(req: &Request, link: LinkId, accept: bool) -> Result<(), Ap
 
 /// A shareable invitation from the partner (the actor's account): single-use, expiring; only
 /// the hash of its token is stored. Returns the URL, which is shown once.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn create_link(req: &Request) -> Result<String, AppError> {
     let Request { state, client, actor } = req;
     let partner = account_of(actor)?;
@@ -247,6 +251,7 @@ async fn open_link(conn: &mut AnyConnection, token: &str, now: i64) -> Result<Op
     found.ok_or_else(|| AppError::field("token", Problem::LinkInvalid))
 }
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn preview(req: &Request, token: &str) -> Result<InvitationPreview, AppError> {
     let Request { state, actor, .. } = req;
     let mut conn = state.db.pool.acquire().await?;
@@ -263,6 +268,7 @@ pub async fn preview(req: &Request, token: &str) -> Result<InvitationPreview, Ap
 }
 
 /// The customer admin (the actor's account) confirms a partner's link: it becomes active.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn confirm(req: &Request, token: &str) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let customer = account_of(actor)?;
@@ -295,6 +301,7 @@ pub async fn confirm(req: &Request, token: &str) -> Result<(), AppError> {
 
 /// Either side ends a pending or active link. Grants on it go; partner staff acting through it
 /// are refused from their next request on (I5), since the guard reads the link every time.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn revoke(req: &Request, link: LinkId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let account = account_of(actor)?;

@@ -31,6 +31,7 @@ fn sealing_owner(user: UserId) -> String {
 }
 
 /// The user's factors as their security page shows them.
+#[tracing::instrument(skip_all)]
 pub async fn status(state: &AppState, user: UserId) -> Result<FactorOverview, AppError> {
     let totp: Option<(String, i64)> =
         sqlx::query_as("SELECT name, created_at FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
@@ -50,6 +51,7 @@ pub async fn status(state: &AppState, user: UserId) -> Result<FactorOverview, Ap
 }
 
 /// Whether the user has a second factor (the sign-in then asks for it).
+#[tracing::instrument(skip_all)]
 pub async fn has_factor(conn: &mut AnyConnection, user: UserId) -> Result<bool, AppError> {
     let found: i64 = sqlx::query_scalar(&format!("SELECT CASE WHEN {HAS_FACTOR} THEN 1 ELSE 0 END FROM users u WHERE u.id = $1"))
         .bind(user.0)
@@ -59,6 +61,7 @@ pub async fn has_factor(conn: &mut AnyConnection, user: UserId) -> Result<bool, 
 }
 
 /// What a second step can take for `user`: a code from an app, a passkey.
+#[tracing::instrument(skip_all)]
 pub async fn second_step_ways(state: &AppState, user: UserId) -> Result<(bool, bool), AppError> {
     let (app, passkey): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL),
@@ -73,6 +76,7 @@ pub async fn second_step_ways(state: &AppState, user: UserId) -> Result<(bool, b
 /// Starts enrolling an authenticator app: a new secret, kept sealed and unconfirmed until a
 /// first code proves the app holds it. Starting again replaces an unconfirmed secret; a user
 /// who already has an app removes it first.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn begin_totp(req: &Request) -> Result<TotpEnrolment, AppError> {
     let Request { state, actor, .. } = req;
     let secret = totp::new_secret();
@@ -102,6 +106,7 @@ pub async fn begin_totp(req: &Request) -> Result<TotpEnrolment, AppError> {
 
 /// Confirms the app being enrolled with a code from it and names it. The first factor comes
 /// with a set of recovery codes, returned here once and never again.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn confirm_totp(
     req: &Request,
     code: &str,
@@ -139,6 +144,7 @@ pub async fn confirm_totp(
 }
 
 /// Renames the user's authenticator app.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn rename_totp(req: &Request, name: &str) -> Result<(), AppError> {
     let Request { state, actor, .. } = req;
     let renamed = sqlx::query("UPDATE totp_factors SET name = $1 WHERE user_id = $2 AND confirmed_at IS NOT NULL")
@@ -154,6 +160,7 @@ pub async fn rename_totp(req: &Request, name: &str) -> Result<(), AppError> {
 
 /// Removes the user's authenticator app after their password; with no factor left, the
 /// recovery codes go too (they would be a second factor of nothing).
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn remove_totp(req: &Request, password: crate::domain::Password) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     check_password(req, password).await?;
@@ -175,6 +182,7 @@ pub async fn remove_totp(req: &Request, password: crate::domain::Password) -> Re
 }
 
 /// A new set of recovery codes after the user's password; the old set dies.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn regenerate_recovery_codes(
     req: &Request,
     password: crate::domain::Password,
@@ -276,6 +284,7 @@ impl Method {
 }
 
 /// Starts a second step for `user` after a right password: its token, for the browser's cookie.
+#[tracing::instrument(skip_all)]
 pub async fn start_second_step(conn: &mut AnyConnection, user: UserId, now: i64) -> Result<Secret, AppError> {
     let token = tokens::new_token();
     sqlx::query("INSERT INTO second_steps (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
@@ -288,6 +297,7 @@ pub async fn start_second_step(conn: &mut AnyConnection, user: UserId, now: i64)
 }
 
 /// The user waiting at the second step the token opened, if it has not expired.
+#[tracing::instrument(skip_all)]
 pub async fn second_step_user(state: &AppState, token: &str, now: i64) -> Result<Option<UserId>, AppError> {
     let user: Option<i64> = sqlx::query_scalar("SELECT user_id FROM second_steps WHERE token_hash = $1 AND expires_at > $2")
         .bind(tokens::hash_token(token))
@@ -347,6 +357,7 @@ pub struct Person<'a> {
 /// Spends `code` (a TOTP code or a recovery code) of `person` in `tx`, if it is right: the
 /// caller ends the second step and starts the session in the same transaction. A TOTP code is
 /// accepted once per time step, a recovery code once (its owner is mailed).
+#[tracing::instrument(skip_all)]
 pub async fn spend_code(tx: &mut AnyConnection, state: &AppState, person: &Person<'_>, code: &str, now: i64) -> Result<Option<Method>, AppError> {
     let user = person.user;
     if code.chars().filter(|c| !c.is_whitespace()).all(|c| c.is_ascii_digit()) {
@@ -388,6 +399,7 @@ pub async fn spend_code(tx: &mut AnyConnection, state: &AppState, person: &Perso
 }
 
 /// Ends a second step (passed, or replaced by a new sign-in).
+#[tracing::instrument(skip_all)]
 pub async fn end_second_step(conn: &mut AnyConnection, token: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM second_steps WHERE token_hash = $1")
         .bind(tokens::hash_token(token))
@@ -397,6 +409,7 @@ pub async fn end_second_step(conn: &mut AnyConnection, token: &str) -> Result<()
 }
 
 /// Sets whom the account requires a second factor of. Takes effect on everyone's next request.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn set_policy(req: &Request, policy: crate::second_factor::FactorPolicy) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let account = actor.account_id().ok_or(AppError::Forbidden)?;
@@ -418,6 +431,7 @@ pub async fn set_policy(req: &Request, policy: crate::second_factor::FactorPolic
 /// every session of theirs ends, and they are mailed. The rules of the other administrative
 /// actions hold (not oneself, not the primary administrator but by themself (I4), no one who
 /// holds more; partner staff never do it for a customer's people).
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn reset_by_admin(req: &Request, id: UserId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     use crate::error::Refusal;

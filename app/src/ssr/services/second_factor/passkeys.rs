@@ -67,6 +67,7 @@ fn credential_key(credential_id: &[u8]) -> String {
 }
 
 /// The user's passkeys, oldest first, as their security page lists them.
+#[tracing::instrument(skip_all)]
 pub async fn list(conn: &mut AnyConnection, user: UserId) -> Result<Vec<PasskeySummary>, AppError> {
     let rows: Vec<(i64, String, i64, Option<i64>)> =
         sqlx::query_as("SELECT id, name, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY id")
@@ -126,6 +127,7 @@ fn challenge(ceremony: &Secret, options: &impl Serialize) -> Result<PasskeyChall
 
 /// Starts registering a passkey for the actor: the options for `navigator.credentials.create`.
 /// The user's passkeys are excluded, so one authenticator holds one of theirs.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn begin_registration(req: &Request) -> Result<PasskeyChallenge, AppError> {
     let Request { state, actor, .. } = req;
     let webauthn = relying_party(state)?;
@@ -146,6 +148,7 @@ pub async fn begin_registration(req: &Request) -> Result<PasskeyChallenge, AppEr
 
 /// Checks the authenticator's answer and keeps the passkey under `name`. The first factor
 /// comes with a set of recovery codes, returned here once and never again.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn finish_registration(
     req: &Request,
     ceremony: &str,
@@ -191,6 +194,7 @@ pub async fn finish_registration(
     Ok(codes)
 }
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn rename(req: &Request, id: i64, name: &str) -> Result<(), AppError> {
     let Request { state, actor, .. } = req;
     let renamed = sqlx::query("UPDATE passkeys SET name = $1 WHERE id = $2 AND user_id = $3")
@@ -207,6 +211,7 @@ pub async fn rename(req: &Request, id: i64, name: &str) -> Result<(), AppError> 
 
 /// Removes one of the actor's passkeys after their password; with no factor left, the recovery
 /// codes go too.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn remove(req: &Request, id: i64, password: crate::domain::Password) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     second_factor::check_password(req, password).await?;
@@ -228,6 +233,7 @@ pub async fn remove(req: &Request, id: i64, password: crate::domain::Password) -
 
 /// Starts the passkey way through a second step: the options for `navigator.credentials.get`,
 /// limited to the user's own passkeys. `None` when they have none.
+#[tracing::instrument(skip_all)]
 pub async fn begin_second_step(state: &AppState, user: UserId) -> Result<PasskeyChallenge, AppError> {
     let webauthn = relying_party(state)?;
     let mut conn = state.db.pool.acquire().await?;
@@ -242,6 +248,7 @@ pub async fn begin_second_step(state: &AppState, user: UserId) -> Result<Passkey
 }
 
 /// Starts a sign-in with a passkey alone: any discoverable passkey of this relying party.
+#[tracing::instrument(skip_all)]
 pub async fn begin_sign_in(state: &AppState) -> Result<PasskeyChallenge, AppError> {
     let webauthn = relying_party(state)?;
     let (options, authentication) = webauthn.start_discoverable_authentication().map_err(crate::ssr::internal)?;
@@ -251,6 +258,7 @@ pub async fn begin_sign_in(state: &AppState) -> Result<PasskeyChallenge, AppErro
 
 /// Checks an answer to a second-step ceremony: `Ok(false)` when it is not `user`'s passkey or
 /// does not verify; `Ok(true)` once its use is recorded.
+#[tracing::instrument(skip_all)]
 pub async fn verify_second_step(state: &AppState, user: UserId, ceremony: &str, answer: &str) -> Result<bool, AppError> {
     let webauthn = relying_party(state)?;
     let Ok((owner, authentication)) = spend_ceremony::<PasskeyAuthentication>(state, ceremony, Purpose::SecondStep).await else {
@@ -270,6 +278,7 @@ pub async fn verify_second_step(state: &AppState, user: UserId, ceremony: &str, 
 }
 
 /// Checks an answer to a sign-in ceremony: the user whose passkey it is, if it verifies.
+#[tracing::instrument(skip_all)]
 pub async fn verify_sign_in(state: &AppState, ceremony: &str, answer: &str) -> Result<Option<UserId>, AppError> {
     let webauthn = relying_party(state)?;
     let Ok((_, authentication)) = spend_ceremony::<DiscoverableAuthentication>(state, ceremony, Purpose::SignIn).await else {

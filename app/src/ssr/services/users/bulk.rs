@@ -19,6 +19,7 @@ use sqlx::AnyConnection;
 /// Ids per statement: well under SQLite's and PostgreSQL's parameter limits.
 const CHUNK: usize = 500;
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn run(
     req: &Request,
     action: BulkAction,
@@ -47,6 +48,7 @@ pub async fn run(
 
 /// What `run` would do now, changing nothing: the confirmation dialog says it before the
 /// administrator agrees (who would be changed, who skipped and why). `run` decides again.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn preview(req: &Request, action: BulkAction, selection: &Selection) -> Result<BulkOutcome, AppError> {
     let Request { state, actor, .. } = req;
     let conditions = conditions_of(state, actor, selection)?;

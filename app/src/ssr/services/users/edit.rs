@@ -57,6 +57,7 @@ struct DetailsRow {
     must_change_password: i64,
 }
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn details(req: &Request, id: UserId) -> Result<UserDetails, AppError> {
     let Request { state, actor, .. } = req;
     let account = rules::account_of(actor)?;
@@ -96,6 +97,7 @@ pub async fn details(req: &Request, id: UserId) -> Result<UserDetails, AppError>
 
 /// F3: a new user of the actor's account, with an initial password (to be changed at first
 /// login) or an invitation link by e-mail. An e-mail already used anywhere is refused (I2).
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn create(
     req: &Request,
     form: &UserForm,
@@ -157,6 +159,7 @@ pub async fn create(
 
 /// F4 edit: names, login name, e-mail, password, roles, subscriptions, language. A password
 /// set by someone else must be changed at the user's next login, and ends their sessions.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn update(req: &Request, id: UserId, form: &UserForm) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let account = rules::account_of(actor)?;
@@ -255,6 +258,7 @@ pub async fn update(req: &Request, id: UserId, form: &UserForm) -> Result<(), Ap
 /// role, the actor keeps their roles but loses the title and every session, and the target is
 /// e-mailed. The actor's row is updated first, on the condition that they still hold the title:
 /// of two concurrent transfers the second finds it gone and changes nothing (I1).
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn make_primary(req: &Request, id: UserId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let account = rules::account_of(actor)?;

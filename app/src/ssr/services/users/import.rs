@@ -366,6 +366,7 @@ async fn existing(conn: &mut AnyConnection, column: &'static str, values: &[&str
 }
 
 /// What importing `csv` would do. Writes nothing.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn preview(req: &Request, csv: &str) -> Result<ImportPreview, AppError> {
     let Request { state, .. } = req;
     let mut conn = state.db.pool.acquire().await?;
@@ -378,6 +379,7 @@ pub async fn preview(req: &Request, csv: &str) -> Result<ImportPreview, AppError
 /// it before anything is written. A user created meanwhile with one of the file's e-mails or
 /// login names makes the unique constraints refuse the whole import: the answer is then the
 /// preview of the file as it stands.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn commit(req: &Request, csv: &str) -> Result<ImportOutcome, AppError> {
     let Request { state, .. } = req;
     let first = {

@@ -16,6 +16,7 @@ use crate::{
 use sqlx::AnyConnection;
 
 /// Creates the invitation link of `user` (ending any earlier one) and queues its mail.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn issue(
     conn: &mut AnyConnection,
     req: &Request,
@@ -38,6 +39,7 @@ pub async fn issue(
 
 /// Invitations for many new users at once (an import): the quota taken for all of them, then
 /// their links and mails in multi-row statements. Each invitee is `(user, e-mail, locale)`.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn issue_many(
     conn: &mut AnyConnection,
     req: &Request,
@@ -77,6 +79,7 @@ struct PendingRow {
 
 /// The account's invitations not yet accepted, newest first; expired ones included (they can
 /// be resent).
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn pending(req: &Request) -> Result<Vec<PendingInvitation>, AppError> {
     let Request { state, actor, .. } = req;
     let account = rules::account_of(actor)?;
@@ -112,6 +115,7 @@ async fn invited(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Result<
     Ok(target)
 }
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn resend(req: &Request, id: UserId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let now = now();
@@ -126,6 +130,7 @@ pub async fn resend(req: &Request, id: UserId) -> Result<(), AppError> {
 }
 
 /// Cancelling removes the invited user: the link dies with them and the e-mail is free again.
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn cancel(req: &Request, id: UserId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let now = now();
@@ -168,6 +173,7 @@ async fn find(conn: &mut AnyConnection, token: &str, now: i64) -> Result<Invitat
 }
 
 /// What the invitee sees before accepting: who they will be and where.
+#[tracing::instrument(skip_all)]
 pub async fn show(state: &AppState, token: &str) -> Result<InvitationInfo, AppError> {
     let mut conn = state.db.pool.acquire().await?;
     let row = find(&mut conn, token, now()).await?;
@@ -181,6 +187,7 @@ pub async fn show(state: &AppState, token: &str) -> Result<InvitationInfo, AppEr
 }
 
 /// The invitee sets names and password; the link dies; they are signed in.
+#[tracing::instrument(skip_all)]
 pub async fn accept(
     state: &AppState,
     client: &ClientInfo,

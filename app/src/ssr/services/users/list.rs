@@ -130,6 +130,7 @@ pub fn page_statement(backend: Backend, account: AccountId, query: &UserQuery) -
     sql
 }
 
+#[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn page(req: &Request, query: &UserQuery) -> Result<UserPage, AppError> {
     let Request { state, actor, .. } = req;
     let Some(account) = actor.account_id() else { return Err(AppError::Forbidden) };
