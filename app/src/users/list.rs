@@ -1,25 +1,53 @@
-//! The users table: filters that update as you type, sortable columns, paging, all in the URL.
+//! The users page: its filter bar, sortable head, rows and pager, with the query (filters,
+//! sort, page) kept in the URL so Back, reload and shared links show the same table.
 
 use super::{
-    PAGE_SIZE, SortColumn, UserFilter, UserQuery, UserRow, UserStatus,
+    UserFilter, UserQuery, UserRow, UserStatus,
     actions::{BulkBar, NoticeBanner, RowActions, TableState},
+    filter_bar::{FilterBar, TextFilters},
     invitations::PendingInvitations,
     list_users,
+    pager::Pager,
+    table_head::TableHead,
 };
 use crate::{
-    domain::{Permission, RoleId},
+    domain::Permission,
     i18n::*,
-    roles::list_roles,
     session::use_session,
     ui::{ConfirmDialog, Gate, Need, error_text, leave_if_signed_out},
 };
 use leptos::prelude::*;
 use leptos_router::{NavigateOptions, hooks::{use_navigate, use_query_map}};
-use std::collections::HashSet;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
     view! { <Gate need=Need::Member><UsersTable /></Gate> }
+}
+
+/// Changes the page's query by changing the URL, the one place the query lives: typing
+/// replaces the history entry, sorting and paging add one, so Back undoes them.
+#[derive(Clone, Copy)]
+pub(super) struct QueryUpdate {
+    query: Memo<UserQuery>,
+    go: Callback<(UserQuery, bool)>,
+}
+
+impl QueryUpdate {
+    pub(super) fn query(&self) -> Memo<UserQuery> {
+        self.query
+    }
+
+    /// `change` applied to the current query; back to its first page unless it changed the page.
+    pub(super) fn apply(&self, change: impl FnOnce(&mut UserQuery), replace: bool) {
+        let mut next = self.query.get_untracked();
+        change(&mut next);
+        self.go.run((next, replace));
+    }
+
+    /// A filter changed: its first page, replacing the history entry while typing.
+    pub(super) fn filter(&self, change: impl FnOnce(&mut UserFilter), replace: bool) {
+        self.apply(|q| { change(&mut q.filter); q.page = 0; }, replace);
+    }
 }
 
 #[component]
@@ -30,7 +58,6 @@ fn UsersTable() -> impl IntoView {
     let state = TableState::new();
     provide_context(state);
     let page = Resource::new(move || (query.get(), state.version.get()), |(query, _)| list_users(query));
-    let roles = Resource::new(|| (), |_| list_roles());
     // Checked users stay checked across filters and pages; "all matching" meant the old filter.
     Effect::new(move |previous: Option<UserQuery>| {
         let current = query.get();
@@ -42,116 +69,28 @@ fn UsersTable() -> impl IntoView {
     let session = use_session();
     let can_manage = move || session.user().is_some_and(|u| u.permissions.contains(Permission::UsersManage));
     let navigate = use_navigate();
-    // Typing replaces the history entry; sorting and paging add one, so Back undoes them.
-    let go = move |next: UserQuery, replace: bool| {
+    let go = Callback::new(move |(next, replace): (UserQuery, bool)| {
         let qs = next.to_query_string();
         let url = if qs.is_empty() { "/users".to_owned() } else { format!("/users?{qs}") };
         navigate(&url, NavigateOptions { replace, scroll: false, ..Default::default() });
-    };
-    let go = StoredValue::new(go);
-    let update = move |change: &dyn Fn(&mut UserQuery), replace: bool| {
-        let mut next = query.get_untracked();
-        change(&mut next);
-        go.with_value(|go| go(next, replace));
-    };
-    let update = StoredValue::new(update);
+    });
+    let update = QueryUpdate { query, go };
     // The text filters, emptied by hand when "Clear the filters" runs: their value is the
     // user's typing, never redrawn from the URL (that would race with fast typing).
-    let text_filters: [NodeRef<leptos::html::Input>; 4] = std::array::from_fn(|_| NodeRef::new());
-    let filter_input = move |key: &'static str, label: fn(Locale) -> &'static str, node_ref: NodeRef<leptos::html::Input>| {
-        let initial = query.with_untracked(|q| match key {
-            "first_name" => q.filter.first_name.clone(),
-            "last_name" => q.filter.last_name.clone(),
-            "login_name" => q.filter.login_name.clone(),
-            _ => q.filter.email.clone(),
-        });
-        let id = format!("filter-{key}");
-        view! {
-            <div>
-                <label for=id.clone() class="block text-xs font-medium text-slate-600">{move || label(i18n.get_locale())}</label>
-                <input
-                    id=id
-                    type="search"
-                    value=initial
-                    node_ref=node_ref
-                    on:input=move |ev| {
-                        let value = event_target_value(&ev);
-                        update.with_value(|update| update(&|q: &mut UserQuery| {
-                            let filter = &mut q.filter;
-                            match key {
-                                "first_name" => filter.first_name = value.clone(),
-                                "last_name" => filter.last_name = value.clone(),
-                                "login_name" => filter.login_name = value.clone(),
-                                _ => filter.email = value.clone(),
-                            }
-                            q.page = 0;
-                        }, true));
-                    }
-                    class="mt-1 block w-full rounded-md border-0 px-3 py-1.5 text-sm text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
-                />
-            </div>
+    let text_filters: TextFilters = std::array::from_fn(|_| NodeRef::new());
+    let clear_filters = Callback::new(move |()| {
+        for input in text_filters.iter().filter_map(NodeRef::get_untracked) {
+            input.set_value("");
         }
-    };
-    let sort_header = move |column: SortColumn, label: fn(Locale) -> &'static str| {
-        let active = move || query.with(|q| q.sort == column);
-        let aria_sort = move || match (active(), query.with(|q| q.descending)) {
-            (false, _) => "none",
-            (true, false) => "ascending",
-            (true, true) => "descending",
-        };
-        let arrow = move || match aria_sort() {
-            "ascending" => "▲",
-            "descending" => "▼",
-            _ => "",
-        };
-        view! {
-            <th scope="col" aria-sort=aria_sort class="px-3 py-3">
-                <button
-                    type="button"
-                    class="inline-flex items-center gap-1 font-semibold uppercase tracking-wide hover:text-slate-900"
-                    on:click=move |_| update.with_value(|update| update(&|q: &mut UserQuery| {
-                        q.descending = q.sort == column && !q.descending;
-                        q.sort = column;
-                        q.page = 0;
-                    }, false))
-                >
-                    {move || label(i18n.get_locale())}
-                    <span aria-hidden="true">{arrow}</span>
-                </button>
-            </th>
-        }
-    };
-    let status_option = move |status: UserStatus| view! {
-        <option value=status.key() selected=move || query.with(|q| q.filter.status == Some(status))>
-            {move || status_text(i18n.get_locale(), status)}
-        </option>
-    };
-    let total = move || page.get().and_then(Result::ok).map(|p| p.total);
+        update.apply(|q| { q.filter = UserFilter::default(); q.page = 0; }, false);
+    });
+    let total = Signal::derive(move || page.get().and_then(Result::ok).map(|p| p.total));
     let error = move || {
         page.get().and_then(Result::err).map(|e| {
             leave_if_signed_out(&e);
             error_text(i18n.get_locale(), &e)
         })
     };
-    let range = move || {
-        let current = query.with(|q| q.page);
-        total().map(|total| {
-            let first = if total == 0 { 0 } else { current * PAGE_SIZE + 1 };
-            let last = (current * PAGE_SIZE + PAGE_SIZE).min(total);
-            td_string!(i18n.get_locale(), users.range, first, last, total).to_string()
-        })
-    };
-    let has_next = move || total().is_some_and(|t| (query.with(|q| q.page) + 1) * PAGE_SIZE < t);
-    let has_previous = move || query.with(|q| q.page) > 0;
-    let clear_filters = Callback::new(move |()| {
-        for input in text_filters.iter().filter_map(NodeRef::get_untracked) {
-            input.set_value("");
-        }
-        update.with_value(|update| update(&|q: &mut UserQuery| {
-            q.filter = UserFilter::default();
-            q.page = 0;
-        }, false));
-    });
     view! {
         <div class="flex flex-wrap items-center justify-between gap-4">
             <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, users.title)}</h1>
@@ -169,84 +108,7 @@ fn UsersTable() -> impl IntoView {
             </Transition>
         </div>
         <ConfirmDialog pending=state.confirm />
-        <div role="search" class="mt-6 grid grid-cols-2 gap-4 md:grid-cols-4 lg:grid-cols-7">
-            {filter_input("first_name", |l| td_string!(l, users.first_name), text_filters[0])}
-            {filter_input("last_name", |l| td_string!(l, users.last_name), text_filters[1])}
-            {filter_input("login_name", |l| td_string!(l, users.login_name), text_filters[2])}
-            {filter_input("email", |l| td_string!(l, users.email), text_filters[3])}
-            <div>
-                <label for="filter-status" class="block text-xs font-medium text-slate-600">{t!(i18n, users.status)}</label>
-                <select
-                    id="filter-status"
-                    class="mt-1 block w-full rounded-md border-0 py-1.5 pl-3 pr-8 text-sm text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
-                    on:change=move |ev| {
-                        let status = UserStatus::from_key(&event_target_value(&ev));
-                        update.with_value(|update| update(&|q: &mut UserQuery| {
-                            q.filter.status = status;
-                            q.page = 0;
-                        }, false));
-                    }
-                >
-                    <option value="" selected=move || query.with(|q| q.filter.status.is_none())>{t!(i18n, users.any_status)}</option>
-                    // One option each, not an iterator: a list's comment marker inside
-                    // <select> does not survive the browser's HTML parser, so hydration failed.
-                    {status_option(UserStatus::Active)}
-                    {status_option(UserStatus::Locked)}
-                    {status_option(UserStatus::Invited)}
-                    {status_option(UserStatus::MustChangePassword)}
-                </select>
-            </div>
-            <div>
-                <label for="filter-factor" class="block text-xs font-medium text-slate-600">{t!(i18n, users.factor_filter)}</label>
-                <select
-                    id="filter-factor"
-                    class="mt-1 block w-full rounded-md border-0 py-1.5 pl-3 pr-8 text-sm text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
-                    on:change=move |ev| {
-                        let with = match event_target_value(&ev).as_str() {
-                            "on" => Some(true),
-                            "off" => Some(false),
-                            _ => None,
-                        };
-                        update.with_value(|update| update(&|q: &mut UserQuery| {
-                            q.filter.second_factor = with;
-                            q.page = 0;
-                        }, false));
-                    }
-                >
-                    <option value="" selected=move || query.with(|q| q.filter.second_factor.is_none())>{t!(i18n, users.factor_any)}</option>
-                    <option value="on" selected=move || query.with(|q| q.filter.second_factor == Some(true))>{t!(i18n, users.factor_with)}</option>
-                    <option value="off" selected=move || query.with(|q| q.filter.second_factor == Some(false))>{t!(i18n, users.factor_without)}</option>
-                </select>
-            </div>
-            <div>
-                <label for="filter-role" class="block text-xs font-medium text-slate-600">{t!(i18n, users.role)}</label>
-                // The options come as HTML: a list's comment markers cannot live inside <select>.
-                <Transition>
-                    <select
-                        id="filter-role"
-                        class="mt-1 block w-full rounded-md border-0 py-1.5 pl-3 pr-8 text-sm text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
-                        on:change=move |ev| {
-                            let role = event_target_value(&ev).parse::<RoleId>().ok();
-                            update.with_value(|update| update(&|q: &mut UserQuery| {
-                                q.filter.role = role;
-                                q.page = 0;
-                            }, false));
-                        }
-                        inner_html=move || {
-                            let locale = i18n.get_locale();
-                            let selected = query.with(|q| q.filter.role);
-                            let mut html = format!("<option value=\"\">{}</option>", escape(td_string!(locale, users.any_role)));
-                            for role in roles.get().and_then(Result::ok).unwrap_or_default() {
-                                let name = role.builtin_key.map_or_else(|| role.name.clone(), |role| role.name(locale));
-                                let mark = if selected == Some(role.id) { " selected" } else { "" };
-                                html.push_str(&format!("<option value=\"{}\"{mark}>{}</option>", role.id, escape(&name)));
-                            }
-                            html
-                        }
-                    />
-                </Transition>
-            </div>
-        </div>
+        <FilterBar update text_filters />
         <NoticeBanner />
         <Transition>
             {move || page.get().and_then(Result::ok).map(|loaded| {
@@ -261,42 +123,7 @@ fn UsersTable() -> impl IntoView {
         </Transition>
         <div class="mt-4 overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
             <table class="min-w-full divide-y divide-slate-200 text-sm">
-                <thead class="bg-slate-50 text-left text-xs text-slate-500">
-                    <tr>
-                        <th scope="col" class="w-10 px-4 py-3">
-                            <Transition>
-                                {move || page.get().and_then(Result::ok).map(|p| {
-                                    let ids: Vec<i64> = p.rows.iter().map(|r| r.id.0).collect();
-                                    let all_checked = {
-                                        let ids = ids.clone();
-                                        move || !ids.is_empty() && state.selection.with(|s| ids.iter().all(|id| s.contains(id)))
-                                    };
-                                    view! {
-                                        <input type="checkbox" data-testid="select-page"
-                                            aria-label=move || t_string!(i18n, users.select_page)
-                                            prop:checked=all_checked.clone()
-                                            on:change=move |ev| {
-                                                let on = event_target_checked(&ev);
-                                                state.all_matching.set(false);
-                                                state.selection.update(|s: &mut HashSet<i64>| for id in &ids {
-                                                    if on { s.insert(*id); } else { s.remove(id); }
-                                                });
-                                            }
-                                            class="h-4 w-4 rounded border-slate-300 text-indigo-600" />
-                                    }
-                                })}
-                            </Transition>
-                        </th>
-                        {sort_header(SortColumn::FirstName, |l| td_string!(l, users.first_name))}
-                        {sort_header(SortColumn::LastName, |l| td_string!(l, users.last_name))}
-                        {sort_header(SortColumn::LoginName, |l| td_string!(l, users.login_name))}
-                        {sort_header(SortColumn::Email, |l| td_string!(l, users.email))}
-                        <th scope="col" class="px-3 py-3 font-semibold uppercase tracking-wide">{t!(i18n, users.roles)}</th>
-                        <th scope="col" class="px-3 py-3 font-semibold uppercase tracking-wide">{t!(i18n, users.status)}</th>
-                        {sort_header(SortColumn::LastLogin, |l| td_string!(l, users.last_login))}
-                        <th scope="col" class="px-3 py-3"><span class="sr-only">{t!(i18n, users.actions)}</span></th>
-                    </tr>
-                </thead>
+                <TableHead update page_ids=Signal::derive(move || page.get().and_then(Result::ok).map(|p| p.rows.iter().map(|r| r.id.0).collect())) />
                 <tbody class="divide-y divide-slate-100">
                     <Transition>
                         {move || page.get().and_then(Result::ok).map(|page| {
@@ -310,29 +137,7 @@ fn UsersTable() -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <Transition>
-        <nav class="mt-4 flex items-center justify-between text-sm text-slate-600" aria-label=move || t_string!(i18n, users.pages)>
-            <p data-testid="users-range">{range}</p>
-            <div class="flex gap-2">
-                <button
-                    type="button"
-                    disabled=move || !has_previous()
-                    on:click=move |_| update.with_value(|update| update(&|q: &mut UserQuery| q.page -= 1, false))
-                    class="rounded-md bg-white px-3 py-1.5 font-medium ring-1 ring-inset ring-slate-300 hover:bg-slate-50 disabled:opacity-40"
-                >
-                    {t!(i18n, users.previous)}
-                </button>
-                <button
-                    type="button"
-                    disabled=move || !has_next()
-                    on:click=move |_| update.with_value(|update| update(&|q: &mut UserQuery| q.page += 1, false))
-                    class="rounded-md bg-white px-3 py-1.5 font-medium ring-1 ring-inset ring-slate-300 hover:bg-slate-50 disabled:opacity-40"
-                >
-                    {t!(i18n, users.next)}
-                </button>
-            </div>
-        </nav>
-        </Transition>
+        <Pager update total />
         <PendingInvitations />
     }
 }
@@ -416,16 +221,11 @@ fn NoMatch(filtered: bool, clear: Callback<()>) -> impl IntoView {
     }
 }
 
-fn status_text(locale: Locale, status: UserStatus) -> &'static str {
+pub(super) fn status_text(locale: Locale, status: UserStatus) -> &'static str {
     match status {
         UserStatus::Active => td_string!(locale, users.status_active),
         UserStatus::Locked => td_string!(locale, users.status_locked),
         UserStatus::Invited => td_string!(locale, users.status_invited),
         UserStatus::MustChangePassword => td_string!(locale, users.status_must_change),
     }
-}
-
-/// Escapes text for the role filter's option HTML.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

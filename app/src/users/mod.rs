@@ -1,13 +1,17 @@
-//! The users of an account (SPEC F4). So far: the filterable, sortable, paged list.
+//! The users of an account (SPEC F3, F4, F6): the list with its filters and bulk actions, the
+//! add and edit forms, invitations and the CSV import, and the server functions behind them.
 
 mod actions;
 mod api;
 mod edit;
 mod import;
 mod import_page;
+mod filter_bar;
 mod invitations;
 mod list;
+mod pager;
 mod query;
+mod table_head;
 
 pub use actions::{CarriedNotice, Done, provide_carried_notice};
 pub use api::*;
