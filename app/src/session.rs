@@ -68,7 +68,7 @@ pub struct SessionSummary {
 #[server(prefix = "/api", endpoint = "session/current")]
 pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
     use crate::ssr::{guard, services::partners};
-    let (caller, actor) = guard::optional().await?;
+    let (caller, actor) = guard::maybe_signed_in().await?;
     let Some(actor) = actor else { return Ok(None) };
     let req = caller.into_request(actor);
     let customers = if req.actor.must_change_password() { Vec::new() } else { partners::acting::my_customers(&req).await? };

@@ -1,3 +1,5 @@
+//! The `server` binary: the CLI (`serve`, `create-account`, …) on a multi-threaded runtime.
+
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {

@@ -1,3 +1,6 @@
+//! The password change form (F1): the current password, then the new one twice; also where a
+//! user with a temporary password lands before anything else.
+
 use super::ChangePassword;
 use crate::{
     domain::Password,

@@ -1,3 +1,6 @@
+//! The sign-in page (F1): login name or e-mail and password, or a passkey alone (F15); then the
+//! second step, a forced password change or the page asked for.
+
 use super::{Login, SignedIn, begin_passkey_sign_in, passkey_sign_in};
 use crate::{
     error::AppError,

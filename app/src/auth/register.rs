@@ -1,3 +1,6 @@
+//! Self-registration (F1): names, login, e-mail and password, checked in the browser with the
+//! server's own parsers; the new user is signed in, without an account yet.
+
 use super::Register;
 use crate::{
     domain::{Email, LoginName, Password, PersonName},

@@ -1,3 +1,5 @@
+//! E-mail addresses in their canonical form (I2: one user per address).
+
 use crate::error::Problem;
 use email_address::{EmailAddress, Options};
 use serde::{Deserialize, Serialize};

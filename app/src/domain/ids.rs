@@ -1,3 +1,5 @@
+//! Typed database ids.
+
 use serde::{Deserialize, Serialize};
 
 /// Database ids, typed so a user id can never be passed where an account id is expected. On the

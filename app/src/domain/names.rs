@@ -1,3 +1,6 @@
+//! Names people type: person, login, account and role names and role descriptions, each
+//! trimmed, bounded and free of control characters.
+
 use super::clean_text;
 use crate::error::Problem;
 use serde::{Deserialize, Serialize};

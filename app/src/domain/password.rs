@@ -1,3 +1,5 @@
+//! Passwords in transit: length rules (F1), and never printed.
+
 use crate::error::Problem;
 
 /// A password in transit. Its `Debug` is redacted so it cannot reach a log by accident (S7);

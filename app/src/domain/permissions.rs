@@ -1,3 +1,5 @@
+//! Permissions, the sets roles carry, the built-in roles (F5) and what delegation may carry (F7).
+
 use serde::{Deserialize, Serialize};
 
 /// The fixed capabilities of SPEC F5. Bit positions are stored in the database: never reorder.

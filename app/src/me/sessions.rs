@@ -1,3 +1,5 @@
+//! The user's own open sessions (F10): where and when each was used, ending one or all others.
+
 use super::{EndMySession, EndOtherSessions, list_my_sessions};
 use crate::{
     i18n::*,

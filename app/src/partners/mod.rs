@@ -196,6 +196,6 @@ pub async fn revoke_grant(grant_id: GrantId) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "partners/act_for")]
 pub async fn act_for(#[server(default)] account_id: Option<i64>) -> Result<(), AppError> {
     use crate::{domain::AccountId, ssr::{guard, services::partners}};
-    let req = guard::own_user().await?;
+    let req = guard::even_delegation_ended().await?;
     partners::acting::act_for(&req, account_id.map(AccountId)).await
 }

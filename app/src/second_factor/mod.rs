@@ -1,6 +1,6 @@
 //! Second factor (SPEC F15): the user's authenticator app (TOTP), passkeys and recovery codes,
 //! managed on their security page; the sign-in's second step is in `auth`. The functions here stay open
-//! to a user the policy requires to enrol (`guard::enrolment`): enrolling is how they get out.
+//! to a user the policy requires to enrol (`guard::even_second_factor_missing`): enrolling is how they get out.
 
 mod page;
 pub mod passkey_browser;
@@ -106,14 +106,14 @@ pub(crate) fn factor_name(name: &str) -> Result<String, Problem> {
 #[server(prefix = "/api", endpoint = "factors/mine")]
 pub async fn my_factors() -> Result<FactorOverview, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let req = guard::enrolment().await?;
+    let req = guard::even_second_factor_missing().await?;
     second_factor::status(&req.state, req.actor.user_id()).await
 }
 
 #[server(prefix = "/api", endpoint = "factors/totp/begin")]
 pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let req = guard::enrolment().await?;
+    let req = guard::even_second_factor_missing().await?;
     second_factor::begin_totp(&req).await
 }
 
@@ -121,7 +121,7 @@ pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
 #[server(prefix = "/api", endpoint = "factors/totp/confirm")]
 pub async fn confirm_totp(code: String, name: String) -> Result<Option<Vec<String>>, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let req = guard::enrolment().await?;
+    let req = guard::even_second_factor_missing().await?;
     let name = factor_name(&name).map_err(|problem| AppError::field("name", problem))?;
     if code.trim().is_empty() {
         return Err(AppError::field("code", Problem::Required));
@@ -132,7 +132,7 @@ pub async fn confirm_totp(code: String, name: String) -> Result<Option<Vec<Strin
 #[server(prefix = "/api", endpoint = "factors/totp/rename")]
 pub async fn rename_totp(name: String) -> Result<(), AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let req = guard::enrolment().await?;
+    let req = guard::even_second_factor_missing().await?;
     let name = factor_name(&name).map_err(|problem| AppError::field("name", problem))?;
     second_factor::rename_totp(&req, &name).await
 }
@@ -140,7 +140,7 @@ pub async fn rename_totp(name: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "factors/totp/remove")]
 pub async fn remove_totp(password: String) -> Result<(), AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let req = guard::enrolment().await?;
+    let req = guard::even_second_factor_missing().await?;
     let password = Password::attempt(&password).map_err(|problem| AppError::field("password", problem))?;
     second_factor::remove_totp(&req, password).await
 }
@@ -149,7 +149,7 @@ pub async fn remove_totp(password: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "factors/recovery/regenerate")]
 pub async fn regenerate_recovery_codes(password: String) -> Result<Vec<String>, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let req = guard::enrolment().await?;
+    let req = guard::even_second_factor_missing().await?;
     let password = Password::attempt(&password).map_err(|problem| AppError::field("password", problem))?;
     second_factor::regenerate_recovery_codes(&req, password).await
 }

@@ -38,7 +38,7 @@ pub(crate) fn ceremony_answer<'a>(ceremony: &'a str, answer: &'a str) -> Result<
 #[server(prefix = "/api", endpoint = "factors/passkey/begin")]
 pub async fn begin_passkey() -> Result<PasskeyChallenge, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let req = guard::enrolment().await?;
+    let req = guard::even_second_factor_missing().await?;
     second_factor::passkeys::begin_registration(&req).await
 }
 
@@ -47,7 +47,7 @@ pub async fn begin_passkey() -> Result<PasskeyChallenge, AppError> {
 #[server(prefix = "/api", endpoint = "factors/passkey/finish")]
 pub async fn finish_passkey(ceremony: String, answer: String, passkey_name: String) -> Result<Option<Vec<String>>, AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let req = guard::enrolment().await?;
+    let req = guard::even_second_factor_missing().await?;
     let name = super::factor_name(&passkey_name).map_err(|problem| AppError::field("passkey_name", problem))?;
     let (ceremony, answer) = ceremony_answer(&ceremony, &answer)?;
     second_factor::passkeys::finish_registration(&req, ceremony, answer, &name).await
@@ -56,7 +56,7 @@ pub async fn finish_passkey(ceremony: String, answer: String, passkey_name: Stri
 #[server(prefix = "/api", endpoint = "factors/passkey/rename")]
 pub async fn rename_passkey(id: i64, name: String) -> Result<(), AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let req = guard::enrolment().await?;
+    let req = guard::even_second_factor_missing().await?;
     let name = super::factor_name(&name).map_err(|problem| AppError::field("name", problem))?;
     second_factor::passkeys::rename(&req, id, &name).await
 }
@@ -64,7 +64,7 @@ pub async fn rename_passkey(id: i64, name: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "factors/passkey/remove")]
 pub async fn remove_passkey(id: i64, password: String) -> Result<(), AppError> {
     use crate::ssr::{guard, services::second_factor};
-    let req = guard::enrolment().await?;
+    let req = guard::even_second_factor_missing().await?;
     let password = Password::attempt(&password).map_err(|problem| AppError::field("password", problem))?;
     second_factor::passkeys::remove(&req, id, password).await
 }

@@ -172,29 +172,29 @@ fn usable(actor: Actor) -> Result<Actor, AppError> {
 }
 
 /// The caller and their session, if they have a valid one. For pages that render for both.
-pub async fn optional() -> Result<(Caller, Option<Actor>), AppError> {
+pub async fn maybe_signed_in() -> Result<(Caller, Option<Actor>), AppError> {
     let caller = public().await?;
     let actor = caller.actor().await?;
     Ok((caller, actor))
 }
 
 /// A signed-in user whose password need not be changed first, and whose delegated access (if
-/// they act for a customer) still holds. The exceptions are `password_change` and `own_user`.
+/// they act for a customer) still holds. The exceptions are `even_password_change_due` and `even_delegation_ended`.
 pub async fn signed_in() -> Result<Request, AppError> {
-    let Request { state, client, actor } = own_user().await?;
+    let Request { state, client, actor } = even_delegation_ended().await?;
     Ok(Request { state, client, actor: usable(actor)? })
 }
 
 /// A signed-in user who need not change their password, even one the policy requires to add a
 /// second factor first: only for managing their own factors (F15).
-pub async fn enrolment() -> Result<Request, AppError> {
-    own_user().await
+pub async fn even_second_factor_missing() -> Result<Request, AppError> {
+    even_delegation_ended().await
 }
 
 /// A signed-in user, even one whose delegated access just ended: only for returning to their
 /// own account, which is how they leave that state.
-pub async fn own_user() -> Result<Request, AppError> {
-    let request = password_change().await?;
+pub async fn even_delegation_ended() -> Result<Request, AppError> {
+    let request = even_password_change_due().await?;
     if request.actor.must_change_password() {
         return Err(AppError::PasswordChangeRequired);
     }
@@ -202,8 +202,8 @@ pub async fn own_user() -> Result<Request, AppError> {
 }
 
 /// A signed-in user, even one who must change their password: only for changing it (F1).
-pub async fn password_change() -> Result<Request, AppError> {
-    match optional().await? {
+pub async fn even_password_change_due() -> Result<Request, AppError> {
+    match maybe_signed_in().await? {
         (caller, Some(actor)) => Ok(caller.into_request(actor)),
         (_, None) => Err(AppError::Unauthenticated),
     }

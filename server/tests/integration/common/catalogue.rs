@@ -7,8 +7,8 @@
 pub enum Access {
     /// Anyone, signed in or not.
     Public,
-    /// Any signed-in user, even one whose delegated access ended (`password_change`,
-    /// `own_user`: logging out, changing one's password, going home).
+    /// Any signed-in user, even one whose delegated access ended (`even_password_change_due`,
+    /// `even_delegation_ended`: logging out, changing one's password, going home).
     OwnUser,
     /// A signed-in user whose session is usable (`signed_in`).
     SignedIn,
