@@ -2,7 +2,11 @@
 //! with the guard; the rules live in `ssr::services::users`.
 
 use super::{UserFilter, UserStatus};
-use crate::{domain::{RoleId, UserId}, error::{AppError, Refusal}};
+use crate::{
+    auth::known_locale,
+    domain::{Email, LoginName, Password, PersonName, RoleId, UserId},
+    error::{AppError, FieldErrors, Refusal},
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +50,51 @@ pub struct UserForm {
     pub subscribe_alerts: bool,
     pub role_ids: Vec<RoleId>,
     pub password: String,
+}
+
+/// A user form whose every field parsed: what the service receives. `password` is `None`
+/// when not given (an invitation, or an edit keeping it).
+#[derive(Debug, Clone)]
+pub struct ParsedUser {
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub login_name: LoginName,
+    pub email: Email,
+    pub locale: &'static str,
+    pub password: Option<Password>,
+    pub role_ids: Vec<RoleId>,
+    pub subscribe_news: bool,
+    pub subscribe_alerts: bool,
+}
+
+impl UserForm {
+    /// Every field's problem at once, each beside its field.
+    pub fn parse(&self, password_required: bool) -> Result<ParsedUser, AppError> {
+        let mut errors = FieldErrors::default();
+        let first = errors.check("first_name", PersonName::parse(&self.first_name));
+        let last = errors.check("last_name", PersonName::parse(&self.last_name));
+        let login = errors.check("login_name", LoginName::parse(&self.login_name));
+        let email = errors.check("email", Email::parse(&self.email));
+        let password = if password_required || !self.password.is_empty() {
+            errors.check("password", Password::choose(&self.password, &[&self.login_name, &self.email])).map(Some)
+        } else {
+            Some(None)
+        };
+        match (first, last, login, email, password) {
+            (Some(first_name), Some(last_name), Some(login_name), Some(email), Some(password)) => Ok(ParsedUser {
+                first_name,
+                last_name,
+                login_name,
+                email,
+                locale: known_locale(&self.locale),
+                password,
+                role_ids: self.role_ids.clone(),
+                subscribe_news: self.subscribe_news,
+                subscribe_alerts: self.subscribe_alerts,
+            }),
+            _ => Err(errors.into_error()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,14 +149,14 @@ pub async fn get_user(id: UserId) -> Result<UserDetails, AppError> {
 pub async fn create_user(form: UserForm, delivery: Delivery) -> Result<UserId, AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
     let req = guard::permission(Permission::UsersManage).await?;
-    users::edit::create(&req, &form, delivery).await
+    users::edit::create(&req, form.parse(delivery == Delivery::Password)?, delivery).await
 }
 
 #[server(prefix = "/api", endpoint = "users/update", input = server_fn::codec::Json)]
 pub async fn update_user(id: UserId, form: UserForm) -> Result<(), AppError> {
     use crate::{domain::Permission, ssr::{guard, services::users}};
     let req = guard::permission(Permission::UsersManage).await?;
-    users::edit::update(&req, id, &form).await
+    users::edit::update(&req, id, form.parse(false)?).await
 }
 
 #[server(prefix = "/api", endpoint = "users/bulk", input = server_fn::codec::Json)]

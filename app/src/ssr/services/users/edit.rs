@@ -4,42 +4,12 @@
 use crate::ssr::services::{users, rules};
 use crate::ssr::link_tokens;
 use crate::{
-    auth::known_locale,
-    domain::{BuiltInRole, Email, LoginName, Password, PersonName, UserId},
-    error::{AppError, FieldErrors, Refusal},
+    domain::{BuiltInRole, UserId},
+    error::{AppError, Refusal},
     ssr::{audit::AuditEvent, guard::Request, mail::Mail, now, outbox, sessions},
-    users::{Delivery, UserDetails, UserForm, UserStatus},
+    users::{Delivery, ParsedUser, UserDetails, UserStatus},
 };
 use serde_json::json;
-
-/// The form, parsed. `password` is `None` when not given (invitation, or edit keeping it).
-struct Parsed {
-    first_name: PersonName,
-    last_name: PersonName,
-    login_name: LoginName,
-    email: Email,
-    locale: &'static str,
-    password: Option<Password>,
-}
-
-fn parse(form: &UserForm, password_required: bool) -> Result<Parsed, AppError> {
-    let mut errors = FieldErrors::default();
-    let first = errors.check("first_name", PersonName::parse(&form.first_name));
-    let last = errors.check("last_name", PersonName::parse(&form.last_name));
-    let login = errors.check("login_name", LoginName::parse(&form.login_name));
-    let email = errors.check("email", Email::parse(&form.email));
-    let password = if password_required || !form.password.is_empty() {
-        errors.check("password", Password::choose(&form.password, &[&form.login_name, &form.email])).map(Some)
-    } else {
-        Some(None)
-    };
-    match (first, last, login, email, password) {
-        (Some(first_name), Some(last_name), Some(login_name), Some(email), Some(password)) => {
-            Ok(Parsed { first_name, last_name, login_name, email, locale: known_locale(&form.locale), password })
-        }
-        _ => Err(errors.into_error()),
-    }
-}
 
 #[derive(sqlx::FromRow)]
 struct DetailsRow {
@@ -98,25 +68,20 @@ pub async fn details(req: &Request, id: UserId) -> Result<UserDetails, AppError>
 /// F3: a new user of the actor's account, with an initial password (to be changed at first
 /// login) or an invitation link by e-mail. An e-mail already used anywhere is refused (I2).
 #[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
-pub async fn create(
-    req: &Request,
-    form: &UserForm,
-    delivery: Delivery,
-) -> Result<UserId, AppError> {
+pub async fn create(req: &Request, parsed: ParsedUser, delivery: Delivery) -> Result<UserId, AppError> {
     let Request { state, client, actor } = req;
     let account = rules::account_of(actor)?;
     // Partner staff invite: a password they chose would outlive their access (S9).
     if actor.is_acting() && delivery == Delivery::Password {
         return Err(AppError::Refused(Refusal::WhileActingForCustomer));
     }
-    let parsed = parse(form, delivery == Delivery::Password)?;
     let hash = match &parsed.password {
         Some(password) if delivery == Delivery::Password => Some(state.hasher.hash(password.clone()).await?),
         _ => None,
     };
     let now = now();
     let mut tx = state.db.begin_write().await?;
-    let mut roles = rules::assignable_roles(&mut tx, account, &form.role_ids).await?;
+    let mut roles = rules::assignable_roles(&mut tx, account, &parsed.role_ids).await?;
     if roles.is_empty() {
         roles.push(rules::member_role(&mut tx).await?);
     }
@@ -134,8 +99,8 @@ pub async fn create(
     .bind(hash.as_deref())
     .bind(i64::from(hash.is_some()))
     .bind(parsed.locale)
-    .bind(i64::from(form.subscribe_news))
-    .bind(i64::from(form.subscribe_alerts))
+    .bind(i64::from(parsed.subscribe_news))
+    .bind(i64::from(parsed.subscribe_alerts))
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
@@ -160,10 +125,9 @@ pub async fn create(
 /// F4 edit: names, login name, e-mail, password, roles, subscriptions, language. A password
 /// set by someone else must be changed at the user's next login, and ends their sessions.
 #[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
-pub async fn update(req: &Request, id: UserId, form: &UserForm) -> Result<(), AppError> {
+pub async fn update(req: &Request, id: UserId, parsed: ParsedUser) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
     let account = rules::account_of(actor)?;
-    let parsed = parse(form, false)?;
     if actor.is_acting() && parsed.password.is_some() {
         return Err(AppError::Refused(Refusal::WhileActingForCustomer));
     }
@@ -177,7 +141,7 @@ pub async fn update(req: &Request, id: UserId, form: &UserForm) -> Result<(), Ap
     let held = rules::permissions_of(&mut tx, &[target.id]).await?;
     rules::may_manage(actor, &target, held.get(&target.id).copied().unwrap_or_default()).map_err(AppError::Refused)?;
     let before = rules::roles_held(&mut tx, id).await?;
-    let mut after = rules::assignable_roles(&mut tx, account, &form.role_ids).await?;
+    let mut after = rules::assignable_roles(&mut tx, account, &parsed.role_ids).await?;
     if after.is_empty() {
         after.push(rules::member_role(&mut tx).await?);
     }
@@ -200,8 +164,8 @@ pub async fn update(req: &Request, id: UserId, form: &UserForm) -> Result<(), Ap
     .bind(parsed.login_name.as_str())
     .bind(parsed.email.as_str())
     .bind(parsed.locale)
-    .bind(i64::from(form.subscribe_news))
-    .bind(i64::from(form.subscribe_alerts))
+    .bind(i64::from(parsed.subscribe_news))
+    .bind(i64::from(parsed.subscribe_alerts))
     .bind(id.0)
     .execute(&mut *tx)
     .await?;
