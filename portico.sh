@@ -51,11 +51,26 @@ run() {
   LEPTOS_SITE_ADDR=$ADDR exec target/release/server serve
 }
 
+# Both packages in one build (app with `ssr`, as the server uses it); not the whole workspace,
+# which would unify app's `ssr` and `hydrate` features.
+RUST_TESTS=(-p app -p server --features app/ssr)
+
 rust_tests() {
   say "Rust tests (SQLite${TEST_POSTGRES_URL:+ and PostgreSQL})"
-  # Per package: a workspace-wide build would unify app's `ssr` and `hydrate` features.
-  cargo test -p app --features ssr
-  cargo test -p server
+  cargo test "${RUST_TESTS[@]}"
+}
+
+# The release build spends minutes on one core (the wasm's single codegen unit under LTO, then
+# wasm-opt), so the debug test build runs beside it; cargo's own lock orders their shared
+# target directory, and the tests then run once the release server is there for Playwright.
+build_and_test_builds() {
+  local log=target/test-build.log
+  mkdir -p target
+  cargo test "${RUST_TESTS[@]}" --no-run >"$log" 2>&1 &
+  local test_build=$!
+  build || { kill "$test_build" 2>/dev/null; return 1; }
+  say "waiting for the test build (log: $log)"
+  wait "$test_build" || { tail -n 40 "$log"; return 1; }
 }
 
 end_to_end() {
@@ -193,7 +208,7 @@ bench_users() {
 
 case "${1:-}" in
   run) run ;;
-  test) build; rust_tests; end_to_end; say "all tests passed" ;;
+  test) build_and_test_builds; rust_tests; end_to_end; say "all tests passed" ;;
   bench) shift; bench "$@" ;;
   *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
