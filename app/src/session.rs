@@ -44,6 +44,31 @@ pub struct SessionInfo {
     pub customers: Vec<crate::partners::CustomerChoice>,
 }
 
+#[cfg(test)]
+impl SessionInfo {
+    /// A verified user with `permissions` and no account, for unit tests to adjust.
+    pub fn sample(user_id: UserId, permissions: PermissionSet) -> Self {
+        Self {
+            user_id,
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            login_name: format!("user{user_id}"),
+            email: format!("user{user_id}@example.com"),
+            locale: "en".into(),
+            account: None,
+            permissions,
+            is_primary_admin: false,
+            must_change_password: false,
+            needs_second_factor: false,
+            email_verified: true,
+            home_account: None,
+            account_locale: "en".into(),
+            acting_for: None,
+            customers: Vec::new(),
+        }
+    }
+}
+
 /// The customer a partner staff member acts for, and whether that access has just ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActingFor {

@@ -102,26 +102,13 @@ mod tests {
 
     fn user(must_change: bool, with_account: bool) -> SessionInfo {
         SessionInfo {
-            user_id: UserId(1),
-            first_name: "A".into(),
-            last_name: "B".into(),
-            login_name: "ab".into(),
-            email: "a@b.co".into(),
-            locale: "en".into(),
             account: with_account.then(|| crate::session::AccountSummary {
                 id: crate::domain::AccountId(1),
                 name: "Acme".into(),
                 partner_id: "PT-AAAA-BBBB".into(),
             }),
-            permissions: PermissionSet::EMPTY,
-            is_primary_admin: false,
             must_change_password: must_change,
-            needs_second_factor: false,
-            email_verified: true,
-            home_account: None,
-            account_locale: "en".into(),
-            acting_for: None,
-            customers: Vec::new(),
+            ..SessionInfo::sample(UserId(1), PermissionSet::EMPTY)
         }
     }
 

@@ -92,6 +92,18 @@ pub fn may_manage(actor: &Actor, target: &TargetRow, target_permissions: Permiss
     Ok(())
 }
 
+/// An administrator's reset of someone's password or second factor: never of themself (they
+/// have their own forms), never by partner staff for a customer's people (S9).
+pub fn may_reset(actor: &Actor, id: UserId) -> Result<(), AppError> {
+    if id == actor.user_id() {
+        return Err(AppError::Refused(Refusal::Yourself));
+    }
+    if actor.is_acting() {
+        return Err(AppError::Refused(Refusal::WhileActingForCustomer));
+    }
+    Ok(())
+}
+
 /// A role the actor's account may assign: its id, permissions and built-in key.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AssignableRole {
@@ -188,27 +200,7 @@ mod tests {
     };
 
     fn actor(id: i64, permissions: PermissionSet) -> Actor {
-        Actor {
-            session_id: SessionId(1),
-            info: SessionInfo {
-                user_id: UserId(id),
-                first_name: "Ada".into(),
-                last_name: "Admin".into(),
-                login_name: format!("user{id}"),
-                email: format!("user{id}@example.com"),
-                locale: "en".into(),
-                account: None,
-                permissions,
-                is_primary_admin: false,
-                must_change_password: false,
-                needs_second_factor: false,
-                email_verified: true,
-                home_account: None,
-                account_locale: "en".into(),
-                acting_for: None,
-                customers: Vec::new(),
-            },
-        }
+        Actor { session_id: SessionId(1), info: SessionInfo::sample(UserId(id), permissions) }
     }
 
     fn target(id: i64, is_primary_admin: bool) -> TargetRow {

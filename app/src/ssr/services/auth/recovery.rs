@@ -20,13 +20,7 @@ use serde_json::json;
 #[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn reset_by_admin(req: &Request, id: UserId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
-    if id == actor.user_id() {
-        return Err(AppError::Refused(Refusal::Yourself));
-    }
-    // Partner staff never deliver passwords to a customer's people (S9).
-    if actor.is_acting() {
-        return Err(AppError::Refused(Refusal::WhileActingForCustomer));
-    }
+    rules::may_reset(actor, id)?;
     let settings = &state.settings;
     let temporary = Password::generated(tokens::temporary_password());
     // In link mode the stored hash is of a password nobody knows, and it is already expired.

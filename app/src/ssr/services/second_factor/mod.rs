@@ -434,14 +434,8 @@ pub async fn set_policy(req: &Request, policy: crate::second_factor::FactorPolic
 #[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn reset_by_admin(req: &Request, id: UserId) -> Result<(), AppError> {
     let Request { state, client, actor } = req;
-    use crate::error::Refusal;
     use crate::ssr::{services::rules, sessions};
-    if id == actor.user_id() {
-        return Err(AppError::Refused(Refusal::Yourself));
-    }
-    if actor.is_acting() {
-        return Err(AppError::Refused(Refusal::WhileActingForCustomer));
-    }
+    rules::may_reset(actor, id)?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let target = rules::target(&mut tx, actor, id).await?;
