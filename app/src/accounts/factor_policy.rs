@@ -6,6 +6,7 @@ use crate::{
     session::use_session,
     ui::error_text,
 };
+use crate::ui::style;
 use leptos::prelude::*;
 
 #[component]
@@ -45,7 +46,7 @@ pub fn FactorPolicySection(current: FactorPolicy, #[prop(into)] class: String) -
             <div class="flex items-center gap-4">
                 <button type="button" disabled=move || save.pending().get()
                     on:click=move |_| { save.dispatch(SetFactorPolicy { policy: chosen.get_untracked() }); }
-                    class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60">
+                    class=style::PRIMARY_BUTTON>
                     {t!(i18n, account_page.factor_save)}
                 </button>
                 <Show when=saved><p role="status" class="text-sm text-emerald-700">{t!(i18n, account_page.factor_saved)}</p></Show>

@@ -15,6 +15,7 @@ use crate::{
         leave_if_signed_out, leave_when_signed_out, load_page,
     },
 };
+use crate::ui::style;
 use leptos::prelude::*;
 
 #[component]
@@ -84,7 +85,7 @@ fn DetailsForm(details: AccountDetails, editable: bool) -> impl IntoView {
             </p>
             <FormError error />
             <Show when=saved>
-                <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">{t!(i18n, account_page.saved)}</p>
+                <p role="status" class=style::SUCCESS_BOX>{t!(i18n, account_page.saved)}</p>
             </Show>
             <fieldset disabled=!editable class="space-y-5">
                 <TextField name="name" error value=name validate=|s| AccountName::parse(s).map(drop)>{t!(i18n, account.name)}</TextField>
@@ -145,7 +146,7 @@ fn KeySection() -> impl IntoView {
                     </div>
                 }.into_any(),
                 None => view! {
-                    <button type="button" on:click=show class="rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-900 ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+                    <button type="button" on:click=show class=style::SECONDARY_BUTTON>
                         {t!(i18n, account_page.show_key)}
                     </button>
                 }.into_any(),

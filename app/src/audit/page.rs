@@ -7,6 +7,7 @@ use crate::{
     i18n::*,
     ui::{Gate, Need, error_text, format_time, leave_if_signed_out, problem_text},
 };
+use crate::ui::style;
 use leptos::prelude::*;
 use leptos_router::{NavigateOptions, hooks::{use_navigate, use_query_map}, location::Url};
 
@@ -71,7 +72,7 @@ fn AuditLog() -> impl IntoView {
         let id = format!("audit-{key}");
         view! {
             <div>
-                <label for=id.clone() class="block text-xs font-medium text-slate-600">{label}</label>
+                <label for=id.clone() class=style::SMALL_LABEL>{label}</label>
                 <input id=id type=kind value=current prop:value=current class=input_class
                     on:input=move |ev| {
                         let value = event_target_value(&ev);
@@ -100,7 +101,7 @@ fn AuditLog() -> impl IntoView {
         <div class="flex flex-wrap items-center justify-between gap-4">
             <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, audit.title)}</h1>
             <a href=export_href download="audit-log.csv" rel="external"
-                class="rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-900 ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+                class=style::SECONDARY_BUTTON>
                 {t!(i18n, audit.export)}
             </a>
         </div>
@@ -108,7 +109,7 @@ fn AuditLog() -> impl IntoView {
         <div class="mt-6 grid gap-4 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:grid-cols-5">
             {text_filter("actor", label(|l| td_string!(l, audit.actor)), "search")}
             <div>
-                <label for="audit-action" class="block text-xs font-medium text-slate-600">{t!(i18n, audit.action)}</label>
+                <label for="audit-action" class=style::SMALL_LABEL>{t!(i18n, audit.action)}</label>
                 <select id="audit-action" class=input_class
                     on:change=move |ev| {
                         let value = event_target_value(&ev);

@@ -7,6 +7,7 @@ use crate::{
     links::{LinkPage, link_token},
     ui::{AuthCard, FormError, Gate, Need, SubmitButton, TextField, error_of, problem_text},
 };
+use crate::ui::style;
 use leptos::prelude::*;
 
 #[component]
@@ -32,7 +33,7 @@ fn ForgotPasswordForm() -> impl IntoView {
                     <SubmitButton pending=forgot.pending()>{t!(i18n, forgot.submit)}</SubmitButton>
                 </ActionForm>
             }>
-                <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">
+                <p role="status" class=style::SUCCESS_BOX>
                     {t!(i18n, forgot.sent)}
                 </p>
             </Show>
@@ -72,7 +73,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     <SubmitButton pending=reset.pending()>{t!(i18n, reset.submit)}</SubmitButton>
                 </ActionForm>
             }>
-                <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">
+                <p role="status" class=style::SUCCESS_BOX>
                     {t!(i18n, reset.done)} " "
                     <a href="/login" class="font-semibold underline">{t!(i18n, register.sign_in_link)}</a>
                 </p>

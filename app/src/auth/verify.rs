@@ -7,6 +7,7 @@ use crate::{
     session::use_session,
     ui::{AuthCard, error_summary},
 };
+use crate::ui::style;
 use leptos::prelude::*;
 
 /// Opened from a mail: `/verify-email?token=…`, which the server turns into `/verify-email`
@@ -30,7 +31,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let outcome = move || {
         verify.value().get().map(|answer| match answer {
             Ok(()) => view! {
-                <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">
+                <p role="status" class=style::SUCCESS_BOX>
                     {t!(i18n, verify.done)}
                 </p>
                 <a href="/" class="mt-4 inline-block font-semibold text-indigo-600 hover:text-indigo-500">{t!(i18n, verify.next)}</a>

@@ -6,6 +6,7 @@ use crate::{
     session::use_session,
     ui::{FormError, Gate, LanguageChoice, Need, SubmitButton, SubscriptionChoices, TextField, leave_if_signed_out, leave_when_signed_out},
 };
+use crate::ui::style;
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
 
@@ -69,7 +70,7 @@ fn ProfileForm(profile: Profile) -> impl IntoView {
         <form on:submit=submit novalidate class="mt-6 max-w-xl space-y-6 rounded-xl bg-white p-8 shadow-sm ring-1 ring-slate-200">
             <FormError error />
             <Show when=saved>
-                <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">{t!(i18n, profile.saved)}</p>
+                <p role="status" class=style::SUCCESS_BOX>{t!(i18n, profile.saved)}</p>
             </Show>
             <TextField name="first_name" error value=first_name>{t!(i18n, register.first_name)}</TextField>
             <TextField name="last_name" error value=last_name>{t!(i18n, register.last_name)}</TextField>

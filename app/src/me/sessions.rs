@@ -6,6 +6,7 @@ use crate::{
     session::SessionSummary,
     ui::{FormError, Gate, Need, error_of, format_time},
 };
+use crate::ui::style;
 use leptos::prelude::*;
 
 #[component]
@@ -28,7 +29,7 @@ fn MySessions() -> impl IntoView {
         <div class="flex flex-wrap items-center justify-between gap-4">
             <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, sessions.title)}</h1>
             <ActionForm action=end_others>
-                <button type="submit" class="rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+                <button type="submit" class=style::SECONDARY_BUTTON>
                     {t!(i18n, sessions.end_others)}
                 </button>
             </ActionForm>

@@ -12,6 +12,7 @@ use crate::{
     session::use_session,
     ui::{ConfirmDialog, Confirmation, CopyButton, FormError, Gate, Need, SubmitButton, TextField, error_text, format_time, leave_if_signed_out, leave_when_signed_out},
 };
+use crate::ui::style;
 use leptos::prelude::*;
 
 #[component]
@@ -96,7 +97,7 @@ fn Partners() -> impl IntoView {
                     <p class="text-sm text-slate-600">{t!(i18n, partners.invite_intro)}</p>
                     <FormError error=invite_error />
                     <Show when=invited>
-                        <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">{t!(i18n, partners.invited_notice)}</p>
+                        <p role="status" class=style::SUCCESS_BOX>{t!(i18n, partners.invited_notice)}</p>
                     </Show>
                     <TextField name="partner_id" error=invite_error validate=|s| PartnerId::parse(s).map(drop)>{t!(i18n, partners.partner_id)}</TextField>
                     <div class="max-w-xs"><SubmitButton pending=invite.pending()>{t!(i18n, partners.invite_submit)}</SubmitButton></div>
@@ -115,7 +116,7 @@ fn Partners() -> impl IntoView {
                         </div>
                     })}
                     <button type="button" on:click=move |_| { create_link.dispatch(CreatePartnerLink {}); } disabled=move || create_link.pending().get()
-                        class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
+                        class=style::PRIMARY_BUTTON>
                         {t!(i18n, partners.link_submit)}
                     </button>
                 </section>
@@ -295,7 +296,7 @@ fn GrantForm(link_id: LinkId, roles: Vec<super::DelegableRole>) -> impl IntoView
     view! {
         <form on:submit=submit class="mt-4 grid gap-3 border-t border-slate-100 pt-4 sm:grid-cols-[1fr_1fr_auto] sm:items-end" data-testid="grant-form">
             <div>
-                <label for=staff_id.clone() class="block text-xs font-medium text-slate-600">{t!(i18n, partners.staff_member)}</label>
+                <label for=staff_id.clone() class=style::SMALL_LABEL>{t!(i18n, partners.staff_member)}</label>
                 <select id=staff_id class=select on:change=move |ev| user.set(event_target_value(&ev))>
                     <option value="">{t!(i18n, partners.choose)}</option>
                     {staff.into_iter().map(|m| view! {
@@ -305,7 +306,7 @@ fn GrantForm(link_id: LinkId, roles: Vec<super::DelegableRole>) -> impl IntoView
                 <p class="text-xs text-red-600">{move || field_error("user_id")}</p>
             </div>
             <div>
-                <label for=role_id.clone() class="block text-xs font-medium text-slate-600">{t!(i18n, partners.customer_role)}</label>
+                <label for=role_id.clone() class=style::SMALL_LABEL>{t!(i18n, partners.customer_role)}</label>
                 <select id=role_id class=select on:change=move |ev| role.set(event_target_value(&ev))>
                     <option value="">{t!(i18n, partners.choose)}</option>
                     {roles.into_iter().map(|r| {
@@ -316,7 +317,7 @@ fn GrantForm(link_id: LinkId, roles: Vec<super::DelegableRole>) -> impl IntoView
                 <p class="text-xs text-red-600">{move || field_error("role_id")}</p>
             </div>
             <button type="submit" disabled=move || actions.grant.pending().get()
-                class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
+                class=style::PRIMARY_BUTTON>
                 {t!(i18n, partners.give_access)}
             </button>
         </form>

@@ -8,6 +8,7 @@ use crate::{
     session::use_session,
     ui::{ConfirmDialog, Confirmation, FormError, Gate, Need, SubmitButton, TextField, error_text, leave_if_signed_out, permission_names},
 };
+use crate::ui::style;
 use leptos::prelude::*;
 
 #[component]
@@ -61,7 +62,7 @@ fn Roles() -> impl IntoView {
             <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{t!(i18n, roles_page.title)}</h1>
             <Transition>
                 {move || can_manage().then(|| view! {
-                    <button type="button" class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500"
+                    <button type="button" class=style::PRIMARY_BUTTON
                         on:click=move |_| editing.set(Some(Editing { id: None, form: RoleForm::default() }))>
                         {t!(i18n, roles_page.new)}
                     </button>

@@ -2,6 +2,7 @@
 //! happen, with the safe choice focused first.
 
 use crate::i18n::*;
+use super::style;
 use leptos::prelude::*;
 
 /// A question waiting for an answer: the text, the confirm button's label, and what to do.
@@ -78,7 +79,7 @@ pub fn ConfirmDialog(pending: RwSignal<Option<Confirmation>>) -> impl IntoView {
                         </div>
                         <div class="mt-6 flex justify-end gap-3">
                             <button type="button" node_ref=cancel on:click=move |_| pending.set(None)
-                                class="rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-900 ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+                                class=style::SECONDARY_BUTTON>
                                 {move || if can_confirm { t_string!(i18n, common.cancel) } else { t_string!(i18n, users.close) }}
                             </button>
                             {c.confirm_label.map(|label| view! {

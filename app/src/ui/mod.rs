@@ -10,6 +10,7 @@ mod messages;
 pub mod menu;
 mod preferences;
 mod signed_out;
+pub mod style;
 mod time;
 
 pub use confirm::{ConfirmDialog, Confirmation};

@@ -10,6 +10,7 @@ use crate::{
     session::use_session,
     ui::{FormError, Gate, LanguageChoice, Need, SubmitButton, SubscriptionChoices, TextField, leave_if_signed_out, leave_when_signed_out, permission_names},
 };
+use crate::ui::style;
 use leptos::prelude::*;
 use leptos_router::{NavigateOptions, hooks::{use_navigate, use_params_map}};
 use std::collections::HashSet;
@@ -159,7 +160,7 @@ fn UserFormView(roles: Vec<RoleInfo>, user: Option<UserDetails>) -> impl IntoVie
         <form on:submit=submit class="mt-6 space-y-8 rounded-xl bg-white p-8 shadow-sm ring-1 ring-slate-200" novalidate>
             <FormError error />
             <Show when=saved>
-                <p role="status" class="rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900 ring-1 ring-inset ring-emerald-200">
+                <p role="status" class=style::SUCCESS_BOX>
                     {t!(i18n, user_form.saved)}
                 </p>
             </Show>

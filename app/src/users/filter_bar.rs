@@ -3,12 +3,11 @@
 
 use super::{UserFilter, UserStatus, list::{QueryUpdate, status_text}};
 use crate::{domain::RoleId, i18n::*, roles::list_roles};
+use crate::ui::style;
 use leptos::prelude::*;
 
 /// The text fields' inputs, so "Clear the filters" can empty them.
 pub(super) type TextFilters = [NodeRef<leptos::html::Input>; 4];
-
-const SELECT: &str = "mt-1 block w-full rounded-md border-0 py-1.5 pl-3 pr-8 text-sm text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
 
 #[component]
 pub(super) fn FilterBar(update: QueryUpdate, text_filters: TextFilters) -> impl IntoView {
@@ -27,8 +26,8 @@ pub(super) fn FilterBar(update: QueryUpdate, text_filters: TextFilters) -> impl 
             <TextFilter update field=TextField::LoginName node_ref=text_filters[2] />
             <TextFilter update field=TextField::Email node_ref=text_filters[3] />
             <div>
-                <label for="filter-status" class="block text-xs font-medium text-slate-600">{t!(i18n, users.status)}</label>
-                <select id="filter-status" class=SELECT
+                <label for="filter-status" class=style::SMALL_LABEL>{t!(i18n, users.status)}</label>
+                <select id="filter-status" class=style::SELECT
                     on:change=move |ev| {
                         let status = UserStatus::from_key(&event_target_value(&ev));
                         update.filter(|f| f.status = status, false);
@@ -44,8 +43,8 @@ pub(super) fn FilterBar(update: QueryUpdate, text_filters: TextFilters) -> impl 
                 </select>
             </div>
             <div>
-                <label for="filter-factor" class="block text-xs font-medium text-slate-600">{t!(i18n, users.factor_filter)}</label>
-                <select id="filter-factor" class=SELECT
+                <label for="filter-factor" class=style::SMALL_LABEL>{t!(i18n, users.factor_filter)}</label>
+                <select id="filter-factor" class=style::SELECT
                     on:change=move |ev| {
                         let with = match event_target_value(&ev).as_str() {
                             "on" => Some(true),
@@ -61,10 +60,10 @@ pub(super) fn FilterBar(update: QueryUpdate, text_filters: TextFilters) -> impl 
                 </select>
             </div>
             <div>
-                <label for="filter-role" class="block text-xs font-medium text-slate-600">{t!(i18n, users.role)}</label>
+                <label for="filter-role" class=style::SMALL_LABEL>{t!(i18n, users.role)}</label>
                 // The options come as HTML: a list's comment markers cannot live inside <select>.
                 <Transition>
-                    <select id="filter-role" class=SELECT
+                    <select id="filter-role" class=style::SELECT
                         on:change=move |ev| {
                             let role = event_target_value(&ev).parse::<RoleId>().ok();
                             update.filter(|f| f.role = role, false);
@@ -143,7 +142,7 @@ fn TextFilter(update: QueryUpdate, field: TextField, node_ref: NodeRef<leptos::h
     let id = format!("filter-{}", field.key());
     view! {
         <div>
-            <label for=id.clone() class="block text-xs font-medium text-slate-600">{move || field.label(i18n.get_locale())}</label>
+            <label for=id.clone() class=style::SMALL_LABEL>{move || field.label(i18n.get_locale())}</label>
             <input
                 id=id
                 type="search"

@@ -16,6 +16,7 @@ use crate::{
     session::use_session,
     ui::{ConfirmDialog, Gate, Need, error_text, leave_if_signed_out},
 };
+use crate::ui::style;
 use leptos::prelude::*;
 use leptos_router::{NavigateOptions, hooks::{use_navigate, use_query_map}};
 
@@ -100,7 +101,7 @@ fn UsersTable() -> impl IntoView {
                         <a href="/users/import" class="rounded-md bg-white px-3 py-2 text-sm font-semibold text-indigo-700 shadow-sm ring-1 ring-inset ring-indigo-200 hover:bg-indigo-50">
                             {t!(i18n, import.title)}
                         </a>
-                        <a href="/users/new" class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
+                        <a href="/users/new" class=style::PRIMARY_BUTTON>
                             {t!(i18n, users.add)}
                         </a>
                     </div>
