@@ -60,6 +60,22 @@ rust_tests() {
   cargo test "${RUST_TESTS[@]}"
 }
 
+end_to_end() {
+  local data=target/e2e-data log=target/e2e-server.log
+  rm -rf "$data" && mkdir -p "$data"
+  # Something already listening there would be tested instead of this build: refuse.
+  if (exec 3<>"/dev/tcp/${ADDR%:*}/${ADDR##*:}") 2>/dev/null; then
+    say "$ADDR is already in use; stop what listens there or set LEPTOS_SITE_ADDR"; return 1
+  fi
+  say "Playwright against a fresh release server on $ADDR"
+  PORTICO_DATA_DIR=$data LEPTOS_SITE_ADDR=$ADDR PORTICO_LOGIN_MAX_FAILURES_PER_IP=1000 PORTICO_REGISTRATIONS_PER_IP=1000 \
+    target/release/server serve >"$log" 2>&1 &
+  local server=$!
+  trap "kill $server 2>/dev/null || true" EXIT
+  (cd end2end && PORTICO_DATA_DIR="../$data" BASE_URL="http://$ADDR" npx playwright test) || {
+    say "Playwright failed; server log: $log"; tail -n 40 "$log"; return 1; }
+}
+
 BENCH_ADDR=${PORTICO_BENCH_ADDR:-127.0.0.1:3100}
 BENCH_DIR=$PWD/target/bench            # results.tsv, p1.json, the server's log
 BENCH_DATA=target/bench-server         # the bench server's SQLite database, fresh each run
