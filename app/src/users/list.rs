@@ -83,7 +83,7 @@ fn UsersTable() -> impl IntoView {
         for input in text_filters.iter().filter_map(NodeRef::get_untracked) {
             input.set_value("");
         }
-        update.apply(|q| { q.filter = UserFilter::default(); q.page = 0; }, false);
+        update.filter(|f| *f = UserFilter::default(), false);
     });
     let total = Signal::derive(move || page.get().and_then(Result::ok).map(|p| p.total));
     let error = move || {
