@@ -6,6 +6,7 @@
 #   ./portico.sh bench  every budget (SPEC P1-P5), S4 login timing and a soak, against a fresh
 #                       release server on 127.0.0.1:3100 and in-process (P2/P3 also on PostgreSQL
 #                       when TEST_POSTGRES_URL is set); ends with one table; not part of `test`
+#   ./portico.sh bench-p1  P1 alone (every page's first load, moves, Lighthouse): minutes, not tens
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -97,6 +98,27 @@ bench() {
   build
   say "building the bench programs"
   cargo_like_leptos bench -p server --no-run
+  bench_begin
+  bench_part "P4/P5/S4/soak load bench" bench_load "${load_args[@]}"
+  bench_server_stop
+  bench_part "users bench (SQLite)" bench_users sqlite "${users_args[@]}"
+  if [ -n "${TEST_POSTGRES_URL:-}" ]; then
+    bench_part "users bench (PostgreSQL)" bench_users postgres "${users_args[@]}"
+  fi
+  bench_end
+}
+
+# P1 alone (`./portico.sh bench-p1`): the quick loop for work on the bundle, without the bench
+# programs' build and the minutes of seeding.
+bench_p1() {
+  build
+  bench_begin
+  bench_server_stop
+  bench_end
+}
+
+# A fresh table and bench server, its administrator, and P1 (which needs nothing else).
+bench_begin() {
   rm -rf "$BENCH_DIR" "$BENCH_DATA" && mkdir -p "$BENCH_DIR" "$BENCH_DATA"
   printf 'budget\tmeasured\tlimit\tpass/MISS\n' >"$BENCH_DIR/results.tsv"
   # The password the bench administrator chooses (read by the load bench and the P1 spec).
@@ -104,12 +126,9 @@ bench() {
   bench_server_start
   bench_part "bench account" bench_account
   bench_part "P1 first load" bench_first_load
-  bench_part "P4/P5/S4/soak load bench" bench_load "${load_args[@]}"
-  bench_server_stop
-  bench_part "users bench (SQLite)" bench_users sqlite "${users_args[@]}"
-  if [ -n "${TEST_POSTGRES_URL:-}" ]; then
-    bench_part "users bench (PostgreSQL)" bench_users postgres "${users_args[@]}"
-  fi
+}
+
+bench_end() {
   say "results (also in ${BENCH_DIR#$PWD/}/results.tsv)"
   column -t -s $'\t' "$BENCH_DIR/results.tsv"
   [ "$BENCH_FAILED" = 0 ] || { say "a part of the benchmark failed (see above)"; return 1; }
@@ -197,5 +216,6 @@ case "${1:-}" in
   run) run ;;
   test) build; rust_tests; end_to_end; say "all tests passed" ;;
   bench) shift; bench "$@" ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  bench-p1) bench_p1 ;;
+  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

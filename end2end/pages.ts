@@ -1,0 +1,33 @@
+// Portico's pages, for the tests and the P1 bench that visit each of them. A page that needs a
+// token or a state (a reset link, a pending second step) is loaded without it: it still renders
+// its own explanation, and that is the page a stranger gets.
+
+/** The pages a signed-in administrator opens; `user` is a user's page (`/users/<id>`). */
+export function signedInPages(user: string): string[] {
+  return [
+    "/",
+    "/users",
+    "/users/new",
+    "/users/import",
+    user,
+    "/roles",
+    "/sessions",
+    "/security",
+    "/profile",
+    "/password/change",
+    "/account",
+    "/partners",
+    "/audit",
+  ];
+}
+
+/** The pages someone who is not signed in opens. */
+export const SIGNED_OUT_PAGES = [
+  "/login",
+  "/register",
+  "/password/forgot",
+  "/password/reset",
+  "/invitation",
+  "/verify-email",
+  "/partners/accept",
+];
