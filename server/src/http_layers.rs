@@ -41,7 +41,7 @@ pub fn apply(router: Router, public_origin: Option<String>) -> Router {
         router
     };
     router
-        .layer(middleware::from_fn(cache_policy))
+        .layer(middleware::from_fn(no_store))
         .layer(middleware::from_fn_with_state(https, crate::link_tokens::move_to_cookie))
         .layer(middleware::from_fn_with_state(public_origin, refuse_cross_origin))
         .layer(middleware::from_fn(limit_body))
@@ -81,16 +81,13 @@ async fn limit_body(req: Request, next: Next) -> Response {
 }
 
 /// Pages and server function answers hold someone's data, and a link page its token: no
-/// browser or proxy keeps them (S7). Static files (the `/pkg/` bundle and its page chunks, the
-/// favicon…) are kept but checked again on every use (a 304 when unchanged): their names carry
-/// no version, and the main module and its chunks must never come from two releases. A
-/// handler that chose its own `Cache-Control` keeps it.
-async fn cache_policy(req: Request, next: Next) -> Response {
+/// browser or proxy keeps them (S7). Static files (the `/pkg/` bundle, the favicon…) stay
+/// cacheable; a handler that chose its own `Cache-Control` keeps it.
+async fn no_store(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let mut response = next.run(req).await;
-    if !response.headers().contains_key(header::CACHE_CONTROL) {
-        let policy = if is_static_file(&path, &response) { "no-cache" } else { "no-store" };
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    if !response.headers().contains_key(header::CACHE_CONTROL) && !is_static_file(&path, &response) {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }

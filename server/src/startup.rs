@@ -2,12 +2,11 @@
 
 use crate::{config::Config, http_layers};
 use app::{App, shell, ssr::{AppState, Db, outbox::Transport, worker}};
-use axum::{Router, extract::State, handler::Handler, http::StatusCode, routing::get};
+use axum::{Router, extract::State, http::StatusCode, routing::get};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::{net::SocketAddr, time::Duration};
 use tokio::net::TcpListener;
-use tower_http::services::ServeDir;
 
 pub struct Application {
     listener: TcpListener,
@@ -56,17 +55,12 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_origin: Opt
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
-    // Files straight from tower-http, which answers a browser's revalidation with 304 (leptos_axum's
-    // file handler passes no `If-Modified-Since` on, so every check would resend the WASM); a
-    // path that is no file gets Leptos' "page not found".
-    let not_found = leptos_axum::file_and_error_handler(shell).with_state(leptos_options.clone());
-    let files = ServeDir::new(&*leptos_options.site_root).precompressed_br().precompressed_gzip().fallback(not_found);
     let app = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, provide_state, {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback_service(files)
+        .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options);
     let probes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
