@@ -25,10 +25,18 @@ cargo_like_leptos() {
 
 say() { printf '\033[1;34m[portico]\033[0m %s\n' "$*"; }
 
+# The WASM front end and the server side by side, in two cargo-leptos runs: one run builds them
+# one after the other when it precompresses (cargo-leptos 0.3.10, command/build.rs), and each
+# leaves a core idle for minutes (the front end's LTO, wasm-opt, the app crate's type checking).
+# They use separate target directories (target/front, target), so neither waits for the other.
 build() {
   ./scripts/setup.sh
-  say "building (release)"
-  cargo leptos build --release --precompress
+  say "building (release): the WASM front end and the server side by side"
+  cargo leptos build --release --precompress --frontend-only &
+  local front=$!
+  local server_built=0
+  cargo leptos build --release --server-only || server_built=$?
+  wait "$front" && return "$server_built"
 }
 
 run() {
@@ -53,12 +61,14 @@ run() {
 }
 
 # Both packages in one build (app with `ssr`, as the server uses it); not the whole workspace,
-# which would unify app's `ssr` and `hydrate` features.
-RUST_TESTS=(-p app -p server --features app/ssr)
+# which would unify app's `ssr` and `hydrate` features. In the release profile, with the server
+# build's environment and features (server/Cargo.toml), so the tests reuse every dependency the
+# release build compiled: only the app, the server and the tests themselves are compiled again.
+RUST_TESTS=(--release -p app -p server --features app/ssr)
 
 rust_tests() {
   say "Rust tests (SQLite${TEST_POSTGRES_URL:+ and PostgreSQL})"
-  cargo test "${RUST_TESTS[@]}"
+  cargo_like_leptos test "${RUST_TESTS[@]}"
 }
 
 end_to_end() {

@@ -5,14 +5,9 @@
 use crate::common;
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use common::{Answer, Backend, PASSWORD, TestApp, new_client, spawn_app, spawn_app_with, test_config};
+use common::{Answer, Backend, PASSWORD, TestApp, new_client, soft_passkey::SoftPasskey, spawn_app, spawn_app_with, test_config};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-use webauthn_authenticator_rs::{
-    WebauthnAuthenticator,
-    prelude::{CreationChallengeResponse, RequestChallengeResponse, Url},
-    softpasskey::SoftPasskey,
-};
 
 on_both_backends!(
     a_named_passkey_is_registered_once_with_recovery_codes,
@@ -24,18 +19,16 @@ on_both_backends!(
     an_administrator_reset_removes_passkeys_too,
 );
 
-/// A person's authenticator, with what the server told it at registration.
+/// A person's authenticator, with the WebAuthn user handle (base64url) the server gave it.
 struct Device {
     authenticator: SoftPasskey,
-    origin: Url,
-    /// The WebAuthn user handle (base64url), and the credential's id.
     user_handle: String,
-    credential_id: String,
 }
 
-fn origin(app: &TestApp) -> Url {
+/// The page's origin as a browser reports it (no trailing slash).
+fn origin(app: &TestApp) -> String {
     let rp = app::ssr::webauthn::RelyingParty::for_public_url(&app.state.settings.public_url).expect("tests run on loopback");
-    Url::parse(rp.origin.as_str()).unwrap()
+    rp.origin.origin().ascii_serialization()
 }
 
 /// The options of a `PasskeyChallenge` answer, as a browser would parse them.
@@ -53,36 +46,21 @@ fn passkey_problem(answer: &Answer) -> Value {
 
 /// Registers a passkey named `name` for the user `client` is signed in as.
 async fn register(app: &TestApp, client: &Client, name: &str) -> (Device, Answer) {
-    let (ceremony, mut options) = challenge(&app.call_as(client, "factors/passkey/begin", &[]).await);
+    let (ceremony, options) = challenge(&app.call_as(client, "factors/passkey/begin", &[]).await);
     let selection = &options["authenticatorSelection"];
     assert_eq!((selection["residentKey"].clone(), selection["userVerification"].clone()), (json!("required"), json!("required")));
-    // The software authenticator keeps no resident keys; `sign_in` below answers as one would.
-    options["authenticatorSelection"]["requireResidentKey"] = json!(false);
-    options["authenticatorSelection"]["residentKey"] = json!("discouraged");
     let user_handle = options["user"]["id"].as_str().unwrap().to_owned();
-    let request: CreationChallengeResponse = serde_json::from_value(json!({ "publicKey": options })).unwrap();
-    let mut authenticator = SoftPasskey::new(true);
-    let origin = origin(app);
-    let credential = authenticator.do_registration(origin.clone(), request).expect("the authenticator registers");
-    let credential_id = URL_SAFE_NO_PAD.encode::<&[u8]>(credential.raw_id.as_ref());
-    let answer = serde_json::to_string(&credential).unwrap();
-    let finished = app.call_as(client, "factors/passkey/finish", &[("ceremony", &ceremony), ("answer", &answer), ("passkey_name", name)]).await;
-    (Device { authenticator, origin, user_handle, credential_id }, finished)
+    let (authenticator, answer) = SoftPasskey::register(&origin(app), &options);
+    let finished =
+        app.call_as(client, "factors/passkey/finish", &[("ceremony", &ceremony), ("answer", &answer.to_string()), ("passkey_name", name)]).await;
+    (Device { authenticator, user_handle }, finished)
 }
 
-/// The device's answer to request options (a second step's, or a sign-in's with the device's
-/// credential named, as a discoverable one would pick itself).
-fn assertion(device: &mut Device, mut options: Value, discoverable: bool) -> String {
-    if discoverable {
-        options["allowCredentials"] = json!([{ "type": "public-key", "id": device.credential_id }]);
-    }
-    let request: RequestChallengeResponse = serde_json::from_value(json!({ "publicKey": options })).unwrap();
-    let credential = device.authenticator.do_authentication(device.origin.clone(), request).expect("the authenticator signs");
-    let mut answer = serde_json::to_value(&credential).unwrap();
-    if discoverable {
-        answer["response"]["userHandle"] = json!(device.user_handle);
-    }
-    answer.to_string()
+/// The device's answer to request options: a second step's, or a sign-in's, where the device
+/// (a discoverable credential) names its user itself.
+fn assertion(device: &mut Device, options: Value, discoverable: bool) -> String {
+    let user_handle = discoverable.then_some(device.user_handle.as_str());
+    device.authenticator.sign(&options, user_handle).to_string()
 }
 
 /// Jane, administrator of Acme, with one passkey (and her recovery codes).
@@ -153,7 +131,7 @@ async fn a_passkey_passes_the_second_step_once(backend: Backend) {
     assert_eq!(app.call_as(&browser, "session/current", &[]).await.body, Value::Null, "no session yet");
 
     let (ceremony, options) = challenge(&app.call_as(&browser, "auth/second_step/passkey_begin", &[]).await);
-    assert_eq!(options["allowCredentials"][0]["id"], json!(device.credential_id), "only her passkeys are asked for");
+    assert_eq!(options["allowCredentials"][0]["id"], json!(device.authenticator.credential_id()), "only her passkeys are asked for");
     assert_eq!(options["userVerification"], "required");
     let answer = assertion(&mut device, options, false);
     // The same answer sent twice at once: one sign-in.

@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 pub mod smtp;
+pub mod soft_passkey;
 
 use app::ssr::AppState;
 use leptos::prelude::LeptosOptions;
