@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Portico's task runner.
 #   ./portico.sh run    install what is missing, build (release), serve on SQLite
-#   ./portico.sh test   every test: Playwright in Chromium against a fresh release server,
-#                       then Rust on SQLite (and PostgreSQL when TEST_POSTGRES_URL is set)
+#   ./portico.sh test   every test: Rust on SQLite (and PostgreSQL when TEST_POSTGRES_URL is
+#                       set), then Playwright in Chromium against a fresh release server
 #   ./portico.sh bench  every budget (SPEC P1-P5), S4 login timing and a soak, against a fresh
 #                       release server on 127.0.0.1:3100 and in-process (P2/P3 also on PostgreSQL
 #                       when TEST_POSTGRES_URL is set); ends with one table; not part of `test`
@@ -71,21 +71,6 @@ rust_tests() {
   cargo_like_leptos test "${RUST_TESTS[@]}"
 }
 
-# Playwright needs only the release build, so it runs while the Rust tests compile: the test
-# build spends minutes type-checking `app` on one core, and the browser takes the other.
-test_all() {
-  build
-  local test_build_log=target/rust-tests-build.log
-  say "compiling the Rust tests (log: $test_build_log) while Playwright runs"
-  cargo_like_leptos test "${RUST_TESTS[@]}" --no-run >"$test_build_log" 2>&1 &
-  local test_build=$! browser_tests=0
-  end_to_end || browser_tests=$?
-  wait "$test_build" || { tail -n 60 "$test_build_log"; say "the Rust tests did not compile"; return 1; }
-  [ "$browser_tests" = 0 ] || return "$browser_tests"
-  rust_tests
-  say "all tests passed"
-}
-
 end_to_end() {
   local data=target/e2e-data log=target/e2e-server.log
   rm -rf "$data" && mkdir -p "$data"
@@ -98,10 +83,8 @@ end_to_end() {
     target/release/server serve >"$log" 2>&1 &
   local server=$!
   trap "kill $server 2>/dev/null || true" EXIT
-  local passed=0
-  (cd end2end && PORTICO_DATA_DIR="../$data" BASE_URL="http://$ADDR" npx playwright test) || passed=$?
-  kill "$server" 2>/dev/null || true
-  [ "$passed" = 0 ] || { say "Playwright failed; server log: $log"; tail -n 40 "$log"; return 1; }
+  (cd end2end && PORTICO_DATA_DIR="../$data" BASE_URL="http://$ADDR" npx playwright test) || {
+    say "Playwright failed; server log: $log"; tail -n 40 "$log"; return 1; }
 }
 
 BENCH_ADDR=${PORTICO_BENCH_ADDR:-127.0.0.1:3100}
@@ -241,7 +224,7 @@ bench_users() {
 
 case "${1:-}" in
   run) run ;;
-  test) test_all ;;
+  test) build; rust_tests; end_to_end; say "all tests passed" ;;
   bench) shift; bench "$@" ;;
   bench-p1) bench_p1 ;;
   *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
