@@ -2,7 +2,7 @@
 # Portico's task runner.
 #   ./portico.sh run    install what is missing, build (release), serve on SQLite
 #   ./portico.sh test   every test: Rust on SQLite (and PostgreSQL when TEST_POSTGRES_URL is
-#                       set) and, beside them, Playwright in Chromium against a fresh release server
+#                       set), then Playwright in Chromium against a fresh release server
 #   ./portico.sh bench  every budget (SPEC P1-P5), S4 login timing and a soak, against a fresh
 #                       release server on 127.0.0.1:3100 and in-process (P2/P3 also on PostgreSQL
 #                       when TEST_POSTGRES_URL is set); ends with one table; not part of `test`
@@ -66,26 +66,9 @@ run() {
 # release build compiled: only the app, the server and the tests themselves are compiled again.
 RUST_TESTS=(--release -p app -p server --features app/ssr)
 
-# Once everything is compiled, the Rust tests (mostly waiting on databases) run beside
-# Playwright (one browser, one worker), their output kept in a log until they end. Compiling
-# beside Playwright was tried and lost: both slowed by more than the overlap gained.
-test_all() {
-  build
-  say "compiling the Rust tests"
-  cargo_like_leptos test "${RUST_TESTS[@]}" --no-run
-  local rust_log=target/rust-tests.log rust_failed=0 browser_failed=0
-  say "Rust tests (SQLite${TEST_POSTGRES_URL:+ and PostgreSQL}) beside Playwright; their output: $rust_log"
-  cargo_like_leptos test "${RUST_TESTS[@]}" >"$rust_log" 2>&1 &
-  local rust=$!
-  end_to_end || browser_failed=1
-  wait "$rust" || rust_failed=1
-  if [ "$rust_failed" = 1 ]; then
-    grep -E -A40 '^failures:$' "$rust_log" | head -n 200 || tail -n 80 "$rust_log"
-    say "Rust tests failed (whole output: $rust_log)"
-  else
-    grep -E '^test result:' "$rust_log"
-  fi
-  [ "$rust_failed$browser_failed" = 00 ] && say "all tests passed"
+rust_tests() {
+  say "Rust tests (SQLite${TEST_POSTGRES_URL:+ and PostgreSQL})"
+  cargo_like_leptos test "${RUST_TESTS[@]}"
 }
 
 end_to_end() {
@@ -241,7 +224,7 @@ bench_users() {
 
 case "${1:-}" in
   run) run ;;
-  test) test_all ;;
+  test) build; rust_tests; end_to_end; say "all tests passed" ;;
   bench) shift; bench "$@" ;;
   bench-p1) bench_p1 ;;
   *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
