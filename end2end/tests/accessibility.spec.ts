@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { PASSWORD, addUser, audit, hydrated, newAdmin, newPerson, register, signIn, verifyEmail } from "./helpers";
+import { PASSWORD, addUser, audit, hydrated, newAdmin, newPerson, openUserPage, register, signIn, verifyEmail } from "./helpers";
 
 async function visit(page: Page, path: string) {
   await page.goto(path);
@@ -40,12 +40,7 @@ test("every page passes an axe-core audit without serious or critical violations
   await page.getByTestId("audit-details").first().locator("summary").click();
   await expect(page.getByTestId("audit-json").first()).toBeVisible();
   await audit(page, "/audit with an event's details open");
-  await page.goto(`/users?login_name=${login}`);
-  await hydrated(page);
-  await page.getByLabel(`Actions for ${login}`).click();
-  await page.locator(`[data-testid=user-row][data-login="${login}"]`).getByRole("link", { name: "Edit" }).click();
-  await expect(page).toHaveURL(/\/users\/\d+$/);
-  await hydrated(page);
+  await openUserPage(page, login);
   await audit(page, "/users/:id");
 
   // Adding an authenticator app: the QR code, the secret and the confirmation form.

@@ -135,6 +135,16 @@ export async function addUser(page: Page, login: string, roles: number[] = []) {
   expect(response.ok()).toBeTruthy();
 }
 
+/** Opens `login`'s page as a person would: the filtered users list, its actions menu, Edit. */
+export async function openUserPage(page: Page, login: string) {
+  await page.goto(`/users?login_name=${login}`);
+  await hydrated(page);
+  await page.getByLabel(`Actions for ${login}`).click();
+  await page.locator(`[data-testid=user-row][data-login="${login}"]`).getByRole("link", { name: "Edit" }).click();
+  await expect(page).toHaveURL(/\/users\/\d+$/);
+  await hydrated(page);
+}
+
 /** Undoes quoted-printable (soft line breaks, `=XX` bytes), as a mail client would. */
 function decodeQuotedPrintable(text: string): string {
   const joined = text.replace(/=\r?\n/g, "");

@@ -1,6 +1,6 @@
 import { test, expect, type Page } from "@playwright/test";
 import { SIGNED_OUT_PAGES, signedInPages } from "../pages";
-import { addUser, hydrated, newAdmin } from "./helpers";
+import { addUser, hydrated, newAdmin, openUserPage } from "./helpers";
 
 /** Every console error or warning (hydration mismatches are reported there) and uncaught error. */
 function watchConsole(page: Page): string[] {
@@ -48,11 +48,7 @@ test("every signed-in page loads, reloads, and is reached from every other witho
   await newAdmin(page);
   const login = `pages-${Date.now()}`;
   await addUser(page, login);
-  await page.goto(`/users?login_name=${login}`);
-  await hydrated(page);
-  await page.getByLabel(`Actions for ${login}`).click();
-  await page.locator(`[data-testid=user-row][data-login="${login}"]`).getByRole("link", { name: "Edit" }).click();
-  await expect(page).toHaveURL(/\/users\/\d+$/);
+  await openUserPage(page, login);
   const pages = signedInPages(new URL(page.url()).pathname);
 
   const problems = watchConsole(page);
