@@ -29,13 +29,15 @@ say() { printf '\033[1;34m[portico]\033[0m %s\n' "$*"; }
 # one after the other when it precompresses (cargo-leptos 0.3.10, command/build.rs), and each
 # leaves a core idle for minutes (the front end's LTO, wasm-opt, the app crate's type checking).
 # They use separate target directories (target/front, target), so neither waits for the other.
+# `server_build` is what builds the server beside it: cargo-leptos for `run` and `bench`.
 build() {
+  local server_build=${1:-"cargo leptos build --release --server-only"}
   ./scripts/setup.sh
   say "building (release): the WASM front end and the server side by side"
   cargo leptos build --release --precompress --frontend-only &
   local front=$!
   local server_built=0
-  cargo leptos build --release --server-only || server_built=$?
+  $server_build || server_built=$?
   wait "$front" && return "$server_built"
 }
 
@@ -62,9 +64,15 @@ run() {
 
 # Both packages in one build (app with `ssr`, as the server uses it); not the whole workspace,
 # which would unify app's `ssr` and `hydrate` features. In the release profile, with the server
-# build's environment and features (server/Cargo.toml), so the tests reuse every dependency the
-# release build compiled: only the app, the server and the tests themselves are compiled again.
+# build's environment and features (server/Cargo.toml), so tests and server share every artifact.
 RUST_TESTS=(--release -p app -p server --features app/ssr)
+
+# For `test`: one cargo run compiles the release server (the same binary cargo-leptos builds:
+# integration tests make cargo build the package's binaries) and every test binary, so cargo
+# schedules the tests' crates into the gaps of the server's build instead of after it.
+server_and_tests() {
+  cargo_like_leptos test --no-run "${RUST_TESTS[@]}"
+}
 
 rust_tests() {
   say "Rust tests (SQLite${TEST_POSTGRES_URL:+ and PostgreSQL})"
@@ -224,7 +232,7 @@ bench_users() {
 
 case "${1:-}" in
   run) run ;;
-  test) build; rust_tests; end_to_end; say "all tests passed" ;;
+  test) build server_and_tests; rust_tests; end_to_end; say "all tests passed" ;;
   bench) shift; bench "$@" ;;
   bench-p1) bench_p1 ;;
   *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
