@@ -1,6 +1,11 @@
-//! Generates the `i18n` module from `locales/*.json` (leptos_i18n), checked at compile time.
-use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
-use std::{error::Error, path::PathBuf};
+//! Generates the `i18n` module from `locales/*.json`, checked at compile time: leptos_i18n's own
+//! parser and code generator, which is all `leptos_i18n_build` runs for this (its ICU data export,
+//! unused with `icu_compiled_data`, would add some 70 crates to every build).
+use leptos_i18n_parser::parse_locales::{
+    options::{Config, ParseOptions},
+    parse_locales,
+};
+use std::{error::Error, fs, path::PathBuf};
 
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo::rerun-if-changed=build.rs");
@@ -11,9 +16,19 @@ fn main() -> Result<(), Box<dyn Error>> {
     // interpolate_display: error messages with values are also needed as plain strings.
     let options = ParseOptions::default().interpolate_display(true);
     let config = Config::new("en")?.add_locale("fr")?.parse_options(options);
-    let translations = TranslationsInfos::parse(config)?;
-    translations.emit_diagnostics();
-    translations.rerun_if_locales_changed();
-    translations.generate_i18n_module(out)?;
+    let parsed = parse_locales(None, config)?;
+    for warning in parsed.diag.warnings().iter() {
+        println!("cargo::warning={warning}");
+    }
+    for error in parsed.diag.errors().iter() {
+        println!("cargo::error={error}");
+    }
+    for path in parsed.tracked_files.iter().flatten() {
+        println!("cargo::rerun-if-changed={path}");
+    }
+    // (locales, crate path, diagnostics as code, top-level attributes, docs): as leptos_i18n_build
+    let code = leptos_i18n_codegen::gen_code(&parsed, None, false, None, true)?;
+    fs::create_dir_all(&out)?;
+    fs::write(out.join("mod.rs"), code.to_string())?;
     Ok(())
 }
