@@ -12,7 +12,7 @@ import { test, expect, type Browser, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { SIGNED_OUT_PAGES, signedInPages } from "../pages";
+import { SIGNED_OUT_PAGES, clientSideTo, signedInPages } from "../pages";
 
 const LOGIN = process.env.BENCH_LOGIN ?? "benchadmin";
 const PASSWORD = process.env.BENCH_PASSWORD ?? "";
@@ -83,17 +83,6 @@ async function signedIn(browser: Browser): Promise<Page> {
 async function hydratedAndShown(page: Page) {
   await page.locator("html[data-hydrated]").waitFor({ state: "attached", timeout: 30_000 });
   await expect(page.locator("main h1").first()).toBeVisible();
-}
-
-/** Moves inside the app as a click on one of its links would: no new document. */
-async function clientSideTo(page: Page, to: string) {
-  await page.evaluate((href) => {
-    const link = document.createElement("a");
-    link.href = href;
-    document.body.append(link);
-    link.click();
-    link.remove();
-  }, to);
 }
 
 function printLoads(title: string, loads: Load[]) {

@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { SIGNED_OUT_PAGES, signedInPages } from "../pages";
+import { SIGNED_OUT_PAGES, clientSideTo, signedInPages } from "../pages";
 import { addUser, hydrated, newAdmin, openUserPage } from "./helpers";
 
 /** Every console error or warning (hydration mismatches are reported there) and uncaught error. */
@@ -24,14 +24,7 @@ async function loadAndReload(page: Page, path: string) {
 
 /** Follows a link to `path` inside the hydrated app: the router moves, the document stays. */
 async function navigateTo(page: Page, path: string) {
-  await page.evaluate((href) => {
-    const link = document.createElement("a");
-    link.href = href;
-    link.textContent = "test link";
-    document.body.append(link);
-    link.click();
-    link.remove();
-  }, path);
+  await clientSideTo(page, path);
   await expect(page).toHaveURL(new RegExp(`${path.replace(/[/?]/g, "\\$&")}$`));
   await expect(page.locator("h1").first(), path).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), `${path} without a reload`).toBe(true);
