@@ -25,20 +25,25 @@ cargo_like_leptos() {
 
 say() { printf '\033[1;34m[portico]\033[0m %s\n' "$*"; }
 
-# The WASM front end and the server side by side, in two cargo-leptos runs: one run builds them
-# one after the other when it precompresses (cargo-leptos 0.3.10, command/build.rs), and each
-# leaves a core idle for minutes (the front end's LTO, wasm-opt, the app crate's type checking).
-# They use separate target directories (target/front, target), so neither waits for the other.
-# `server_build` is what builds the server beside it: cargo-leptos for `run` and `bench`.
+# The WASM front end and the server side by side, the front end in a cargo-leptos run of its own:
+# one run builds both one after the other when it precompresses (cargo-leptos 0.3.10,
+# command/build.rs), and each leaves a core idle for minutes (the front end's LTO, wasm-opt, the
+# app crate's type checking). They use separate target directories (target/front, target), so
+# neither waits for the other. The server half is the function named by the first argument:
+# cargo-leptos by default (`run`, `bench`), `server_and_tests` for `test`.
 build() {
-  local server_build=${1:-"cargo leptos build --release --server-only"}
+  local server_build=${1:-server_with_cargo_leptos}
   ./scripts/setup.sh
   say "building (release): the WASM front end and the server side by side"
   cargo leptos build --release --precompress --frontend-only &
   local front=$!
   local server_built=0
-  $server_build || server_built=$?
+  "$server_build" || server_built=$?
   wait "$front" && return "$server_built"
+}
+
+server_with_cargo_leptos() {
+  cargo leptos build --release --server-only
 }
 
 run() {
