@@ -155,10 +155,13 @@ async fn forgot_password_holds_its_limit_under_a_burst(backend: Backend) {
     let answers = join_all(requests).await;
     let accepted = answers.iter().filter(|a| a.is_ok()).count();
     assert_eq!(accepted, 3, "three reset mails per address and hour");
-    let mails = app.mails_to("jane@example.com", 3).await;
+    // The sign-up's verification mail and three reset links; a second later, still no more.
+    // (Waiting for the four, not for three: delivery may still be writing the last one.)
+    let mails = app.mails_to("jane@example.com", 4).await;
+    let resets = mails.iter().filter(|mail| mail.contains("Subject: Choose a new Portico password")).count();
+    assert_eq!((mails.len(), resets), (4, 3));
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    assert_eq!(app.mails_to("jane@example.com", 0).await.len(), mails.len());
-    assert!(mails.len() <= 4, "the verification mail and three reset links at most");
+    assert_eq!(app.mails_to("jane@example.com", 0).await.len(), 4);
     app.finish().await;
 }
 
