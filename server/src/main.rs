@@ -1,10 +1,19 @@
-//! The `server` binary: the CLI (`serve`, `create-account`, …) on a multi-threaded runtime.
+//! The `server` binary: the CLI (`serve`, `create-account`, …) on a tokio runtime with one
+//! worker thread.
 
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     return_large_blocks_to_the_system();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the tokio runtime starts");
+    // One worker: Leptos 0.8's server rendering can deadlock when two workers render at once
+    // (leptos-rs/leptos#4673: an effect's lock and an async resource's lock taken in opposite
+    // orders; seen here as a server that stopped answering even /healthz). Password hashing
+    // and SQLite run on threads of their own, so the worker only does the async part.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
     runtime.block_on(server::cli::run(server::cli::Cli::parse()))
 }
 
