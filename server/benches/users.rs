@@ -492,13 +492,15 @@ async fn p3(state: &AppState, req: &Request, account: i64, args: &Args) -> Resul
 
 /// A file of `--import` invitation rows, previewed and then imported by the bulk account's
 /// administrator: each row a user, their Member role, an invitation link, a queued mail and a
-/// `user.created` event, all in one transaction. The invitation limit is lifted: an operator
+/// `user.created` event, all in one transaction. The invitation limit is lifted (a request with
+/// its own settings: the quota is read from the request's state): an operator
 /// onboarding this many people raises `PORTICO_INVITATIONS_PER_HOUR` too.
 async fn import_case(state: &AppState, req: &Request, account: i64, args: &Args) -> Result {
     let rows = args.import;
     let mut settings = Settings::default();
     settings.quotas.invitations_per_hour = u32::MAX;
     let state = AppState::new(state.db.clone(), settings);
+    let req = &Request { state: state.clone(), client: req.client.clone(), actor: req.actor.clone() };
     let mut csv = String::from("first_name,last_name,login_name,email,roles,language,password\n");
     for n in 0..rows {
         let (first, last) = (FIRST_NAMES[n % FIRST_NAMES.len()], LAST_NAMES[n % LAST_NAMES.len()]);
