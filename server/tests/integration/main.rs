@@ -24,6 +24,7 @@ mod operations;
 mod partners;
 mod passkeys;
 mod quotas;
+mod rendering;
 mod second_factor;
 mod sessions;
 mod sweeping;
