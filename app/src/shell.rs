@@ -60,7 +60,7 @@ fn AppRoutes() -> impl IntoView {
     // real HTTP redirect and the first HTML is complete.
     view! {
         <Stylesheet id="leptos" href="/pkg/portico.css" />
-        <Title text=move || t_string!(i18n, app.title) />
+        <Title text=document_title(i18n) />
         <Router>
             <Layout>
                 <Routes fallback=|| view! { <NotFound /> }>
@@ -90,6 +90,17 @@ fn AppRoutes() -> impl IntoView {
             </Layout>
         </Router>
     }
+}
+
+/// The browser's title follows the language switch. The server's is the text itself:
+/// leptos_meta reads it after the page has rendered, outside the request's reactive arena,
+/// where a signal read can land in another request's arena (they interleave on a worker) and
+/// panic, dropping the connection ("reactive value that has already been disposed").
+fn document_title(i18n: leptos_i18n::I18nContext<Locale>) -> leptos::text_prop::TextProp {
+    #[cfg(feature = "ssr")]
+    return t_string!(i18n, app.title).to_string().into();
+    #[cfg(not(feature = "ssr"))]
+    return (move || t_string!(i18n, app.title)).into();
 }
 
 #[component]
