@@ -8,9 +8,8 @@ fn main() -> std::process::ExitCode {
     // One worker: Leptos 0.8's server rendering is not safe on several. Two workers rendering
     // at once can deadlock (leptos-rs/leptos#4673: an effect's lock and an async resource's
     // lock taken in opposite orders; seen here as a server that stopped answering even
-    // /healthz), and a page's title can be read after its signal was disposed (a panic, the
-    // request dropped). tests/integration/rendering.rs finds both on four workers. Password
-    // hashing and SQLite run on threads of their own, so the worker only does the async part.
+    // /healthz); tests/integration/rendering.rs hung so on four workers. Password hashing
+    // and SQLite run on threads of their own, so the worker only does the async part.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
