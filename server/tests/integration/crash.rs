@@ -141,8 +141,8 @@ struct Site {
     database_url: String,
     /// The server URL and database name, to drop the database at the end.
     postgres: Option<(String, String)>,
-    /// Nothing listens there until the end of the test.
-    smtp_port: u16,
+    /// Down until the end of the test.
+    smtp: smtp::Smtp,
 }
 
 impl Site {
@@ -174,7 +174,7 @@ impl Site {
             dir,
             database_url,
             postgres,
-            smtp_port: free_port(),
+            smtp: smtp::Smtp::down().await,
         }
     }
 
@@ -204,7 +204,7 @@ impl Site {
             .env("PORTICO_DATA_DIR", &self.dir)
             .env(
                 "PORTICO_SMTP_URL",
-                format!("smtp://127.0.0.1:{}", self.smtp_port),
+                self.smtp.url(),
             )
             .env("LEPTOS_OUTPUT_NAME", "portico")
             .env("LEPTOS_SITE_ROOT", "target/site");
@@ -733,7 +733,8 @@ async fn wait_until_the_dead_servers_connections_end(site: &Site) {
 /// SMTP comes up, Portico restarts with the same configuration, and the outbox delivers the
 /// mail queued before all the kills, at its next due time.
 async fn deliver_the_queued_mail_after_restart(site: &Site) {
-    let inbox = smtp::start(site.smtp_port).await;
+    site.smtp.come_up();
+    let inbox = &site.smtp.inbox;
     let server = Server::start(site).await;
     let started = Instant::now();
     let db = Db::open(site).await;

@@ -27,10 +27,9 @@ async fn eventually(app: &TestApp, sql: &str, at_least: i64) {
 }
 
 async fn while_smtp_is_down_nothing_is_lost_and_it_is_delivered_later(backend: Backend) {
-    // A port nothing listens on, yet.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let smtp = smtp::Smtp::down().await;
     let mut config = test_config();
-    config.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    config.smtp_url = Some(smtp.url());
     let app = spawn_app_with(backend, config).await;
     assert!(app.call("auth/register", &register_args("bob", "bob@example.com")).await.is_ok());
     eventually(&app, "SELECT COUNT(*) FROM outbox WHERE attempts >= 1 AND sent_at IS NULL AND last_error IS NOT NULL", 1).await;
@@ -38,11 +37,11 @@ async fn while_smtp_is_down_nothing_is_lost_and_it_is_delivered_later(backend: B
     let retry_at: i64 = sqlx::query_scalar("SELECT next_attempt_at FROM outbox").fetch_one(&app.state.db.pool).await.unwrap();
     assert!(retry_at > app::ssr::now() + 10, "a failure backs off before the next try");
 
-    let inbox = smtp::start(port).await;
+    smtp.come_up();
     // The backoff has passed.
     app.execute("UPDATE outbox SET next_attempt_at = 0").await;
     eventually(&app, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL", 1).await;
-    let received = inbox.lock().unwrap().clone();
+    let received = smtp.inbox.lock().unwrap().clone();
     assert_eq!(received.len(), 1);
     assert!(received[0].contains("bob@example.com") && received[0].contains("Confirm your e-mail address"), "{}", received[0]);
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE body = '' AND last_error IS NULL").await, 1, "the delivered body is erased");

@@ -14,7 +14,7 @@ use app::ssr::{
     outbox::{self, Transport},
     sweeper::{self, Swept},
 };
-use common::{Backend, TestApp, spawn_app};
+use common::{Backend, TestApp, smtp, spawn_app};
 
 on_both_backends!(
     a_sweep_deletes_what_is_dead_and_keeps_what_is_alive_or_shown,
@@ -256,9 +256,9 @@ async fn a_mail_undelivered_past_the_give_up_time_is_failed_with_its_body_erased
     let db = &app.state.db;
     let t = t();
     assert_eq!(app.state.settings.mail_give_up_secs, GIVE_UP, "72 hours by default");
-    // A port nothing listens on: every delivery fails.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let smtp = Transport::smtp(&format!("smtp://127.0.0.1:{port}")).unwrap();
+    // An SMTP server that stays down: every delivery fails.
+    let down = smtp::Smtp::down().await;
+    let smtp = Transport::smtp(&down.url()).unwrap();
     let from = app.state.settings.mail_from.parse().unwrap();
     mail(&app, "bob@example.com", t, "NULL", "NULL").await;
 
