@@ -13,15 +13,18 @@ use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use std::{future::Future, time::Duration};
 
 /// Runs the clients on a runtime of their own, as browsers are outside the server, so that a
-/// hang is the server's own (the mixed burst below still hung so in CI: the open bug of its
-/// `ignore`). A hang anywhere misses the deadline, far above the burst's usual seconds.
-async fn from_outside<F: Future<Output = ()> + Send + 'static>(clients: impl FnOnce() -> F + Send + 'static) {
+/// hang is the server's own. A hang anywhere misses the deadline, far above the burst's usual
+/// seconds; the failure then tells how the server's connection pool stood.
+async fn from_outside<F: Future<Output = ()> + Send + 'static>(app: &TestApp, clients: impl FnOnce() -> F + Send + 'static) {
     let outside = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         runtime.block_on(async move { tokio::time::timeout(Duration::from_secs(300), clients()).await })
     });
     let finished = tokio::task::spawn_blocking(move || outside.join()).await.unwrap();
-    finished.expect("no client failed").expect("every page was answered within five minutes: the server hung");
+    let pool = &app.state.db.pool;
+    finished.expect("no client failed").unwrap_or_else(|_| {
+        panic!("every page was answered within five minutes: the server hung, its pool holding {} connections, {} idle", pool.size(), pool.num_idle())
+    });
 }
 
 /// A client of its own runtime, signed in as `login`.
@@ -42,7 +45,7 @@ async fn pages_rendered_at_once_are_all_answered() {
     app.execute("UPDATE users SET locale = 'fr' WHERE login_name = 'render-admin'").await;
 
     let url = app.url.clone();
-    from_outside(move || async move {
+    from_outside(&app, move || async move {
         let reader = signed_in_as(&url, "render-admin", PASSWORD).await;
         let burst = (0..32).map(|_| {
             let (client, url) = (reader.clone(), format!("{url}/audit"));
@@ -81,7 +84,7 @@ async fn pages_of_every_kind_rendered_at_once_are_whole_and_carry_their_own_nonc
         "/audit", "/users?q=mixed", "/login", "/register", "/password/forgot", "/no-such-page",
     ];
 
-    from_outside(move || async move {
+    from_outside(&app, move || async move {
         let english = signed_in_as(&url, "mixed-admin", PASSWORD).await;
         let french = signed_in_as(&url, "mixed-fr", NEW).await;
         let clients = [english, french, new_client()];
