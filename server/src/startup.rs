@@ -4,8 +4,8 @@ use crate::{config::Config, http_layers};
 use app::{App, shell, ssr::{AppState, Db, outbox::Transport, worker}};
 use axum::{Router, extract::State, http::StatusCode, routing::get};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::{net::SocketAddr, time::Duration};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::{net::SocketAddr, sync::LazyLock, time::Duration};
 use tokio::net::TcpListener;
 
 pub struct Application {
@@ -50,9 +50,16 @@ impl Application {
     }
 }
 
+/// The app's routes, found once per process by rendering the app with resources held back.
+/// Leptos holds them back with a process-wide flag (leptos#4773): a resource first polled
+/// while any thread generates routes waits forever. So no server in this process serves
+/// before the list exists, and none generates it again while another serves (the test suite
+/// starts hundreds of servers in one process; a page burst hung so, every thread idle).
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 pub fn router(state: AppState, leptos_options: LeptosOptions, public_origin: Option<String>, metrics_token: Option<String>) -> Router {
     crate::metrics::init();
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
     let app = Router::new()

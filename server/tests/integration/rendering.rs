@@ -7,6 +7,11 @@
 //! Even on one worker, requests interleave: code that runs after a page has rendered, outside
 //! the request's reactive arena, can land in another request's (the title read that way
 //! panicked, "reactive value that has already been disposed", and dropped the connection).
+//!
+//! Inside the full suite these bursts once hung, every thread idle: another test's server
+//! generating its route list had raised Leptos's process-wide "hold resources back" flag, and a
+//! resource first polled then waits forever (leptos#4773). Routes are now generated once per
+//! process (`server::startup`), before any server in it serves.
 
 use crate::common::*;
 use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
@@ -70,8 +75,6 @@ async fn pages_rendered_at_once_are_all_answered() {
 /// its own scripts carry (the browser refuses the hydration script otherwise, and the page
 /// stays dead).
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-#[ignore = "open bug: inside the full suite this burst never finishes (a lost wake-up; every thread idle), \
-            twice in CI, never alone; run it with --ignored while fixing it (stop 27's note)"]
 async fn pages_of_every_kind_rendered_at_once_are_whole_and_carry_their_own_nonce() {
     let app = spawn_app(Backend::Sqlite).await;
     let english = app.admin("mixed-admin").await;
