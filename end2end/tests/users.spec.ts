@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, newAdmin } from "./helpers";
+import { hydrated, newAdmin, serverCli } from "./helpers";
 
 test("the users table filters as you type, keeps focus, and keeps its state in the URL", async ({ page }) => {
   const person = await newAdmin(page);
@@ -31,4 +31,35 @@ test("the users table filters as you type, keeps focus, and keeps its state in t
   // A shared link opens the same view.
   await page.goto(`/users?email=${encodeURIComponent("no-such-address")}`);
   await expect(page.getByTestId("users-range")).toHaveText("0–0 of 0");
+});
+
+test("past 10,000 matches the count says 10,000+, in both languages, and select-all-matching still takes every match", async ({ page }) => {
+  const admin = await newAdmin(page);
+  // Letters only, unique to this test's account: the seeded logins are the prefix and a number.
+  const prefix = `many${Math.random().toString(36).replace(/[^a-z]/g, "").slice(0, 8)}`;
+  expect(serverCli("seed-users", "--account-of", admin.login, "--count", "10050", "--prefix", prefix)).toContain("Added 10050 users");
+
+  await page.goto("/users");
+  await hydrated(page);
+  // The whole account is counted exactly, however large.
+  await expect(page.getByTestId("users-range")).toHaveText("1–25 of 10,051");
+  const login = page.getByRole("searchbox", { name: "Login name" });
+  await login.fill(prefix);
+  await expect(page.getByTestId("users-range")).toHaveText("1–25 of 10,000+");
+  await page.screenshot({ path: "test-results/users-over-cap.png", fullPage: true });
+
+  await page.getByTestId("select-page").check();
+  await page.getByRole("button", { name: "Select all 10,000+ matching users" }).click();
+  await expect(page.getByTestId("bulk-bar")).toContainText("10,000+ users selected");
+  await page.getByLabel("Language").selectOption("fr");
+  await expect(page.getByTestId("users-range")).toHaveText("1–25 sur 10\u202f000+");
+  await expect(page.getByTestId("bulk-bar")).toContainText("10\u202f000+ utilisateurs sélectionnés");
+  await page.getByLabel("Langue").selectOption("en");
+
+  await page.getByTestId("bulk-bar").getByRole("button", { name: "Delete", exact: true }).click();
+  await expect(page.getByRole("alertdialog")).toContainText(/Delete 10,?050 users\?/);
+  await page.getByRole("alertdialog").getByRole("button", { name: "Delete", exact: true }).click();
+  await expect(page.getByTestId("notice")).toContainText(/10,?050 users deleted\./, { timeout: 30_000 });
+  await login.fill("");
+  await expect(page.getByTestId("users-range")).toHaveText("1–1 of 1");
 });

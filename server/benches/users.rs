@@ -360,7 +360,7 @@ async fn p2(state: &AppState, req: &Request, args: &Args) -> Result {
         times.sort();
         let (p50, p99) = (percentile(&times, 50), percentile(&times, 99));
         let verdict = if p50 <= P2_P50 && p99 <= P2_P99 { "ok" } else { "MISS" };
-        let (total, rows, calls) = (page.total, page.rows.len(), times.len());
+        let (total, rows, calls) = (page.total.label(app::i18n::Locale::en), page.rows.len(), times.len());
         println!("{name:<38} {total:>9} {rows:>5} {calls:>5} {:>9.2} {:>9.2}  {verdict}", ms(p50), ms(p99));
         if args.explain && verdict == "MISS" {
             explain(state, &req.actor, &query).await?;

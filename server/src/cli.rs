@@ -4,7 +4,7 @@ use crate::{config::Config, startup::Application, telemetry};
 use app::{
     domain::{AccountName, Email, LoginName, PersonName},
     error::Problem,
-    ssr::{AppState, Db, services::accounts},
+    ssr::{AppState, Db, services::{accounts, users}},
 };
 use clap::{Parser, Subcommand};
 use leptos::prelude::get_configuration;
@@ -51,6 +51,22 @@ pub enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Count every account's users again and compare with the counts the list and the
+    /// dashboard read; prints each difference and fails if there is one.
+    CheckCounts,
+    /// Add generated users to the account of a user, to try Portico at scale: named
+    /// "<Prefix> Person", login "<prefix>N", e-mail "<prefix>N@example.invalid", with no
+    /// password and no invitation, so none of them can sign in.
+    SeedUsers {
+        /// Login name or e-mail of a user of the account to fill.
+        #[arg(long)]
+        account_of: String,
+        #[arg(long)]
+        count: u32,
+        /// Lower-case letters only; it starts every generated name, login and address.
+        #[arg(long, default_value = "seeded")]
+        prefix: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -62,6 +78,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::ResetPassword { user } => reset_password(&cli.config, &user).await,
         Command::Backup { to } => backup(&cli.config, &to).await,
+        Command::CheckCounts => check_counts(&cli.config).await,
+        Command::SeedUsers { account_of, count, prefix } => seed_users(&cli.config, &account_of, count, &prefix).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -138,5 +156,55 @@ async fn backup(config: &Config, to: &std::path::Path) -> Result<(), String> {
     sqlx::query("VACUUM INTO $1").bind(target).execute(&state.db.pool).await.map_err(|e| format!("backup failed: {e}"))?;
     let bytes = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
     println!("Backed up to {} ({bytes} bytes).", to.display());
+    Ok(())
+}
+
+async fn check_counts(config: &Config) -> Result<(), String> {
+    let state = state(config).await?;
+    let differences = users::counts::check(&state.db).await.map_err(|e| e.to_string())?;
+    for difference in &differences {
+        match difference {
+            users::counts::Difference::Counts { account, kept, counted } => {
+                println!("account {account}: kept {kept:?}, counted {counted:?}");
+            }
+            users::counts::Difference::SecondFactorFlags { users } => {
+                println!("{users} users' second-factor flag disagrees with their factors");
+            }
+        }
+    }
+    if differences.is_empty() {
+        println!("Every account's user counts agree with its users.");
+        Ok(())
+    } else {
+        Err(format!("{} differences", differences.len()))
+    }
+}
+
+async fn seed_users(config: &Config, account_of: &str, count: u32, prefix: &str) -> Result<(), String> {
+    if prefix.is_empty() || prefix.len() > 20 || !prefix.chars().all(|c| c.is_ascii_lowercase()) {
+        return Err("--prefix: 1 to 20 lower-case letters".into());
+    }
+    let state = state(config).await?;
+    let account: Option<Option<i64>> = sqlx::query_scalar("SELECT account_id FROM users WHERE login_name = $1 OR lower(email) = lower($1)")
+        .bind(account_of)
+        .fetch_optional(&state.db.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    let account = account.ok_or(format!("no user {account_of}"))?.ok_or(format!("{account_of} is in no account"))?;
+    let first_name = format!("{}{}", prefix[..1].to_uppercase(), &prefix[1..]);
+    let inserted = sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+         INSERT INTO users (account_id, first_name, last_name, login_name, email, created_at)
+         SELECT $2, $3, 'Person', $4 || i, $4 || i || '@example.invalid', $5 FROM n",
+    )
+    .bind(i64::from(count))
+    .bind(account)
+    .bind(&first_name)
+    .bind(prefix)
+    .bind(app::ssr::now())
+    .execute(&state.db.pool)
+    .await
+    .map_err(|e| format!("{e} (is the prefix used already?)"))?;
+    println!("Added {} users to the account of {account_of}.", inserted.rows_affected());
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! rows or on every user matching the filter, and the notice that reports the outcome.
 
 use super::{
-    BulkAction, BulkOutcome, MakePrimary, PreviewBulkAction, ResetFactors, ResetPassword, RunBulkAction, Selection, UserQuery, UserRow,
+    BulkAction, BulkOutcome, MakePrimary, MatchCount, PreviewBulkAction, ResetFactors, ResetPassword, RunBulkAction, Selection, UserQuery, UserRow,
     UserStatus,
 };
 use crate::{
@@ -247,12 +247,12 @@ const BAR_BUTTON: &str = "rounded-md bg-white px-3 py-1.5 text-sm font-semibold 
 /// Appears when users are checked (on any page, under any filter): how many, how many of them
 /// the current page does not show, "select all N matching", and the bulk actions.
 #[component]
-pub fn BulkBar(query: UserQuery, total: i64, page_ids: Vec<i64>) -> impl IntoView {
+pub fn BulkBar(query: UserQuery, total: MatchCount, page_ids: Vec<i64>) -> impl IntoView {
     let i18n = use_i18n();
     let state = expect_context::<TableState>();
     let session = use_session();
     let can_manage = move || session.user().is_some_and(|u| u.permissions.contains(Permission::UsersManage));
-    let count = move || if state.all_matching.get() { total } else { state.selection.with(|s| s.len() as i64) };
+    let count = move || if state.all_matching.get() { total.at_least() } else { state.selection.with(|s| s.len() as i64) };
     let page_ids = StoredValue::new(page_ids);
     let page_selected = move || {
         page_ids.with_value(|ids| !ids.is_empty() && state.selection.with(|s| ids.iter().all(|id| s.contains(id))))
@@ -264,7 +264,7 @@ pub fn BulkBar(query: UserQuery, total: i64, page_ids: Vec<i64>) -> impl IntoVie
         page_ids.with_value(|ids| state.selection.with(|s| s.iter().filter(|id| !ids.contains(id)).count()))
     };
     let on_page = page_ids.with_value(Vec::len) as i64;
-    let offer_all = move || page_selected() && !state.all_matching.get() && total > on_page;
+    let offer_all = move || page_selected() && !state.all_matching.get() && total.at_least() > on_page;
     let filter = query.filter.clone();
     let run = move |action: BulkAction| {
         let selection = if state.all_matching.get_untracked() {
@@ -285,12 +285,22 @@ pub fn BulkBar(query: UserQuery, total: i64, page_ids: Vec<i64>) -> impl IntoVie
         <Show when=move || count() != 0>
             <div data-testid="bulk-bar" class="mt-4 flex flex-wrap items-center gap-3 rounded-md bg-indigo-50 px-4 py-2 text-sm text-indigo-900 ring-1 ring-inset ring-indigo-200">
                 <span class="font-medium" data-testid="selected-count">
-                    {move || td_string!(i18n.get_locale(), users.selected, count = count()).to_string()}
+                    {move || match total {
+                        MatchCount::MoreThan(_) if state.all_matching.get() => {
+                            td_string!(i18n.get_locale(), users.selected_more_than, count = total.label(i18n.get_locale())).to_string()
+                        }
+                        _ => td_string!(i18n.get_locale(), users.selected, count = count()).to_string(),
+                    }}
                     {move || (elsewhere() > 0).then(|| format!(" ({})", td_string!(i18n.get_locale(), users.selected_elsewhere, count = elsewhere())))}
                 </span>
                 <Show when=offer_all>
                     <button type="button" class="font-semibold underline" on:click=move |_| state.all_matching.set(true)>
-                        {move || td_string!(i18n.get_locale(), users.select_all_matching, count = total).to_string()}
+                        {move || match total {
+                            MatchCount::MoreThan(_) => {
+                                td_string!(i18n.get_locale(), users.select_all_matching_more_than, count = total.label(i18n.get_locale())).to_string()
+                            }
+                            MatchCount::Exactly(n) => td_string!(i18n.get_locale(), users.select_all_matching, count = n).to_string(),
+                        }}
                     </button>
                 </Show>
                 <button type="button" class="underline" on:click=move |_| state.clear_selection()>{t!(i18n, users.clear_selection)}</button>

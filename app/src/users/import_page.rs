@@ -11,7 +11,7 @@ use crate::{
     error::AppError,
     i18n::*,
     session::use_session,
-    ui::{Gate, Need, error_text, leave_when_signed_out, problem_text},
+    ui::{Gate, Need, error_text, leave_when_signed_out, problem_text, thousands},
 };
 use leptos::prelude::*;
 
@@ -311,23 +311,6 @@ fn file_problem_text(locale: Locale, problem: &FileProblem) -> String {
             td_string!(locale, import.quota, needed = *needed, remaining = *remaining, limit = *limit).to_string()
         }
     }
-}
-
-/// 10000 as "10,000" (English) or "10 000" (French, with a narrow no-break space).
-fn thousands(locale: Locale, n: u64) -> String {
-    let digits = n.to_string();
-    let separator = match locale {
-        Locale::fr => "\u{202f}",
-        _ => ",",
-    };
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push_str(separator);
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The text of the file chosen in the `<input type=file>` `input`, or `None` when none is; a

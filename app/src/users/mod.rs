@@ -52,7 +52,37 @@ pub struct UserRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserPage {
     pub rows: Vec<UserRow>,
-    pub total: i64,
+    pub total: MatchCount,
+}
+
+/// Matches are counted no further than this (SPEC F4): past it the list says "10,000+". The
+/// whole account and its statuses are always exact (kept counts, no scan).
+pub const COUNT_CAP: i64 = 10_000;
+
+/// How many users match: exactly so many, or more than so many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchCount {
+    Exactly(i64),
+    MoreThan(i64),
+}
+
+impl MatchCount {
+    /// As many as this match, at the least.
+    pub fn at_least(self) -> i64 {
+        match self {
+            MatchCount::Exactly(n) | MatchCount::MoreThan(n) => n,
+        }
+    }
+
+    /// "1,234", or "10,000+" when more match (French groups with a narrow space).
+    pub fn label(self, locale: crate::i18n::Locale) -> String {
+        let digits = crate::ui::thousands(locale, self.at_least().max(0) as u64);
+        match self {
+            MatchCount::Exactly(_) => digits,
+            MatchCount::MoreThan(_) => format!("{digits}+"),
+        }
+    }
 }
 
 #[server(prefix = "/api", endpoint = "users/list")]

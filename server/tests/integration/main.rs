@@ -13,6 +13,7 @@ mod authorization;
 mod bad_input;
 mod brute_force;
 mod client_address;
+mod counts;
 mod crash;
 mod import;
 mod instances;

@@ -155,6 +155,17 @@ async fn start(config: Config, cleanup: Cleanup) -> TestApp {
 }
 
 impl TestApp {
+    /// The server binary's subcommand `args`, run on this app's database; waits for it.
+    pub async fn cli(&self, args: &[&str]) -> std::process::Output {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+        command.args(args).env("PORTICO_DATA_DIR", &self.config.data_dir);
+        match &self.config.database_url {
+            Some(url) => command.env("DATABASE_URL", url),
+            None => command.env_remove("DATABASE_URL"),
+        };
+        tokio::task::spawn_blocking(move || command.output().expect("the server binary runs")).await.unwrap()
+    }
+
     /// Another instance of Portico on the same database and data directory, as behind a load
     /// balancer (F13).
     pub async fn second_instance(&self) -> TestApp {
@@ -308,8 +319,11 @@ impl TestApp {
         sqlx::query(sql).execute(&self.state.db.pool).await.unwrap();
     }
 
-    /// Closes the pool and removes the database.
+    /// Checks the kept user counts against the users (so every test that ends here checks
+    /// them after its own changes), closes the pool and removes the database.
     pub async fn finish(self) {
+        let differences = app::ssr::services::users::counts::check(&self.state.db).await.expect("the counts are read");
+        assert_eq!(differences, [], "the kept user counts agree with the users");
         self.state.db.pool.close().await;
         match self.cleanup {
             Cleanup::Nothing => {}

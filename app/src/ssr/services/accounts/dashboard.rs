@@ -21,15 +21,8 @@ pub async fn summary(req: &Request) -> Result<Dashboard, AppError> {
     let can = |p| actor.permissions().contains(p);
     let now = now();
     let counts = if can(Permission::UsersView) {
-        let (members, locked, invited): (i64, i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(CASE WHEN password_hash IS NOT NULL AND locked_at IS NULL THEN 1 ELSE 0 END), 0),
-                    COALESCE(SUM(CASE WHEN locked_at IS NOT NULL THEN 1 ELSE 0 END), 0),
-                    COALESCE(SUM(CASE WHEN password_hash IS NULL THEN 1 ELSE 0 END), 0)
-             FROM users WHERE account_id = $1",
-        )
-        .bind(account.0)
-        .fetch_one(&state.db.pool)
-        .await?;
+        let kept = crate::ssr::services::users::counts::of(&state.db.pool, account).await?;
+        let (members, locked, invited) = (kept.active + kept.must_change_password, kept.locked, kept.invited);
         let admin_bits = PermissionSet::of(&crate::second_factor::ADMINISTRATOR_PERMISSIONS).bits();
         let admins_without_factor: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM users u

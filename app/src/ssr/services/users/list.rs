@@ -5,8 +5,9 @@ use crate::{
     domain::{AccountId, BuiltInRole, RoleId, UserId},
     error::AppError,
     ssr::{AppState, Backend, guard::Request, sql::{Conditions, Sql, contains_pattern}},
-    users::{PAGE_SIZE, RoleLabel, SortColumn, UserFilter, UserPage, UserQuery, UserRow, UserStatus},
+    users::{COUNT_CAP, MatchCount, PAGE_SIZE, RoleLabel, SortColumn, UserFilter, UserPage, UserQuery, UserRow, UserStatus},
 };
+use super::counts::{self, UserCounts};
 use std::collections::HashMap;
 
 /// Filter terms become trigram-index lookups. SQLite: one FTS5 MATCH with each term quoted as
@@ -103,11 +104,35 @@ pub fn matching(backend: Backend, account: AccountId, filter: &UserFilter) -> Co
     conditions
 }
 
-/// How many users match the query's filter.
+/// How many users match the query's filter, counting no further than one past `COUNT_CAP`.
 pub fn count_statement(backend: Backend, account: AccountId, query: &UserQuery) -> Sql {
-    let mut sql = Sql::new("SELECT COUNT(*) FROM users u WHERE ");
-    sql.push_conditions(&matching(backend, account, &query.filter));
+    let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE ");
+    sql.push_conditions(&matching(backend, account, &query.filter)).push(" LIMIT ").push_bind(COUNT_CAP + 1).push(") AS matching");
     sql
+}
+
+/// The total the kept counts give without reading a user: the whole account, or one status,
+/// or with or without a second factor. `None` when text or a role filters too.
+fn kept_total(counts: &UserCounts, filter: &UserFilter) -> Option<i64> {
+    let UserFilter { first_name, last_name, login_name, email, role, status, second_factor } = filter;
+    let text = [first_name, last_name, login_name, email].iter().any(|term| !term.is_empty());
+    match (text || role.is_some(), status, second_factor) {
+        (true, _, _) | (false, Some(_), Some(_)) => None,
+        (false, Some(status), None) => Some(counts.of_status(*status)),
+        (false, None, Some(true)) => Some(counts.with_second_factor),
+        (false, None, Some(false)) => Some(counts.total() - counts.with_second_factor),
+        (false, None, None) => Some(counts.total()),
+    }
+}
+
+/// Exact from the kept counts where they answer, else counted up to the cap.
+async fn total(state: &AppState, account: AccountId, query: &UserQuery) -> Result<MatchCount, AppError> {
+    let kept = counts::of(&state.db.pool, account).await?;
+    if let Some(total) = kept_total(&kept, &query.filter) {
+        return Ok(MatchCount::Exactly(total));
+    }
+    let counted: i64 = count_statement(state.db.backend, account, query).query_scalar().fetch_one(&state.db.pool).await?;
+    Ok(if counted > COUNT_CAP { MatchCount::MoreThan(COUNT_CAP) } else { MatchCount::Exactly(counted) })
 }
 
 /// The query's page of users, sorted, ties broken by id.
@@ -134,9 +159,8 @@ pub fn page_statement(backend: Backend, account: AccountId, query: &UserQuery) -
 pub async fn page(req: &Request, query: &UserQuery) -> Result<UserPage, AppError> {
     let Request { state, actor, .. } = req;
     let Some(account) = actor.account_id() else { return Err(AppError::Forbidden) };
-    let backend = state.db.backend;
-    let total: i64 = count_statement(backend, account, query).query_scalar().fetch_one(&state.db.pool).await?;
-    let rows: Vec<Row> = page_statement(backend, account, query).query_as().fetch_all(&state.db.pool).await?;
+    let total = total(state, account, query).await?;
+    let rows: Vec<Row> = page_statement(state.db.backend, account, query).query_as().fetch_all(&state.db.pool).await?;
     let mut roles = roles_of(state, &rows).await?;
     let rows = rows
         .into_iter()

@@ -2,6 +2,7 @@
 //! invitations and the CSV import.
 
 pub mod bulk;
+pub mod counts;
 pub mod edit;
 pub mod import;
 pub mod invitations;

@@ -1,0 +1,104 @@
+//! Each account's users counted by status and by second factor, kept by the database's own
+//! triggers in the same transaction as every change (migration 0011): the users list's
+//! unfiltered and status totals and the dashboard's counts read one row. `check` counts again
+//! from the users themselves and names every difference.
+
+use crate::{domain::AccountId, error::AppError, ssr::{Backend, Db}, users::UserStatus};
+use sqlx::AnyPool;
+
+/// One account's row of counts; the statuses partition its users.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserCounts {
+    pub active: i64,
+    pub must_change_password: i64,
+    pub invited: i64,
+    pub locked: i64,
+    pub with_second_factor: i64,
+}
+
+impl UserCounts {
+    pub fn total(&self) -> i64 {
+        self.active + self.must_change_password + self.invited + self.locked
+    }
+
+    pub fn of_status(&self, status: UserStatus) -> i64 {
+        match status {
+            UserStatus::Active => self.active,
+            UserStatus::MustChangePassword => self.must_change_password,
+            UserStatus::Invited => self.invited,
+            UserStatus::Locked => self.locked,
+        }
+    }
+}
+
+const COLUMNS: &str = "active, must_change_password, invited, locked, with_second_factor";
+
+/// The kept counts of `account` (zero for an account with no row, which only a closed one is).
+pub async fn of(pool: &AnyPool, account: AccountId) -> Result<UserCounts, AppError> {
+    let row = sqlx::query_as(&format!("SELECT {COLUMNS} FROM account_user_counts WHERE account_id = $1"))
+        .bind(account.0)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.unwrap_or_default())
+}
+
+/// Where the kept counts and the users disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Difference {
+    Counts { account: AccountId, kept: UserCounts, counted: UserCounts },
+    /// Users whose second-factor flag says otherwise than their factors.
+    SecondFactorFlags { users: i64 },
+}
+
+/// Counts every account's users again and compares; empty when all agree. Reads one snapshot
+/// (a read transaction; REPEATABLE READ on PostgreSQL), so writers meanwhile cannot make a
+/// difference appear.
+pub async fn check(db: &Db) -> Result<Vec<Difference>, AppError> {
+    let mut tx = db.pool.begin().await?;
+    if db.backend == Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
+    }
+    let flags: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u WHERE u.has_second_factor <>
+           CASE WHEN EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
+                  OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id) THEN 1 ELSE 0 END",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let kept: Vec<(i64, i64, i64, i64, i64, i64)> =
+        sqlx::query_as(&format!("SELECT account_id, {COLUMNS} FROM account_user_counts ORDER BY account_id"))
+            .fetch_all(&mut *tx)
+            .await?;
+    // COUNT of `u.id` when the case holds: an account without users joins one row of NULLs.
+    let counted: Vec<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT a.id,
+                COUNT(CASE WHEN u.locked_at IS NULL AND u.password_hash IS NOT NULL AND u.must_change_password = 0 THEN u.id END),
+                COUNT(CASE WHEN u.locked_at IS NULL AND u.password_hash IS NOT NULL AND u.must_change_password = 1 THEN u.id END),
+                COUNT(CASE WHEN u.locked_at IS NULL AND u.password_hash IS NULL THEN u.id END),
+                COUNT(u.locked_at),
+                COUNT(CASE WHEN EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
+                             OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id) THEN u.id END)
+         FROM accounts a LEFT JOIN users u ON u.account_id = a.id
+         GROUP BY a.id ORDER BY a.id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+
+    let as_counts = |(_, active, must_change_password, invited, locked, with_second_factor): (i64, i64, i64, i64, i64, i64)| {
+        UserCounts { active, must_change_password, invited, locked, with_second_factor }
+    };
+    let kept: std::collections::BTreeMap<i64, UserCounts> = kept.into_iter().map(|row| (row.0, as_counts(row))).collect();
+    let mut differences: Vec<Difference> = counted
+        .into_iter()
+        .map(|row| (AccountId(row.0), as_counts(row)))
+        .filter_map(|(account, counted)| {
+            let kept = kept.get(&account.0).copied().unwrap_or_default();
+            (kept != counted).then_some(Difference::Counts { account, kept, counted })
+        })
+        .collect();
+    if flags > 0 {
+        differences.push(Difference::SecondFactorFlags { users: flags });
+    }
+    Ok(differences)
+}
