@@ -54,9 +54,9 @@ pub enum Command {
     /// Count every account's users again and compare with the counts the list and the
     /// dashboard read; prints each difference and fails if there is one.
     CheckCounts,
-    /// Add generated users to the account of a user, to try Portico at scale: named
-    /// "<Prefix> Person", login "<prefix>N", e-mail "<prefix>N@example.invalid", with no
-    /// password and no invitation, so none of them can sign in.
+    /// Add generated users to the account of a user, to try Portico at scale: active, named
+    /// "<Prefix> Person", login "<prefix>N", e-mail "<prefix>N@example.invalid", with a
+    /// password hash that no password matches, so none of them can sign in.
     SeedUsers {
         /// Login name or e-mail of a user of the account to fill.
         #[arg(long)]
@@ -194,8 +194,8 @@ async fn seed_users(config: &Config, account_of: &str, count: u32, prefix: &str)
     let first_name = format!("{}{}", prefix[..1].to_uppercase(), &prefix[1..]);
     let inserted = sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
-         INSERT INTO users (account_id, first_name, last_name, login_name, email, created_at)
-         SELECT $2, $3, 'Person', $4 || i, $4 || i || '@example.invalid', $5 FROM n",
+         INSERT INTO users (account_id, first_name, last_name, login_name, email, password_hash, created_at)
+         SELECT $2, $3, 'Person', $4 || i, $4 || i || '@example.invalid', '!unusable', $5 FROM n",
     )
     .bind(i64::from(count))
     .bind(account)

@@ -16,6 +16,7 @@ on_both_backends!(
     a_filtered_count_stops_at_the_cap_and_select_all_matching_still_takes_every_match,
     the_check_names_a_tampered_count_and_a_wrong_second_factor_flag,
     the_check_counts_command_fails_on_a_difference,
+    seeded_users_are_active_and_counted_and_cannot_sign_in,
 );
 
 async fn account_of(app: &TestApp, login: &str) -> AccountId {
@@ -173,5 +174,21 @@ async fn the_check_counts_command_fails_on_a_difference(backend: Backend) {
     assert!(!differ.status.success(), "{differ:?}");
     assert!(said.contains(&format!("account {account}: kept")) && said.contains("locked: 2"), "{said}");
     app.execute("UPDATE account_user_counts SET locked = locked - 2").await;
+    app.finish().await;
+}
+
+async fn seeded_users_are_active_and_counted_and_cannot_sign_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.admin("ada").await;
+    let account = account_of(&app, "ada").await;
+    let refused = app.cli(&["seed-users", "--account-of", "ada", "--count", "5", "--prefix", "Bad-1"]).await;
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("--prefix"), "{refused:?}");
+    let seeded = app.cli(&["seed-users", "--account-of", "ada@example.com", "--count", "30", "--prefix", "seeded"]).await;
+    assert!(seeded.status.success() && String::from_utf8_lossy(&seeded.stdout).contains("Added 30 users"), "{seeded:?}");
+    assert_eq!(kept(&app, account).await, UserCounts { active: 31, ..UserCounts::default() });
+    for password in ["", PASSWORD, "!unusable"] {
+        let login = app.call_as(&new_client(), "auth/login", &[("identifier", "seeded7"), ("password", password)]).await;
+        assert!(!login.is_ok(), "{password:?}: {login:?}");
+    }
     app.finish().await;
 }
