@@ -61,7 +61,7 @@ pub enum Command {
         /// Login name or e-mail of a user of the account to fill.
         #[arg(long)]
         account_of: String,
-        #[arg(long)]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
         count: u32,
         /// Lower-case letters only; it starts every generated name, login and address.
         #[arg(long, default_value = "seeded")]
@@ -192,6 +192,9 @@ async fn seed_users(config: &Config, account_of: &str, count: u32, prefix: &str)
         .map_err(|e| e.to_string())?;
     let account = account.ok_or(format!("no user {account_of}"))?.ok_or(format!("{account_of} is in no account"))?;
     let first_name = format!("{}{}", prefix[..1].to_uppercase(), &prefix[1..]);
+    let failed = |e: sqlx::Error| format!("{e} (is the prefix used already?)");
+    // One transaction: the users and, as for a user added without roles, the Member role.
+    let mut tx = state.db.pool.begin().await.map_err(failed)?;
     let inserted = sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
          INSERT INTO users (account_id, first_name, last_name, login_name, email, password_hash, created_at)
@@ -202,9 +205,20 @@ async fn seed_users(config: &Config, account_of: &str, count: u32, prefix: &str)
     .bind(&first_name)
     .bind(prefix)
     .bind(app::ssr::now())
-    .execute(&state.db.pool)
+    .execute(&mut *tx)
     .await
-    .map_err(|e| format!("{e} (is the prefix used already?)"))?;
+    .map_err(failed)?;
+    sqlx::query(
+        "INSERT INTO user_roles (user_id, role_id)
+         SELECT u.id, r.id FROM users u JOIN roles r ON r.builtin_key = 'member'
+         WHERE u.account_id = $1 AND u.email LIKE $2 AND NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id)",
+    )
+    .bind(account)
+    .bind(format!("{prefix}%@example.invalid"))
+    .execute(&mut *tx)
+    .await
+    .map_err(failed)?;
+    tx.commit().await.map_err(failed)?;
     println!("Added {} users to the account of {account_of}.", inserted.rows_affected());
     Ok(())
 }

@@ -186,6 +186,10 @@ async fn seeded_users_are_active_and_counted_and_cannot_sign_in(backend: Backend
     let seeded = app.cli(&["seed-users", "--account-of", "ada@example.com", "--count", "30", "--prefix", "seeded"]).await;
     assert!(seeded.status.success() && String::from_utf8_lossy(&seeded.stdout).contains("Added 30 users"), "{seeded:?}");
     assert_eq!(kept(&app, account).await, UserCounts { active: 31, ..UserCounts::default() });
+    let members = app.count("SELECT COUNT(*) FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE r.builtin_key = 'member'").await;
+    assert_eq!(members, 30, "each holds Member, as a user added without roles does");
+    let none = app.cli(&["seed-users", "--account-of", "ada", "--count", "0"]).await;
+    assert!(!none.status.success(), "{none:?}");
     for password in ["", PASSWORD, "!unusable"] {
         let login = app.call_as(&new_client(), "auth/login", &[("identifier", "seeded7"), ("password", password)]).await;
         assert!(!login.is_ok(), "{password:?}: {login:?}");
