@@ -40,28 +40,32 @@ CREATE TRIGGER account_counts_delete AFTER DELETE ON accounts BEGIN
     DELETE FROM account_user_counts WHERE account_id = old.id;
 END;
 
--- Comparisons are 0 or 1 in SQLite, so each adds the user to exactly one status.
-CREATE TRIGGER users_count_insert AFTER INSERT ON users WHEN new.account_id IS NOT NULL BEGIN
+-- Adds `sign` (1 or -1) times a user's place in the counts of its account: a row inserted
+-- into this view is applied, never stored (PostgreSQL's count_user). Comparisons are 0 or 1.
+CREATE VIEW user_count_changes (account_id, sign, locked_at, password_hash, must_change_password, has_second_factor) AS
+    SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE 0;
+CREATE TRIGGER user_count_changes_apply INSTEAD OF INSERT ON user_count_changes BEGIN
     UPDATE account_user_counts SET
-        active = active + (new.locked_at IS NULL AND new.password_hash IS NOT NULL AND new.must_change_password = 0),
-        must_change_password = must_change_password + (new.locked_at IS NULL AND new.password_hash IS NOT NULL AND new.must_change_password = 1),
-        invited = invited + (new.locked_at IS NULL AND new.password_hash IS NULL),
-        locked = locked + (new.locked_at IS NOT NULL),
-        with_second_factor = with_second_factor + new.has_second_factor
+        active = active + new.sign * (new.locked_at IS NULL AND new.password_hash IS NOT NULL AND new.must_change_password = 0),
+        must_change_password = must_change_password + new.sign * (new.locked_at IS NULL AND new.password_hash IS NOT NULL AND new.must_change_password = 1),
+        invited = invited + new.sign * (new.locked_at IS NULL AND new.password_hash IS NULL),
+        locked = locked + new.sign * (new.locked_at IS NOT NULL),
+        with_second_factor = with_second_factor + new.sign * new.has_second_factor
     WHERE account_id = new.account_id;
 END;
 
+CREATE TRIGGER users_count_insert AFTER INSERT ON users WHEN new.account_id IS NOT NULL BEGIN
+    INSERT INTO user_count_changes
+    VALUES (new.account_id, 1, new.locked_at, new.password_hash, new.must_change_password, new.has_second_factor);
+END;
+
 CREATE TRIGGER users_count_delete AFTER DELETE ON users WHEN old.account_id IS NOT NULL BEGIN
-    UPDATE account_user_counts SET
-        active = active - (old.locked_at IS NULL AND old.password_hash IS NOT NULL AND old.must_change_password = 0),
-        must_change_password = must_change_password - (old.locked_at IS NULL AND old.password_hash IS NOT NULL AND old.must_change_password = 1),
-        invited = invited - (old.locked_at IS NULL AND old.password_hash IS NULL),
-        locked = locked - (old.locked_at IS NOT NULL),
-        with_second_factor = with_second_factor - old.has_second_factor
-    WHERE account_id = old.account_id;
+    INSERT INTO user_count_changes
+    VALUES (old.account_id, -1, old.locked_at, old.password_hash, old.must_change_password, old.has_second_factor);
 END;
 
 -- Only when something counted changes: a sign-in or a new password hash costs nothing here.
+-- A user without an account matches no row of counts.
 CREATE TRIGGER users_count_update AFTER UPDATE OF account_id, locked_at, password_hash, must_change_password, has_second_factor ON users
 WHEN old.account_id IS NOT new.account_id
   OR (old.locked_at IS NULL) <> (new.locked_at IS NULL)
@@ -69,20 +73,9 @@ WHEN old.account_id IS NOT new.account_id
   OR old.must_change_password <> new.must_change_password
   OR old.has_second_factor <> new.has_second_factor
 BEGIN
-    UPDATE account_user_counts SET
-        active = active - (old.locked_at IS NULL AND old.password_hash IS NOT NULL AND old.must_change_password = 0),
-        must_change_password = must_change_password - (old.locked_at IS NULL AND old.password_hash IS NOT NULL AND old.must_change_password = 1),
-        invited = invited - (old.locked_at IS NULL AND old.password_hash IS NULL),
-        locked = locked - (old.locked_at IS NOT NULL),
-        with_second_factor = with_second_factor - old.has_second_factor
-    WHERE account_id = old.account_id;
-    UPDATE account_user_counts SET
-        active = active + (new.locked_at IS NULL AND new.password_hash IS NOT NULL AND new.must_change_password = 0),
-        must_change_password = must_change_password + (new.locked_at IS NULL AND new.password_hash IS NOT NULL AND new.must_change_password = 1),
-        invited = invited + (new.locked_at IS NULL AND new.password_hash IS NULL),
-        locked = locked + (new.locked_at IS NOT NULL),
-        with_second_factor = with_second_factor + new.has_second_factor
-    WHERE account_id = new.account_id;
+    INSERT INTO user_count_changes
+    VALUES (old.account_id, -1, old.locked_at, old.password_hash, old.must_change_password, old.has_second_factor),
+           (new.account_id, 1, new.locked_at, new.password_hash, new.must_change_password, new.has_second_factor);
 END;
 
 -- The second-factor flag follows the factor tables. When a user is deleted, the factors' cascade

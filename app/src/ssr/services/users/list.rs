@@ -111,25 +111,27 @@ pub fn count_statement(backend: Backend, account: AccountId, query: &UserQuery) 
     sql
 }
 
-/// The total the kept counts give without reading a user: the whole account, or one status,
-/// or with or without a second factor. `None` when text or a role filters too.
-fn kept_total(counts: &UserCounts, filter: &UserFilter) -> Option<i64> {
+/// The kept count that answers a filter without reading a user, if one does: the whole
+/// account, one status, or with or without a second factor. None when text or a role filters.
+fn kept_count_for(filter: &UserFilter) -> Option<impl Fn(&UserCounts) -> i64> {
     let UserFilter { first_name, last_name, login_name, email, role, status, second_factor } = filter;
     let text = [first_name, last_name, login_name, email].iter().any(|term| !term.is_empty());
-    match (text || role.is_some(), status, second_factor) {
-        (true, _, _) | (false, Some(_), Some(_)) => None,
-        (false, Some(status), None) => Some(counts.of_status(*status)),
-        (false, None, Some(true)) => Some(counts.with_second_factor),
-        (false, None, Some(false)) => Some(counts.total() - counts.with_second_factor),
-        (false, None, None) => Some(counts.total()),
+    if text || role.is_some() || (status.is_some() && second_factor.is_some()) {
+        return None;
     }
+    let (status, second_factor) = (*status, *second_factor);
+    Some(move |counts: &UserCounts| match (status, second_factor) {
+        (Some(status), _) => counts.of_status(status),
+        (None, Some(true)) => counts.with_second_factor,
+        (None, Some(false)) => counts.total() - counts.with_second_factor,
+        (None, None) => counts.total(),
+    })
 }
 
 /// Exact from the kept counts where they answer, else counted up to the cap.
 async fn total(state: &AppState, account: AccountId, query: &UserQuery) -> Result<MatchCount, AppError> {
-    let kept = counts::of(&state.db.pool, account).await?;
-    if let Some(total) = kept_total(&kept, &query.filter) {
-        return Ok(MatchCount::Exactly(total));
+    if let Some(kept_count) = kept_count_for(&query.filter) {
+        return Ok(MatchCount::Exactly(kept_count(&counts::of(&state.db.pool, account).await?)));
     }
     let counted: i64 = count_statement(state.db.backend, account, query).query_scalar().fetch_one(&state.db.pool).await?;
     Ok(if counted > COUNT_CAP { MatchCount::MoreThan(COUNT_CAP) } else { MatchCount::Exactly(counted) })
