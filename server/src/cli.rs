@@ -185,16 +185,12 @@ async fn seed_users(config: &Config, account_of: &str, count: u32, prefix: &str)
         return Err("--prefix: 1 to 20 lower-case letters".into());
     }
     let state = state(config).await?;
-    let account: Option<Option<i64>> = sqlx::query_scalar("SELECT account_id FROM users WHERE login_name = $1 OR lower(email) = lower($1)")
-        .bind(account_of)
-        .fetch_optional(&state.db.pool)
-        .await
-        .map_err(|e| e.to_string())?;
-    let account = account.ok_or(format!("no user {account_of}"))?.ok_or(format!("{account_of} is in no account"))?;
+    let (_, account, _) = accounts::create::user_named_by_operator(&state, account_of).await.map_err(|e| e.to_string())?;
+    let account = account.ok_or(format!("{account_of} is in no account"))?;
     let first_name = format!("{}{}", prefix[..1].to_uppercase(), &prefix[1..]);
     let failed = |e: sqlx::Error| format!("{e} (is the prefix used already?)");
     // One transaction: the users and, as for a user added without roles, the Member role.
-    let mut tx = state.db.pool.begin().await.map_err(failed)?;
+    let mut tx = state.db.begin_write().await.map_err(|e| e.to_string())?;
     let inserted = sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
          INSERT INTO users (account_id, first_name, last_name, login_name, email, password_hash, created_at)

@@ -123,9 +123,8 @@ async fn announce(conn: &mut AnyConnection, account: &AccountSummary, founder: O
     outbox::enqueue_news(conn, &mail, founder.map(|u| u.0), now).await
 }
 
-/// The operator's reset: a temporary password to replace at next login; every session ends.
-#[tracing::instrument(skip_all)]
-pub async fn reset_password_by_operator(state: &AppState, identifier: &str) -> Result<Password, AppError> {
+/// The user an operator's command names by login name or e-mail address: id, account, login.
+pub async fn user_named_by_operator(state: &AppState, identifier: &str) -> Result<(i64, Option<i64>, String), AppError> {
     let login = LoginName::parse(identifier).ok().map(|l| l.as_str().to_owned());
     let email = Email::parse(identifier).ok().map(|e| e.as_str().to_owned());
     let user: Option<(i64, Option<i64>, String)> = sqlx::query_as(
@@ -135,7 +134,13 @@ pub async fn reset_password_by_operator(state: &AppState, identifier: &str) -> R
     .bind(email.unwrap_or_default())
     .fetch_optional(&state.db.pool)
     .await?;
-    let (id, account, login_name) = user.ok_or(AppError::NotFound)?;
+    user.ok_or(AppError::NotFound)
+}
+
+/// The operator's reset: a temporary password to replace at next login; every session ends.
+#[tracing::instrument(skip_all)]
+pub async fn reset_password_by_operator(state: &AppState, identifier: &str) -> Result<Password, AppError> {
+    let (id, account, login_name) = user_named_by_operator(state, identifier).await?;
     let password = Password::generated(tokens::temporary_password());
     let hash = state.hasher.hash(password.clone()).await?;
     let now = now();

@@ -3,6 +3,7 @@
 //! unfiltered and status totals and the dashboard's counts read one row. `check` counts again
 //! from the users themselves and names every difference.
 
+use super::list::status_condition;
 use crate::{domain::AccountId, error::AppError, ssr::{Backend, Db}, users::UserStatus};
 use sqlx::AnyPool;
 
@@ -33,6 +34,11 @@ impl UserCounts {
 
 const COLUMNS: &str = "active, must_change_password, invited, locked, with_second_factor";
 
+/// SQL over `u`: the user holds a confirmed authenticator app or a passkey, read from the factor
+/// tables themselves (what `users.has_second_factor` mirrors).
+const FACTORS_HELD: &str = "(EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
+     OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id))";
+
 /// The kept counts of `account` (zero for an account with no row, which only a closed one is).
 pub async fn of(pool: &AnyPool, account: AccountId) -> Result<UserCounts, AppError> {
     let row = sqlx::query_as(&format!("SELECT {COLUMNS} FROM account_user_counts WHERE account_id = $1"))
@@ -58,29 +64,26 @@ pub async fn check(db: &Db) -> Result<Vec<Difference>, AppError> {
     if db.backend == Backend::Postgres {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
     }
-    let flags: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users u WHERE u.has_second_factor <>
-           CASE WHEN EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
-                  OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id) THEN 1 ELSE 0 END",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let flags: i64 =
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE u.has_second_factor <> CASE WHEN {FACTORS_HELD} THEN 1 ELSE 0 END"))
+            .fetch_one(&mut *tx)
+            .await?;
     let kept: Vec<(i64, i64, i64, i64, i64, i64)> =
         sqlx::query_as(&format!("SELECT account_id, {COLUMNS} FROM account_user_counts ORDER BY account_id"))
             .fetch_all(&mut *tx)
             .await?;
     // COUNT of `u.id` when the case holds: an account without users joins one row of NULLs.
-    let counted: Vec<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT a.id,
-                COUNT(CASE WHEN u.locked_at IS NULL AND u.password_hash IS NOT NULL AND u.must_change_password = 0 THEN u.id END),
-                COUNT(CASE WHEN u.locked_at IS NULL AND u.password_hash IS NOT NULL AND u.must_change_password = 1 THEN u.id END),
-                COUNT(CASE WHEN u.locked_at IS NULL AND u.password_hash IS NULL THEN u.id END),
-                COUNT(u.locked_at),
-                COUNT(CASE WHEN EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
-                             OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id) THEN u.id END)
-         FROM accounts a LEFT JOIN users u ON u.account_id = a.id
-         GROUP BY a.id ORDER BY a.id",
-    )
+    // In the order of COLUMNS.
+    let columns: Vec<String> = [UserStatus::Active, UserStatus::MustChangePassword, UserStatus::Invited, UserStatus::Locked]
+        .into_iter()
+        .map(status_condition)
+        .chain([FACTORS_HELD])
+        .map(|condition| format!("COUNT(CASE WHEN {condition} THEN u.id END)"))
+        .collect();
+    let counted: Vec<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT a.id, {} FROM accounts a LEFT JOIN users u ON u.account_id = a.id GROUP BY a.id ORDER BY a.id",
+        columns.join(", ")
+    ))
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -46,7 +46,9 @@ fn search_conditions(backend: Backend, filter: &UserFilter, conditions: &mut Con
     }
 }
 
-fn status_condition(status: UserStatus) -> &'static str {
+/// SQL over `u`: the user has `status` (the statuses partition the users; the kept counts'
+/// triggers in migration 0011 classify alike).
+pub(super) fn status_condition(status: UserStatus) -> &'static str {
     match status {
         UserStatus::Locked => "u.locked_at IS NOT NULL",
         UserStatus::Invited => "u.locked_at IS NULL AND u.password_hash IS NULL",
