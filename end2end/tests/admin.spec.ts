@@ -94,6 +94,16 @@ test("bulk lock skips the admin themself, select-all-matching reaches every page
   for (let n = 0; n < 27; n++) await addUser(page, `bulk${n}-${stamp}`);
   await openUsers(page);
   await expect(page.getByTestId("users-range")).toHaveText("1–25 of 28");
+  const pager = page.getByRole("navigation", { name: "Pages" });
+  await pager.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByTestId("users-range")).toHaveText("26–28 of 28");
+  await expect(page.getByTestId("user-row")).toHaveCount(3);
+  await pager.getByRole("button", { name: "Previous" }).click();
+  await expect(page.getByTestId("users-range")).toHaveText("1–25 of 28");
+  await pager.getByRole("button", { name: "Last" }).click();
+  await expect(page.getByTestId("users-range")).toHaveText("26–28 of 28");
+  await pager.getByRole("button", { name: "First" }).click();
+  await expect(page.getByTestId("users-range")).toHaveText("1–25 of 28");
 
   await page.getByTestId("select-page").check();
   await expect(page.getByTestId("bulk-bar")).toContainText("25 users selected");

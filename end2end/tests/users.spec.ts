@@ -43,10 +43,49 @@ test("past 10,000 matches the count says 10,000+, in both languages, and select-
   await hydrated(page);
   // The whole account is counted exactly, however large.
   await expect(page.getByTestId("users-range")).toHaveText("1–25 of 10,051");
+  const range = page.getByTestId("users-range");
+  const pager = page.getByRole("navigation", { name: "Pages" });
+  const go = (name: string) => pager.getByRole("button", { name, exact: true }).click();
+  await expect(pager.getByRole("button", { name: "First" })).toBeDisabled();
+  await expect(pager.getByRole("button", { name: "Previous" })).toBeDisabled();
+  // The last page holds what is left after full pages (10,051 = 402 × 25 + 1), so the pages
+  // counted from either end line up.
+  await go("Last");
+  await expect(range).toHaveText("10,051–10,051 of 10,051");
+  await expect(page).toHaveURL(/at=last/);
+  await expect(pager.getByRole("button", { name: "Next" })).toBeDisabled();
+  await go("Previous");
+  await expect(range).toHaveText("10,026–10,050 of 10,051");
+  await expect(page.getByTestId("user-row")).toHaveCount(25);
+  await go("Previous");
+  await expect(range).toHaveText("10,001–10,025 of 10,051");
+  await go("Next");
+  await expect(range).toHaveText("10,026–10,050 of 10,051");
+  // The cursor is in the URL: reload, Back and a shared link show the same page.
+  const middle = await page.getByTestId("user-row").first().getAttribute("data-login");
+  await page.reload();
+  await hydrated(page);
+  await expect(range).toHaveText("10,026–10,050 of 10,051");
+  await expect(page.getByTestId("user-row").first()).toHaveAttribute("data-login", middle!);
+  await page.goBack();
+  await expect(range).toHaveText("10,001–10,025 of 10,051");
+  await go("First");
+  await expect(range).toHaveText("1–25 of 10,051");
+  await go("Next");
+  await expect(range).toHaveText("26–50 of 10,051");
+
   const login = page.getByRole("searchbox", { name: "Login name" });
   await login.fill(prefix);
-  await expect(page.getByTestId("users-range")).toHaveText("1–25 of 10,000+");
+  await expect(range).toHaveText("1–25 of 10,000+");
   await page.screenshot({ path: "test-results/users-over-cap.png", fullPage: true });
+  // Past the cap the pages from the end are counted from the end.
+  await go("Last");
+  await expect(range).toHaveText("Last 25 of 10,000+");
+  await go("Previous");
+  await expect(range).toHaveText("25 of 10,000+, page 2 from the end");
+  await page.screenshot({ path: "test-results/users-from-the-end.png", fullPage: true });
+  await go("First");
+  await expect(range).toHaveText("1–25 of 10,000+");
 
   await page.getByTestId("select-page").check();
   await page.getByRole("button", { name: "Select all 10,000+ matching users" }).click();

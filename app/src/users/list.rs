@@ -7,7 +7,7 @@ use super::{
     filter_bar::{FilterBar, TextFilters},
     invitations::PendingInvitations,
     list_users,
-    pager::Pager,
+    pager::{PageEnds, Pager},
     table_head::TableHead,
 };
 use crate::{
@@ -47,7 +47,7 @@ impl QueryUpdate {
 
     /// A filter changed: its first page, replacing the history entry while typing.
     pub(super) fn filter(&self, change: impl FnOnce(&mut UserFilter), replace: bool) {
-        self.apply(|q| { change(&mut q.filter); q.page = 0; }, replace);
+        self.apply(|q| { change(&mut q.filter); q.first_page(); }, replace);
     }
 }
 
@@ -85,7 +85,7 @@ fn UsersTable() -> impl IntoView {
         }
         update.filter(|f| *f = UserFilter::default(), false);
     });
-    let total = Signal::derive(move || page.get().and_then(Result::ok).map(|p| p.total));
+    let ends = Signal::derive(move || page.get().and_then(Result::ok).map(|p| query.with_untracked(|q| PageEnds::of(&p, q))));
     let error = move || {
         page.get().and_then(Result::err).map(|e| {
             leave_if_signed_out(&e);
@@ -138,7 +138,7 @@ fn UsersTable() -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <Pager update total />
+        <Pager update ends />
         <PendingInvitations />
     }
 }

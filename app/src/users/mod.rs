@@ -19,7 +19,7 @@ pub use edit::{EditUserPage, NewUserPage};
 pub use import::*;
 pub use import_page::ImportUsersPage;
 pub use list::UsersPage;
-pub use query::{PAGE_SIZE, SortColumn, UserFilter, UserQuery, UserStatus};
+pub use query::{PAGE_SIZE, PageAt, SortColumn, SortKey, UserFilter, UserQuery, UserStatus};
 
 use crate::{domain::{BuiltInRole, RoleId, UserId}, error::AppError};
 use leptos::prelude::*;
@@ -53,6 +53,10 @@ pub struct UserRow {
 pub struct UserPage {
     pub rows: Vec<UserRow>,
     pub total: MatchCount,
+    /// Matches come before this page's first row.
+    pub has_previous: bool,
+    /// Matches come after this page's last row.
+    pub has_next: bool,
 }
 
 /// Matches are counted no further than this (SPEC F4): past it the list says "10,000+". The

@@ -74,7 +74,7 @@ fn SortHeader(update: QueryUpdate, column: SortColumn, label: fn(Locale) -> &'st
                 on:click=move |_| update.apply(|q| {
                     q.descending = q.sort == column && !q.descending;
                     q.sort = column;
-                    q.page = 0;
+                    q.first_page();
                 }, false)
             >
                 {move || label(i18n.get_locale())}

@@ -3,7 +3,12 @@
 
 use crate::common;
 
-use app::domain::Password;
+use app::{
+    domain::{AccountId, Password},
+    ssr::services::users::list::{Plan, page_statement},
+    users::{PageAt, SortColumn, UserFilter, UserQuery, UserStatus},
+};
+use sqlx::Row;
 use common::{Backend, PASSWORD, TestApp, new_client, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -15,6 +20,10 @@ on_both_backends!(
     the_status_filter_tells_locked_invited_and_active_apart,
     only_holders_of_users_view_may_list,
     the_role_filter_finds_the_holders_of_a_role,
+    every_sort_is_walked_page_by_page_both_ways,
+    a_cursor_holds_its_place_when_rows_come_and_go,
+    a_cursor_from_a_url_is_checked,
+    walking_and_collecting_find_the_same_rows,
 );
 
 /// Jane registers and creates "Acme"; returns the account id.
@@ -123,8 +132,12 @@ async fn sorting_and_paging_report_the_total(backend: Backend) {
     assert_eq!(first["total"], json!({ "exactly": 30 }));
     assert_eq!(logins(&first).len(), 25);
     assert_eq!(logins(&first)[0], "bulk00");
-    let second = list(&app, &[("query[filter][first_name]", "bulk"), ("query[page]", "1")]).await;
+    assert_eq!((first["has_previous"].clone(), first["has_next"].clone()), (json!(false), json!(true)));
+    let second = list(&app, &[("query[filter][first_name]", "bulk"), ("query[at][after][value]", "Name24"), ("query[at][after][id]", &id_of(&first, 24))]).await;
     assert_eq!(logins(&second), ["bulk25", "bulk26", "bulk27", "bulk28", "bulk29"]);
+    assert_eq!((second["has_previous"].clone(), second["has_next"].clone()), (json!(true), json!(false)));
+    let last = list(&app, &[("query[filter][first_name]", "bulk"), ("query[at]", "last")]).await;
+    assert_eq!(logins(&last), logins(&second), "the last page holds what is left after full pages");
     let descending = list(&app, &[("query[filter][first_name]", "bulk"), ("query[sort]", "LoginName"), ("query[descending]", "true")]).await;
     assert_eq!(logins(&descending)[0], "bulk29");
     let jane = list(&app, &[("query[filter][login_name]", "jane")]).await;
@@ -179,5 +192,190 @@ async fn the_role_filter_finds_the_holders_of_a_role(backend: Backend) {
     assert_eq!((logins(&page), page["total"].clone()), (vec!["auditor1".to_owned()], json!({ "exactly": 1 })));
     let nobody = list(&app, &[("query[filter][role]", "999999")]).await;
     assert_eq!(nobody["total"], json!({ "exactly": 0 }));
+    app.finish().await;
+}
+
+fn id_of(page: &Value, row: usize) -> String {
+    page["rows"][row]["id"].as_i64().unwrap().to_string()
+}
+
+/// The value a row has in `sort`'s order, as a cursor carries it.
+fn sort_value(row: &Value, sort: &str) -> String {
+    match sort {
+        "FirstName" => row["first_name"].as_str().unwrap().to_owned(),
+        "LastName" => row["last_name"].as_str().unwrap().to_owned(),
+        "LoginName" => row["login_name"].as_str().unwrap().to_owned(),
+        "Email" => row["email"].as_str().unwrap().to_owned(),
+        _ => row["last_login_at"].as_i64().unwrap_or(0).to_string(),
+    }
+}
+
+/// One page of the whole account in `sort`'s order: from `at` ("first", "last", or "after" /
+/// "before" the row `next_to`).
+async fn page_at(app: &TestApp, sort: &str, descending: bool, at: &str, next_to: Option<&Value>) -> Value {
+    let direction = descending.to_string();
+    let mut args = vec![("query[sort]", sort.to_owned()), ("query[descending]", direction)];
+    match next_to {
+        None => args.push(("query[at]", at.to_owned())),
+        Some(row) => {
+            let (value, id) = if at == "after" {
+                ("query[at][after][value]", "query[at][after][id]")
+            } else {
+                ("query[at][before][value]", "query[at][before][id]")
+            };
+            args.push((value, sort_value(row, sort)));
+            args.push((id, row["id"].as_i64().unwrap().to_string()));
+        }
+    }
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    list(app, &args).await
+}
+
+/// The account's logins in `sort`'s order, straight from the database (its collation).
+async fn sorted_logins(app: &TestApp, sort: &str, descending: bool) -> Vec<String> {
+    let column = match sort {
+        "FirstName" => "first_name",
+        "LastName" => "last_name",
+        "LoginName" => "login_name",
+        "Email" => "email",
+        _ => "COALESCE(last_login_at, 0)",
+    };
+    let direction = if descending { "DESC" } else { "ASC" };
+    sqlx::query_scalar(&format!("SELECT login_name FROM users WHERE account_id IS NOT NULL ORDER BY {column} {direction}, id {direction}"))
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap()
+}
+
+/// Every page from the first by Next, and from the last by Previous, turned into one list each.
+async fn walk(app: &TestApp, sort: &str, descending: bool) -> (Vec<String>, Vec<String>) {
+    let mut forward = Vec::new();
+    let mut page = page_at(app, sort, descending, "first", None).await;
+    loop {
+        forward.extend(logins(&page));
+        if page["has_next"] == json!(false) {
+            break;
+        }
+        let last = page["rows"].as_array().unwrap().last().unwrap().clone();
+        page = page_at(app, sort, descending, "after", Some(&last)).await;
+    }
+    let mut backward = Vec::new();
+    let mut page = page_at(app, sort, descending, "last", None).await;
+    loop {
+        backward.splice(0..0, logins(&page));
+        if page["has_previous"] == json!(false) {
+            break;
+        }
+        let first = page["rows"][0].clone();
+        page = page_at(app, sort, descending, "before", Some(&first)).await;
+    }
+    (forward, backward)
+}
+
+async fn every_sort_is_walked_page_by_page_both_ways(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = admin_with_account(&app).await;
+    // Few distinct values, so pages break inside runs of equal ones; some never signed in.
+    for n in 0..60 {
+        let first = ["Ann", "bob", "Cy"][n % 3];
+        add_user(&app, Some(acme), first, &format!("L{}", n % 7), &format!("u{n:02}"), "member").await;
+    }
+    app.execute("UPDATE users SET last_login_at = 1000 + id % 5 WHERE id % 4 <> 0").await;
+    app.execute("UPDATE users SET last_login_at = NULL WHERE id % 4 = 0").await;
+    for sort in ["FirstName", "LastName", "LoginName", "Email", "LastLogin"] {
+        for descending in [false, true] {
+            let expected = sorted_logins(&app, sort, descending).await;
+            assert_eq!(expected.len(), 61);
+            let (forward, backward) = walk(&app, sort, descending).await;
+            assert_eq!(forward, expected, "{sort} descending={descending}, by Next");
+            assert_eq!(backward, expected, "{sort} descending={descending}, by Previous from the last");
+        }
+    }
+    let last = page_at(&app, "LastLogin", false, "last", None).await;
+    assert_eq!(logins(&last).len(), 11, "61 = 2 full pages and 11");
+    let never_first = page_at(&app, "LastLogin", false, "first", None).await;
+    assert_eq!(never_first["rows"][0]["last_login_at"], Value::Null, "never signed in sorts first on both backends");
+    app.finish().await;
+}
+
+async fn a_cursor_holds_its_place_when_rows_come_and_go(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = admin_with_account(&app).await;
+    for n in 0..40 {
+        add_user(&app, Some(acme), "Row", &format!("N{n:02}"), &format!("r{n:02}"), "member").await;
+    }
+    let first = page_at(&app, "LoginName", false, "first", None).await;
+    let boundary = first["rows"][24].clone();
+    assert_eq!(boundary["login_name"], "r23", "jane sorts before the r… logins");
+    // The boundary row itself goes, and a row is added before it: the next page still starts
+    // right after where the first one ended.
+    app.execute("DELETE FROM users WHERE login_name IN ('r23', 'r30')").await;
+    add_user(&app, Some(acme), "Row", "New", "r00a", "member").await;
+    let next = page_at(&app, "LoginName", false, "after", Some(&boundary)).await;
+    let expected: Vec<String> = (24..40).filter(|n| *n != 30).map(|n| format!("r{n:02}")).collect();
+    assert_eq!(logins(&next), expected);
+    assert_eq!(next["has_next"], json!(false));
+    app.finish().await;
+}
+
+async fn a_cursor_from_a_url_is_checked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = admin_with_account(&app).await;
+    for n in 0..30 {
+        add_user(&app, Some(acme), "Row", &format!("N{n:02}"), &format!("r{n:02}"), "member").await;
+    }
+    // A last-login cursor that is not a number, and one longer than any value: the first page.
+    for value in ["yesterday", &"x".repeat(300)] {
+        let page = list(&app, &[("query[sort]", "LastLogin"), ("query[at][after][value]", value), ("query[at][after][id]", "5")]).await;
+        assert_eq!((page["has_previous"].clone(), logins(&page).len()), (json!(false), 25), "{}", &value[..9.min(value.len())]);
+    }
+    // SQL in a cursor is a value like any other.
+    let page = list(&app, &[("query[at][after][value]", "' OR 1=1 --"), ("query[at][after][id]", "1")]).await;
+    assert_eq!(page["total"], json!({ "exactly": 31 }));
+    assert!(logins(&page).len() <= 25);
+    // An id that is not a number is refused as bad input, not read as the first page.
+    let refused = app.call("users/list", &[("query[at][after][value]", "N10"), ("query[at][after][id]", "ten")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{refused:?}");
+    app.finish().await;
+}
+
+/// The list's two ways of finding text and role matches on SQLite (the planner picks by how
+/// many match) give the same rows in every sort; on PostgreSQL both are the same statement.
+async fn walking_and_collecting_find_the_same_rows(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = admin_with_account(&app).await;
+    for n in 0..40 {
+        // Upper-case non-ASCII letters: SQLite's `lower` leaves them, the trigram index folds them.
+        let first = ["Anna", "ANNE", "Müller", "MÜLLER", "Bob"][n % 5];
+        let role = if n % 4 == 0 { "auditor" } else { "member" };
+        add_user(&app, Some(acme), first, &format!("L{}", n % 3), &format!("u{n:02}"), role).await;
+    }
+    app.execute("UPDATE users SET locked_at = 1 WHERE login_name IN ('u00', 'u01', 'u02')").await;
+    let auditor: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE builtin_key = 'auditor'").fetch_one(&app.state.db.pool).await.unwrap();
+    let text = |first: &str, last: &str| UserFilter { first_name: first.into(), last_name: last.into(), ..Default::default() };
+    let filters = [
+        (text("ann", ""), 16),
+        (text("ANN", "l1"), 5),
+        (text("müll", ""), 16),
+        (text("an", ""), 17),
+        (UserFilter { role: Some(app::domain::RoleId(auditor)), ..Default::default() }, 10),
+        (UserFilter { status: Some(UserStatus::Locked), ..text("ann", "") }, 2),
+        (UserFilter { role: Some(app::domain::RoleId(auditor)), ..text("bob", "") }, 2),
+    ];
+    for (filter, expected) in filters {
+        for sort in SortColumn::ALL {
+            for (descending, at) in [(false, PageAt::First), (true, PageAt::First), (false, PageAt::Last), (true, PageAt::Last)] {
+                let query = UserQuery { filter: filter.clone(), sort, descending, at, page: 0 };
+                let mut found = Vec::new();
+                for plan in [Plan::Collect, Plan::Walk] {
+                    let statement = page_statement(app.state.db.backend, AccountId(acme), &query, plan, 100);
+                    let rows = statement.query().fetch_all(&app.state.db.pool).await.unwrap();
+                    found.push(rows.iter().map(|row| row.get::<i64, _>("id")).collect::<Vec<_>>());
+                }
+                assert_eq!(found[0].len(), expected, "{filter:?}");
+                assert_eq!(found[0], found[1], "{filter:?} sorted by {sort:?}, descending={descending}");
+            }
+        }
+    }
     app.finish().await;
 }
