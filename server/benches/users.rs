@@ -24,7 +24,7 @@ use app::{
         services::users,
         sessions,
     },
-    users::{BulkAction, ImportOutcome, MatchCount, PAGE_SIZE, PageAt, Selection, SortKey, UserFilter, UserQuery, UserStatus},
+    users::{BulkAction, ImportOutcome, PAGE_SIZE, PageAt, Selection, SortKey, UserFilter, UserQuery, UserStatus},
 };
 use common::{machine_load, ms, percentile, verdict};
 use clap::{Parser, ValueEnum};
@@ -377,7 +377,7 @@ async fn p2(state: &AppState, req: &Request, args: &Args) -> Result {
         let (total, rows, calls) = (page.total.label(app::i18n::Locale::en), page.rows.len(), times.len());
         println!("{name:<38} {total:>9} {rows:>5} {calls:>5} {:>9.2} {:>9.2}  {verdict}", ms(p50), ms(p99));
         if args.explain {
-            explain(state, &req.actor, &query, page.total).await?;
+            explain(state, &req.actor, &query).await?;
         }
         if p50 > worst_p50.0 {
             worst_p50 = (p50, name.clone());
@@ -437,12 +437,11 @@ async fn p5(state: &AppState, token: &str, args: &Args) -> Result {
 }
 
 /// The plans of the list's count and page statements: the service's own, as it runs them.
-async fn explain(state: &AppState, actor: &Actor, query: &UserQuery, total: MatchCount) -> Result {
+async fn explain(state: &AppState, actor: &Actor, query: &UserQuery) -> Result {
     let (backend, account) = (state.db.backend, actor.account_id().ok_or("no account")?);
-    let users = users::counts::of(&state.db.pool, account).await?.total();
-    let plan = users::list::plan(backend, &query.filter, total, users);
+    let plan = users::list::plan(state, account, &query.filter).await?;
     println!("    plan: {plan:?}");
-    for sql in [users::list::count_statement(backend, account, query), users::list::page_statement(backend, account, query, plan, PAGE_SIZE)] {
+    for sql in [users::list::count_statement(backend, account, query), users::list::page_statement(backend, account, query, plan)] {
         let started = Instant::now();
         sql.query().fetch_all(&state.db.pool).await?;
         let elapsed = started.elapsed();

@@ -7,3 +7,7 @@ CREATE INDEX users_account_last_login ON users (account_id, COALESCE(last_login_
 -- a user's rows by, so each deleted user read the whole table.
 CREATE INDEX second_steps_user ON second_steps (user_id);
 CREATE INDEX passkey_ceremonies_user ON passkey_ceremonies (user_id);
+
+-- The role filter reads a role's holders from the index alone (it held role ids and row ids).
+DROP INDEX user_roles_role;
+CREATE INDEX user_roles_role ON user_roles (role_id, user_id);

@@ -5,7 +5,7 @@ use crate::common;
 
 use app::{
     domain::{AccountId, Password},
-    ssr::services::users::list::{Plan, page_statement},
+    ssr::services::users::list::{Plan, page_statement, plan},
     users::{PageAt, SortColumn, UserFilter, UserQuery, UserStatus},
 };
 use sqlx::Row;
@@ -368,7 +368,7 @@ async fn walking_and_collecting_find_the_same_rows(backend: Backend) {
                 let query = UserQuery { filter: filter.clone(), sort, descending, at, page: 0 };
                 let mut found = Vec::new();
                 for plan in [Plan::Collect, Plan::Walk] {
-                    let statement = page_statement(app.state.db.backend, AccountId(acme), &query, plan, 100);
+                    let statement = page_statement(app.state.db.backend, AccountId(acme), &query, plan);
                     let rows = statement.query().fetch_all(&app.state.db.pool).await.unwrap();
                     found.push(rows.iter().map(|row| row.get::<i64, _>("id")).collect::<Vec<_>>());
                 }
@@ -376,6 +376,22 @@ async fn walking_and_collecting_find_the_same_rows(backend: Backend) {
                 assert_eq!(found[0], found[1], "{filter:?} sorted by {sort:?}, descending={descending}");
             }
         }
+    }
+    // The probe's line for 41 users: 2 × matches² ≥ 25 × 41, so 23 matches and more are walked.
+    let member: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE builtin_key = 'member'").fetch_one(&app.state.db.pool).await.unwrap();
+    let email = |term: &str| UserFilter { email: term.into(), ..Default::default() };
+    let role = |id: i64| UserFilter { role: Some(app::domain::RoleId(id)), ..Default::default() };
+    let sqlite = app.state.db.backend == app::ssr::Backend::Sqlite;
+    let walked = |frequent: bool| if frequent && sqlite { Plan::Walk } else { Plan::Collect };
+    for (filter, frequent) in [
+        (email("example.com"), true),
+        (text("ann", ""), false),
+        (role(member), true),
+        (role(auditor), false),
+        (UserFilter { role: Some(app::domain::RoleId(member)), ..email("example.com") }, true),
+        (UserFilter { role: Some(app::domain::RoleId(auditor)), ..email("example.com") }, false),
+    ] {
+        assert_eq!(plan(&app.state, AccountId(acme), &filter).await.unwrap(), walked(frequent), "{filter:?}");
     }
     app.finish().await;
 }

@@ -174,15 +174,33 @@ pub fn count_statement(backend: Backend, account: AccountId, query: &UserQuery) 
 /// Collect or walk (SQLite)? A walk meets a page after about `PAGE_SIZE × users / matches`
 /// rows; collecting sorts every match, at about twice the cost of a walked row (both timed
 /// with the sqlite3 shell at a million users). So walk once 2 × matches² ≥ PAGE_SIZE × users.
-/// Only text and role terms make the choice: status and factor tests are a column read.
-pub fn plan(backend: Backend, filter: &UserFilter, matches: MatchCount, users: i64) -> Plan {
-    let chosen = filter.role.is_some() || !text_terms(filter).is_empty();
-    let frequent = |matches: i64| 2 * matches * matches >= PAGE_SIZE * users;
-    match (backend, matches) {
-        (Backend::Sqlite, MatchCount::MoreThan(_)) if chosen => Plan::Walk,
-        (Backend::Sqlite, MatchCount::Exactly(n)) if chosen && frequent(n) => Plan::Walk,
-        _ => Plan::Collect,
+/// A bounded probe of the trigram and role indexes tells which side of that line the filter's
+/// terms are: it reads no further than the line. Status and factor tests are a column read and
+/// play no part.
+pub async fn plan(state: &AppState, account: AccountId, filter: &UserFilter) -> Result<Plan, AppError> {
+    let text = index_query(&text_terms(filter));
+    if state.db.backend != Backend::Sqlite || (text.is_none() && filter.role.is_none()) {
+        return Ok(Plan::Collect);
     }
+    let users = counts::of(&state.db.pool, account).await?.total();
+    let line = ((PAGE_SIZE * users) as f64 / 2.0).sqrt().ceil() as i64;
+    let probe = |from_where: &str, value: Arg| {
+        let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM (SELECT 1 FROM {from_where}"));
+        sql.push_bind(value).push(" LIMIT ").push_bind(line).push(") AS probe");
+        sql
+    };
+    let probes = [
+        text.map(|text| probe("users_search WHERE users_search MATCH ", text.into())),
+        filter.role.map(|role| probe("user_roles WHERE role_id = ", role.into())),
+    ];
+    // Every term must be frequent for the walk to meet its matches often.
+    for probe in probes.into_iter().flatten() {
+        let found: i64 = probe.query_scalar().fetch_one(&state.db.pool).await?;
+        if found < line {
+            return Ok(Plan::Collect);
+        }
+    }
+    Ok(Plan::Walk)
 }
 
 /// The kept count that answers a filter without reading a user, if one does: the whole
@@ -214,9 +232,8 @@ async fn total(state: &AppState, account: AccountId, query: &UserQuery) -> Resul
 /// The query's page of users, sorted with ties broken by id, plus one row past it that tells
 /// whether more follow. Found from its cursor by a range on (sort value, id), which the
 /// account's index for that sort serves: no OFFSET, page 20,000 costs what page 1 does. Pages
-/// before a cursor, and the last page, are read backwards. The last page holds `last_rows`
-/// (the remainder that makes pages from the start and from the end line up).
-pub fn page_statement(backend: Backend, account: AccountId, query: &UserQuery, plan: Plan, last_rows: i64) -> Sql {
+/// before a cursor, and the last page, are read backwards, nearest first.
+pub fn page_statement(backend: Backend, account: AccountId, query: &UserQuery, plan: Plan) -> Sql {
     let forward = matches!(query.at, PageAt::First | PageAt::After(_));
     let ascending = forward != query.descending;
     let (direction, beyond) = if ascending { ("ASC", ">") } else { ("DESC", "<") };
@@ -251,8 +268,7 @@ pub fn page_statement(backend: Backend, account: AccountId, query: &UserQuery, p
             }
         }
     }
-    let rows = if query.at == PageAt::Last { last_rows } else { PAGE_SIZE };
-    sql.push(&format!(" ORDER BY {column} {direction}, u.id {direction} LIMIT ")).push_bind(rows + 1);
+    sql.push(&format!(" ORDER BY {column} {direction}, u.id {direction} LIMIT ")).push_bind(PAGE_SIZE + 1);
     sql
 }
 
@@ -269,15 +285,14 @@ fn last_page_rows(total: MatchCount) -> i64 {
 pub async fn page(req: &Request, query: &UserQuery) -> Result<UserPage, AppError> {
     let Request { state, actor, .. } = req;
     let Some(account) = actor.account_id() else { return Err(AppError::Forbidden) };
-    let total = total(state, account, query).await?;
+    let plan = plan(state, account, &query.filter).await?;
+    // The count and the page read apart, at once (SQLite's WAL lets readers run side by side).
+    let statement = page_statement(state.db.backend, account, query, plan);
+    let (total, mut rows) = tokio::try_join!(total(state, account, query), async {
+        statement.query_as::<Row>().fetch_all(&state.db.pool).await.map_err(AppError::from)
+    })?;
+    // The last page holds what is left after full pages; read backwards, that is its nearest rows.
     let wanted = if query.at == PageAt::Last { last_page_rows(total) } else { PAGE_SIZE };
-    let users = match state.db.backend {
-        Backend::Sqlite if kept_count_for(&query.filter).is_none() => counts::of(&state.db.pool, account).await?.total(),
-        _ => 0,
-    };
-    let plan = plan(state.db.backend, &query.filter, total, users);
-    let statement = page_statement(state.db.backend, account, query, plan, wanted);
-    let mut rows: Vec<Row> = statement.query_as().fetch_all(&state.db.pool).await?;
     let more = rows.len() as i64 > wanted;
     rows.truncate(wanted as usize);
     let (has_previous, has_next) = match query.at {
