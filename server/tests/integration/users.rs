@@ -192,6 +192,11 @@ async fn the_role_filter_finds_the_holders_of_a_role(backend: Backend) {
     assert_eq!((logins(&page), page["total"].clone()), (vec!["auditor1".to_owned()], json!({ "exactly": 1 })));
     let nobody = list(&app, &[("query[filter][role]", "999999")]).await;
     assert_eq!(nobody["total"], json!({ "exactly": 0 }));
+    // Counted from the trigram index (three letters and more) with the role tested per match.
+    for (term, expected) in [("aud", 1), ("mem", 0), ("au", 1)] {
+        let both = list(&app, &[("query[filter][role]", &auditor.to_string()), ("query[filter][first_name]", term)]).await;
+        assert_eq!(both["total"], json!({ "exactly": expected }), "{term}");
+    }
     app.finish().await;
 }
 
