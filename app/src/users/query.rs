@@ -69,19 +69,16 @@ impl SortColumn {
         self != Self::LastLogin || value.parse::<i64>().is_ok()
     }
 
-    /// The row's value in this order, as a `SortKey` holds it.
-    pub fn value_of(self, row: &super::UserRow) -> String {
-        match self {
+    /// The row's place in this order, as a cursor holds it.
+    pub fn key_of(self, row: &super::UserRow) -> SortKey {
+        let value = match self {
             Self::FirstName => row.first_name.clone(),
             Self::LastName => row.last_name.clone(),
             Self::LoginName => row.login_name.clone(),
             Self::Email => row.email.clone(),
             Self::LastLogin => row.last_login_at.unwrap_or(0).to_string(),
-        }
-    }
-
-    pub fn key_of(self, row: &super::UserRow) -> SortKey {
-        SortKey { value: self.value_of(row), id: row.id.0 }
+        };
+        SortKey { value, id: row.id.0 }
     }
 }
 

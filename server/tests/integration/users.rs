@@ -6,7 +6,7 @@ use crate::common;
 use app::{
     domain::{AccountId, Password},
     ssr::services::users::list::{Plan, page_statement, plan},
-    users::{PageAt, SortColumn, UserFilter, UserQuery, UserStatus},
+    users::{PageAt, SortColumn, SortKey, UserFilter, UserQuery, UserRow, UserStatus},
 };
 use sqlx::Row;
 use common::{Backend, PASSWORD, TestApp, new_client, spawn_app};
@@ -204,15 +204,11 @@ fn id_of(page: &Value, row: usize) -> String {
     page["rows"][row]["id"].as_i64().unwrap().to_string()
 }
 
-/// The value a row has in `sort`'s order, as a cursor carries it.
-fn sort_value(row: &Value, sort: &str) -> String {
-    match sort {
-        "FirstName" => row["first_name"].as_str().unwrap().to_owned(),
-        "LastName" => row["last_name"].as_str().unwrap().to_owned(),
-        "LoginName" => row["login_name"].as_str().unwrap().to_owned(),
-        "Email" => row["email"].as_str().unwrap().to_owned(),
-        _ => row["last_login_at"].as_i64().unwrap_or(0).to_string(),
-    }
+/// The row's cursor in `sort`'s order, made as the pager makes it.
+fn sort_key(row: &Value, sort: &str) -> SortKey {
+    let row: UserRow = serde_json::from_value(row.clone()).unwrap();
+    let sort: SortColumn = serde_json::from_value(json!(sort)).unwrap();
+    sort.key_of(&row)
 }
 
 /// One page of the whole account in `sort`'s order: from `at` ("first", "last", or "after" /
@@ -228,8 +224,9 @@ async fn page_at(app: &TestApp, sort: &str, descending: bool, at: &str, next_to:
             } else {
                 ("query[at][before][value]", "query[at][before][id]")
             };
-            args.push((value, sort_value(row, sort)));
-            args.push((id, row["id"].as_i64().unwrap().to_string()));
+            let key = sort_key(row, sort);
+            args.push((value, key.value));
+            args.push((id, key.id.to_string()));
         }
     }
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -19,9 +19,11 @@ pub enum Plan {
     /// The sort order's index is walked and each row tested until a page is full: frequent
     /// terms, where collecting would hand over most of the account to sort.
     Walk,
-    /// The statement reads the trigram index itself (or, without text, the role's holders)
-    /// and joins each match's user (counting: it streams, so counting stops at the cap).
-    Joined,
+    /// The statement reads the trigram index itself and joins each match's user (counting:
+    /// it streams, so counting stops at the cap).
+    FromText,
+    /// The same from the role's holders, for a role without indexed text.
+    FromRole,
 }
 
 /// The filter's text terms, lower-cased, by column.
@@ -70,7 +72,7 @@ fn search_conditions(backend: Backend, filter: &UserFilter, plan: Plan, conditio
             }
             match (index_query(&looked_up), plan) {
                 (None, _) => {}
-                (Some(query), Plan::Joined) => {
+                (Some(query), Plan::FromText) => {
                     conditions.add_bind("users_search MATCH ", query, "");
                 }
                 (Some(query), _) => {
@@ -139,7 +141,7 @@ fn planned(backend: Backend, account: AccountId, filter: &UserFilter, plan: Plan
     search_conditions(backend, filter, plan, &mut conditions);
     if let Some(role) = filter.role {
         match plan {
-            Plan::Joined if !joins_text(backend, filter) => conditions.add_bind("ur.role_id = ", role, ""),
+            Plan::FromRole => conditions.add_bind("ur.role_id = ", role, ""),
             Plan::Walk => conditions.add_bind("EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role_id = ", role, ")"),
             _ => conditions.add_bind("u.id IN (SELECT ur.user_id FROM user_roles ur WHERE ur.role_id = ", role, ")"),
         };
@@ -154,18 +156,14 @@ fn planned(backend: Backend, account: AccountId, filter: &UserFilter, plan: Plan
     conditions
 }
 
-/// A joined statement on SQLite drives from the trigram index: the filter has indexed text.
-fn joins_text(backend: Backend, filter: &UserFilter) -> bool {
-    backend == Backend::Sqlite && index_query(&text_terms(filter)).is_some()
-}
-
 /// How many users match the query's filter, counting no further than one past `COUNT_CAP`.
 /// On SQLite text terms, or else a role, are counted from their index outwards, which stops at
 /// the cap; an `IN` list would first collect every match.
 pub fn count_statement(backend: Backend, account: AccountId, query: &UserQuery) -> Sql {
-    let (from, plan) = match (backend, &query.filter) {
-        _ if joins_text(backend, &query.filter) => ("users_search CROSS JOIN users u ON u.id = users_search.rowid", Plan::Joined),
-        (Backend::Sqlite, UserFilter { role: Some(_), .. }) => ("user_roles ur CROSS JOIN users u ON u.id = ur.user_id", Plan::Joined),
+    let text = index_query(&text_terms(&query.filter)).is_some();
+    let (from, plan) = match (backend, text, query.filter.role) {
+        (Backend::Sqlite, true, _) => ("users_search CROSS JOIN users u ON u.id = users_search.rowid", Plan::FromText),
+        (Backend::Sqlite, false, Some(_)) => ("user_roles ur CROSS JOIN users u ON u.id = ur.user_id", Plan::FromRole),
         _ => ("users u", Plan::Collect),
     };
     let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE "));
