@@ -170,10 +170,13 @@ async fn check_counts(config: &Config) -> Result<(), String> {
             users::counts::Difference::SecondFactorFlags { users } => {
                 println!("{users} users' second-factor flag disagrees with their factors");
             }
+            users::counts::Difference::RoleGrantAccounts { grants } => {
+                println!("{grants} role grants name another account than their user's");
+            }
         }
     }
     if differences.is_empty() {
-        println!("Every account's user counts agree with its users.");
+        println!("Every account's user counts and role grants agree with its users.");
         Ok(())
     } else {
         Err(format!("{} differences", differences.len()))

@@ -157,6 +157,13 @@ impl Conditions {
         self
     }
 
+    /// A condition around several values: `pieces[0] $N pieces[1] $M … pieces[last]`.
+    pub fn add_binds<const N: usize>(&mut self, pieces: [&str; N], values: Vec<Arg>) -> &mut Self {
+        assert_eq!(values.len() + 1, N, "one more piece than values");
+        self.parts.push(Condition { pieces: pieces.map(str::to_owned).into(), args: values });
+        self
+    }
+
     /// `column IN ($a, $b, …)`.
     pub fn add_in<T: Into<Arg>>(&mut self, column: &str, values: impl IntoIterator<Item = T>) -> &mut Self {
         let args: Vec<Arg> = values.into_iter().map(Into::into).collect();

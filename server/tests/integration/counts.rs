@@ -14,7 +14,7 @@ on_both_backends!(
     counts_follow_creates_invitations_locks_password_changes_factors_and_deletes,
     counts_hold_under_concurrent_creates_and_deletes,
     a_filtered_count_stops_at_the_cap_and_select_all_matching_still_takes_every_match,
-    the_check_names_a_tampered_count_and_a_wrong_second_factor_flag,
+    the_check_names_a_tampered_count_a_wrong_second_factor_flag_and_a_misplaced_role_grant,
     the_check_counts_command_fails_on_a_difference,
     seeded_users_are_active_and_counted_and_cannot_sign_in,
 );
@@ -134,7 +134,7 @@ async fn a_filtered_count_stops_at_the_cap_and_select_all_matching_still_takes_e
     app.finish().await;
 }
 
-async fn the_check_names_a_tampered_count_and_a_wrong_second_factor_flag(backend: Backend) {
+async fn the_check_names_a_tampered_count_a_wrong_second_factor_flag_and_a_misplaced_role_grant(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.admin("ada").await;
     create(&app, &admin, "bob", &[]).await;
@@ -143,6 +143,8 @@ async fn the_check_names_a_tampered_count_and_a_wrong_second_factor_flag(backend
 
     app.execute("UPDATE account_user_counts SET invited = invited + 3").await;
     app.execute("UPDATE users SET has_second_factor = 1 WHERE login_name = 'bob'").await;
+    let bobs = "user_id = (SELECT id FROM users WHERE login_name = 'bob')";
+    app.execute(&format!("UPDATE user_roles SET account_id = NULL WHERE {bobs}")).await;
     let counted = UserCounts { active: 1, must_change_password: 1, invited: 0, locked: 0, with_second_factor: 0 };
     let differences = counts::check(&app.state.db).await.unwrap();
     assert_eq!(
@@ -150,9 +152,11 @@ async fn the_check_names_a_tampered_count_and_a_wrong_second_factor_flag(backend
         [
             Difference::Counts { account, kept: UserCounts { invited: 3, with_second_factor: 1, ..counted }, counted },
             Difference::SecondFactorFlags { users: 1 },
+            Difference::RoleGrantAccounts { grants: 1 },
         ]
     );
     // Put right, so that `finish` finds nothing.
+    app.execute(&format!("UPDATE user_roles SET account_id = {} WHERE {bobs}", account.0)).await;
     app.execute("UPDATE users SET has_second_factor = 0 WHERE login_name = 'bob'").await;
     app.execute("UPDATE account_user_counts SET invited = invited - 3").await;
     app.finish().await;

@@ -20,6 +20,7 @@ on_both_backends!(
     the_status_filter_tells_locked_invited_and_active_apart,
     only_holders_of_users_view_may_list,
     the_role_filter_finds_the_holders_of_a_role,
+    a_role_counts_its_holders_in_this_account_alone_as_they_come_and_go,
     every_sort_is_walked_page_by_page_both_ways,
     a_cursor_holds_its_place_when_rows_come_and_go,
     a_cursor_from_a_url_is_checked,
@@ -197,6 +198,38 @@ async fn the_role_filter_finds_the_holders_of_a_role(backend: Backend) {
         let both = list(&app, &[("query[filter][role]", &auditor.to_string()), ("query[filter][first_name]", term)]).await;
         assert_eq!(both["total"], json!({ "exactly": expected }), "{term}");
     }
+    app.finish().await;
+}
+
+async fn a_role_counts_its_holders_in_this_account_alone_as_they_come_and_go(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = admin_with_account(&app).await;
+    let other: i64 = sqlx::query_scalar(
+        "INSERT INTO accounts (name, partner_id, account_key, created_at) VALUES ('Other', 'PT-9999-9999', 'key-other', 0) RETURNING id",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    for n in 0..3 {
+        add_user(&app, Some(acme), "Uma", "Nager", &format!("um{n}"), "user_manager").await;
+    }
+    for n in 0..2 {
+        add_user(&app, Some(other), "Oth", "Er", &format!("ot{n}"), "user_manager").await;
+    }
+    let manager: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE builtin_key = 'user_manager'").fetch_one(&app.state.db.pool).await.unwrap();
+    let holders = || async { list(&app, &[("query[filter][role]", &manager.to_string())]).await["total"].clone() };
+    assert_eq!(holders().await, json!({ "exactly": 3 }), "the built-in role's holders elsewhere are not counted");
+
+    app.execute(&format!("UPDATE users SET account_id = {acme} WHERE login_name = 'ot0'")).await;
+    assert_eq!(holders().await, json!({ "exactly": 4 }), "a holder who moved in");
+    app.execute("DELETE FROM users WHERE login_name = 'um0'").await;
+    assert_eq!(holders().await, json!({ "exactly": 3 }), "a deleted holder");
+    let page = list(&app, &[("query[filter][role]", &manager.to_string())]).await;
+    assert_eq!(logins(&page), ["ot0", "um1", "um2"]);
+    // Deleting the other account leaves its user, and the grant, without one.
+    app.execute(&format!("DELETE FROM accounts WHERE id = {other}")).await;
+    let unplaced = app.count("SELECT COUNT(*) FROM user_roles WHERE account_id IS NULL").await;
+    assert_eq!(unplaced, 1, "ot1's grant follows its user out of the deleted account");
     app.finish().await;
 }
 

@@ -27,8 +27,7 @@ pub async fn list(req: &Request) -> Result<Vec<RoleInfo>, AppError> {
     let account = rules::account_of(actor)?;
     let rows: Vec<RoleRow> = sqlx::query_as(
         "SELECT r.id, r.name, r.description, r.builtin_key, r.permissions,
-                (SELECT COUNT(*) FROM user_roles ur JOIN users u ON u.id = ur.user_id
-                 WHERE ur.role_id = r.id AND u.account_id = $1) AS holders
+                (SELECT COUNT(*) FROM user_roles ur WHERE ur.role_id = r.id AND ur.account_id = $1) AS holders
          FROM roles r WHERE r.account_id IS NULL OR r.account_id = $1
          ORDER BY CASE WHEN r.account_id IS NULL THEN 0 ELSE 1 END, CASE WHEN r.account_id IS NULL THEN r.id ELSE 0 END, lower(r.name)",
     )

@@ -54,6 +54,8 @@ pub enum Difference {
     Counts { account: AccountId, kept: UserCounts, counted: UserCounts },
     /// Users whose second-factor flag says otherwise than their factors.
     SecondFactorFlags { users: i64 },
+    /// Role grants that name another account than their user's (migration 0013 keeps them).
+    RoleGrantAccounts { grants: i64 },
 }
 
 /// Counts every account's users again and compares; empty when all agree. Reads one snapshot
@@ -68,6 +70,12 @@ pub async fn check(db: &Db) -> Result<Vec<Difference>, AppError> {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE u.has_second_factor <> CASE WHEN {FACTORS_HELD} THEN 1 ELSE 0 END"))
             .fetch_one(&mut *tx)
             .await?;
+    let grants: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM user_roles ur JOIN users u ON u.id = ur.user_id
+         WHERE COALESCE(ur.account_id, 0) <> COALESCE(u.account_id, 0)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let kept: Vec<(i64, i64, i64, i64, i64, i64)> =
         sqlx::query_as(&format!("SELECT account_id, {COLUMNS} FROM account_user_counts ORDER BY account_id"))
             .fetch_all(&mut *tx)
@@ -102,6 +110,9 @@ pub async fn check(db: &Db) -> Result<Vec<Difference>, AppError> {
         .collect();
     if flags > 0 {
         differences.push(Difference::SecondFactorFlags { users: flags });
+    }
+    if grants > 0 {
+        differences.push(Difference::RoleGrantAccounts { grants });
     }
     Ok(differences)
 }

@@ -141,9 +141,13 @@ fn planned(backend: Backend, account: AccountId, filter: &UserFilter, plan: Plan
     search_conditions(backend, filter, plan, &mut conditions);
     if let Some(role) = filter.role {
         match plan {
-            Plan::FromRole => conditions.add_bind("ur.role_id = ", role, ""),
+            Plan::FromRole => conditions.add_bind("ur.role_id = ", role, "").add_bind("ur.account_id = ", account, ""),
             Plan::Walk => conditions.add_bind("EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role_id = ", role, ")"),
-            _ => conditions.add_bind("u.id IN (SELECT ur.user_id FROM user_roles ur WHERE ur.role_id = ", role, ")"),
+            // The role's holders in this account, from the index alone (migration 0013).
+            _ => conditions.add_binds(
+                ["u.id IN (SELECT ur.user_id FROM user_roles ur WHERE ur.role_id = ", " AND ur.account_id = ", ")"],
+                vec![role.into(), account.into()],
+            ),
         };
     }
     if let Some(status) = filter.status {
@@ -160,6 +164,16 @@ fn planned(backend: Backend, account: AccountId, filter: &UserFilter, plan: Plan
 /// On SQLite text terms, or else a role, are counted from their index outwards, which stops at
 /// the cap; an `IN` list would first collect every match.
 pub fn count_statement(backend: Backend, account: AccountId, query: &UserQuery) -> Sql {
+    let capped = |mut sql: Sql| {
+        sql.push(" LIMIT ").push_bind(COUNT_CAP + 1).push(") AS matching");
+        sql
+    };
+    // A role alone: its holders in the account, counted in the role's index (migration 0013).
+    if let Some(role) = query.filter.role.filter(|&role| query.filter == UserFilter { role: Some(role), ..Default::default() }) {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM user_roles ur WHERE ur.role_id = ");
+        sql.push_bind(role).push(" AND ur.account_id = ").push_bind(account);
+        return capped(sql);
+    }
     let text = index_query(&text_terms(&query.filter)).is_some();
     let (from, plan) = match (backend, text, query.filter.role) {
         (Backend::Sqlite, true, _) => ("users_search CROSS JOIN users u ON u.id = users_search.rowid", Plan::FromText),
@@ -167,11 +181,8 @@ pub fn count_statement(backend: Backend, account: AccountId, query: &UserQuery) 
         _ => ("users u", Plan::Collect),
     };
     let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE "));
-    sql.push_conditions(&planned(backend, account, &query.filter, plan))
-        .push(" LIMIT ")
-        .push_bind(COUNT_CAP + 1)
-        .push(") AS matching");
-    sql
+    sql.push_conditions(&planned(backend, account, &query.filter, plan));
+    capped(sql)
 }
 
 /// Collect or walk (SQLite)? A walk meets a page after about `PAGE_SIZE × users / matches`
@@ -187,14 +198,21 @@ pub async fn plan(state: &AppState, account: AccountId, filter: &UserFilter) -> 
     }
     let users = counts::of(&state.db.pool, account).await?.total();
     let line = ((PAGE_SIZE * users) as f64 / 2.0).sqrt().ceil() as i64;
-    let probe = |from_where: &str, value: Arg| {
-        let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM (SELECT 1 FROM {from_where}"));
-        sql.push_bind(value).push(" LIMIT ").push_bind(line).push(") AS probe");
+    let probe = |mut sql: Sql| {
+        sql.push(" LIMIT ").push_bind(line).push(") AS probe");
         sql
     };
     let probes = [
-        text.map(|text| probe("users_search WHERE users_search MATCH ", text.into())),
-        filter.role.map(|role| probe("user_roles WHERE role_id = ", role.into())),
+        text.map(|text| {
+            let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM users_search WHERE users_search MATCH ");
+            sql.push_bind(text);
+            probe(sql)
+        }),
+        filter.role.map(|role| {
+            let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM user_roles WHERE role_id = ");
+            sql.push_bind(role).push(" AND account_id = ").push_bind(account);
+            probe(sql)
+        }),
     ];
     // Every term must be frequent for the walk to meet its matches often.
     for probe in probes.into_iter().flatten() {
