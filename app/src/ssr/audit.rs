@@ -71,7 +71,7 @@ impl AuditEvent {
     /// Several events in multi-row INSERTs (bulk actions write thousands in one transaction).
     pub async fn record_many(conn: &mut AnyConnection, events: Vec<AuditEvent>, now: i64) -> Result<(), AppError> {
         const COLUMNS: usize = 11;
-        const ROWS_PER_STATEMENT: usize = 400;
+        const ROWS_PER_STATEMENT: usize = super::sql::rows_per_statement(COLUMNS);
         let mut events = events.into_iter().peekable();
         while events.peek().is_some() {
             let chunk: Vec<AuditEvent> = events.by_ref().take(ROWS_PER_STATEMENT).collect();

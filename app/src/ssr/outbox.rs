@@ -61,7 +61,7 @@ pub async fn enqueue(conn: &mut AnyConnection, recipient: &str, locale: &str, ma
 /// transaction (an import invites thousands at once).
 pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[(&str, &str, Mail<'_>)], now: i64) -> Result<(), AppError> {
     const COLUMNS: usize = 5;
-    const ROWS_PER_STATEMENT: usize = 400;
+    const ROWS_PER_STATEMENT: usize = super::sql::rows_per_statement(COLUMNS);
     for chunk in mails.chunks(ROWS_PER_STATEMENT) {
         let values = (0..chunk.len())
             .map(|row| format!("({})", super::sql::placeholders(row * COLUMNS + 1, COLUMNS)))

@@ -6,7 +6,7 @@
 use crate::{
     domain::{AccountId, BuiltInRole, PermissionSet, RoleId, UserId},
     error::{AppError, Problem, Refusal},
-    ssr::{sql::placeholders, guard::Actor},
+    ssr::{sql::{BINDS_PER_STATEMENT, placeholders}, guard::Actor},
 };
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -58,7 +58,7 @@ pub async fn target(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Resu
 #[tracing::instrument(skip_all)]
 pub async fn permissions_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, PermissionSet>, AppError> {
     let mut held: HashMap<i64, PermissionSet> = HashMap::new();
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(BINDS_PER_STATEMENT) {
         let sql = format!(
             "SELECT ur.user_id, r.permissions FROM user_roles ur JOIN roles r ON r.id = ur.role_id
              WHERE ur.user_id IN ({})",

@@ -7,15 +7,11 @@ use crate::{
     audit::{Name, Story},
     domain::BuiltInRole,
     error::AppError,
-    ssr::sql::placeholders,
+    ssr::sql::{BINDS_PER_STATEMENT, placeholders},
 };
 use serde_json::Value;
 use sqlx::AnyPool;
 use std::collections::{BTreeSet, HashMap};
-
-/// Ids per query: far below every backend's limit of bound parameters (an export reads up to
-/// 100,000 events).
-const IDS_PER_QUERY: usize = 500;
 
 /// What one recorded event says about whom it concerns.
 pub struct Recorded<'a> {
@@ -72,7 +68,8 @@ where
 {
     let ids: Vec<i64> = ids.iter().copied().collect();
     let mut rows = Vec::new();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
+    // An export reads up to 100,000 events.
+    for chunk in ids.chunks(BINDS_PER_STATEMENT) {
         let sql = format!("{select} WHERE id IN ({})", placeholders(1, chunk.len()));
         let mut query = sqlx::query_as::<_, T>(&sql);
         for id in chunk {

@@ -5,7 +5,7 @@
 
 use crate::ssr::{
     services::{rules::{self, TARGET_COLUMNS, TargetRow}, users::list::matching},
-    sql::{Conditions, Sql},
+    sql::{BINDS_PER_STATEMENT, Conditions, Sql},
 };
 use crate::{
     domain::UserId,
@@ -15,9 +15,6 @@ use crate::{
 };
 use serde_json::json;
 use sqlx::AnyConnection;
-
-/// Ids per statement: well under SQLite's and PostgreSQL's parameter limits.
-const CHUNK: usize = 500;
 
 #[tracing::instrument(skip_all, fields(actor = req.actor.user_id().0))]
 pub async fn run(
@@ -30,7 +27,7 @@ pub async fn run(
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let (chosen, skipped) = plan(&mut tx, actor, &conditions).await?;
-    for chunk in chosen.chunks(CHUNK) {
+    for chunk in chosen.chunks(BINDS_PER_STATEMENT) {
         apply(&mut tx, action, chunk, now).await?;
         let events: Vec<AuditEvent> = chunk
             .iter()

@@ -9,7 +9,7 @@ use crate::{
     domain::{BuiltInRole, Email, LoginName, Password, PermissionSet, PersonName, UserId},
     error::{AppError, Problem, Quota},
     i18n::Locale,
-    ssr::{AppState, audit::AuditEvent, sql::placeholders, guard::Request, internal, now, quota},
+    ssr::{AppState, audit::AuditEvent, sql::{BINDS_PER_STATEMENT, placeholders, rows_per_statement}, guard::Request, internal, now, quota},
     users::{
         CellError, CellProblem, FileProblem, ImportColumn, ImportOutcome, ImportPreview, ImportRow, MAX_IMPORT_BYTES,
         MAX_IMPORT_PASSWORDS, MAX_IMPORT_ROWS, ROLE_SEPARATOR,
@@ -19,8 +19,10 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
 
-/// Rows per statement: 11 parameters each, well under both backends' limits.
-const CHUNK: usize = 400;
+/// Values per imported user in its INSERT.
+const COLUMNS: usize = 11;
+/// Users per INSERT, and per batch of their grants, invitations and audit events.
+const CHUNK: usize = rows_per_statement(COLUMNS);
 
 /// The file's rows as read, each with its cells by column.
 struct RawRow {
@@ -354,7 +356,7 @@ async fn check(conn: &mut AnyConnection, req: &Request, csv: &str, now: i64) -> 
 /// Which of `values` some user already has in `column` (`email` or `login_name`).
 async fn existing(conn: &mut AnyConnection, column: &'static str, values: &[&str]) -> Result<std::collections::HashSet<String>, AppError> {
     let mut found = std::collections::HashSet::new();
-    for chunk in values.chunks(500) {
+    for chunk in values.chunks(BINDS_PER_STATEMENT) {
         let sql = format!("SELECT {column} FROM users WHERE {column} IN ({})", placeholders(1, chunk.len()));
         let mut query = sqlx::query_scalar::<_, String>(&sql);
         for value in chunk {
@@ -443,7 +445,6 @@ async fn insert(
     now: i64,
 ) -> Result<ImportOutcome, AppError> {
     let Request { client, actor, .. } = req;
-    const COLUMNS: usize = 11;
     let account = rules::account_of(actor)?;
     let mut invited = 0;
     for (rows, hashes) in checked.ready.chunks(CHUNK).zip(hashes.chunks(CHUNK)) {
