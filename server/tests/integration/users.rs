@@ -387,6 +387,7 @@ async fn walking_and_collecting_find_the_same_rows(backend: Backend) {
     }
     app.execute("UPDATE users SET locked_at = 1 WHERE login_name IN ('u00', 'u01', 'u02')").await;
     let auditor: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE builtin_key = 'auditor'").fetch_one(&app.state.db.pool).await.unwrap();
+    let sqlite = app.state.db.backend == app::ssr::Backend::Sqlite;
     let text = |first: &str, last: &str| UserFilter { first_name: first.into(), last_name: last.into(), ..Default::default() };
     let filters = [
         (text("ann", ""), 16),
@@ -402,13 +403,15 @@ async fn walking_and_collecting_find_the_same_rows(backend: Backend) {
             for (descending, at) in [(false, PageAt::First), (true, PageAt::First), (false, PageAt::Last), (true, PageAt::Last)] {
                 let query = UserQuery { filter: filter.clone(), sort, descending, at, page: 0 };
                 let mut found = Vec::new();
-                for plan in [Plan::Collect, Plan::Walk] {
+                for plan in [Plan::Collect, Plan::Walk, Plan::Fetch].into_iter().filter(|&plan| plan != Plan::Fetch || !sqlite) {
                     let statement = page_statement(app.state.db.backend, AccountId(acme), &query, plan);
                     let rows = statement.query().fetch_all(&app.state.db.pool).await.unwrap();
                     found.push(rows.iter().map(|row| row.get::<i64, _>("id")).collect::<Vec<_>>());
                 }
                 assert_eq!(found[0].len(), expected, "{filter:?}");
-                assert_eq!(found[0], found[1], "{filter:?} sorted by {sort:?}, descending={descending}");
+                for other in &found[1..] {
+                    assert_eq!(&found[0], other, "{filter:?} sorted by {sort:?}, descending={descending}");
+                }
             }
         }
     }
@@ -416,8 +419,16 @@ async fn walking_and_collecting_find_the_same_rows(backend: Backend) {
     let member: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE builtin_key = 'member'").fetch_one(&app.state.db.pool).await.unwrap();
     let email = |term: &str| UserFilter { email: term.into(), ..Default::default() };
     let role = |id: i64| UserFilter { role: Some(app::domain::RoleId(id)), ..Default::default() };
-    let sqlite = app.state.db.backend == app::ssr::Backend::Sqlite;
-    let walked = |frequent: bool| if frequent && sqlite { Plan::Walk } else { Plan::Collect };
+    // PostgreSQL plans text itself and is told only about a role: walk it, or fetch its holders.
+    let planned = |filter: &UserFilter, frequent: bool| {
+        let probed = sqlite || filter.role.is_some();
+        match (probed, frequent, sqlite) {
+            (false, _, _) => Plan::Collect,
+            (true, true, _) => Plan::Walk,
+            (true, false, true) => Plan::Collect,
+            (true, false, false) => Plan::Fetch,
+        }
+    };
     for (filter, frequent) in [
         (email("example.com"), true),
         (text("ann", ""), false),
@@ -426,7 +437,7 @@ async fn walking_and_collecting_find_the_same_rows(backend: Backend) {
         (UserFilter { role: Some(app::domain::RoleId(member)), ..email("example.com") }, true),
         (UserFilter { role: Some(app::domain::RoleId(auditor)), ..email("example.com") }, false),
     ] {
-        assert_eq!(plan(&app.state, AccountId(acme), &filter).await.unwrap(), walked(frequent), "{filter:?}");
+        assert_eq!(plan(&app.state, AccountId(acme), &filter).await.unwrap(), planned(&filter, frequent), "{filter:?}");
     }
     app.finish().await;
 }
