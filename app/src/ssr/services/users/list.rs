@@ -174,15 +174,9 @@ fn planned(backend: Backend, account: AccountId, filter: &UserFilter, plan: Plan
 /// On SQLite text terms, or else a role, are counted from their index outwards, which stops at
 /// the cap; an `IN` list would first collect every match.
 pub fn count_statement(backend: Backend, account: AccountId, query: &UserQuery) -> Sql {
-    let capped = |mut sql: Sql| {
-        sql.push(" LIMIT ").push_bind(COUNT_CAP + 1).push(") AS matching");
-        sql
-    };
     // A role alone: its holders in the account, counted in the role's index (migration 0013).
     if let Some(role) = query.filter.role.filter(|&role| query.filter == UserFilter { role: Some(role), ..Default::default() }) {
-        let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM user_roles ur WHERE ur.role_id = ");
-        sql.push_bind(role).push(" AND ur.account_id = ").push_bind(account);
-        return capped(sql);
+        return holders_counted(role, account, COUNT_CAP + 1);
     }
     let text = index_query(&text_terms(&query.filter)).is_some();
     let (from, plan) = match (backend, text, query.filter.role) {
@@ -190,9 +184,25 @@ pub fn count_statement(backend: Backend, account: AccountId, query: &UserQuery) 
         (Backend::Sqlite, false, Some(_)) => ("user_roles ur CROSS JOIN users u ON u.id = ur.user_id", Plan::FromRole),
         _ => ("users u", Plan::Collect),
     };
-    let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE "));
-    sql.push_conditions(&planned(backend, account, &query.filter, plan));
-    capped(sql)
+    counted_up_to(COUNT_CAP + 1, |sql| {
+        sql.push(&format!("{from} WHERE ")).push_conditions(&planned(backend, account, &query.filter, plan));
+    })
+}
+
+/// `SELECT COUNT(*)` of the rows `from_where` writes (a FROM clause and its conditions), reading
+/// no more than `limit` of them.
+fn counted_up_to(limit: i64, from_where: impl FnOnce(&mut Sql)) -> Sql {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM ");
+    from_where(&mut sql);
+    sql.push(" LIMIT ").push_bind(limit).push(") AS counted");
+    sql
+}
+
+/// The holders of `role` in `account`, counted in the role's index up to `limit`.
+fn holders_counted(role: RoleId, account: AccountId, limit: i64) -> Sql {
+    counted_up_to(limit, |sql| {
+        sql.push("user_roles ur WHERE ur.role_id = ").push_bind(role).push(" AND ur.account_id = ").push_bind(account);
+    })
 }
 
 /// Collect or walk? A walk meets a page after about `PAGE_SIZE × users / matches` rows;
@@ -209,21 +219,11 @@ pub async fn plan(state: &AppState, account: AccountId, filter: &UserFilter) -> 
     }
     let users = counts::of(&state.db.pool, account).await?.total();
     let line = ((PAGE_SIZE * users) as f64 / 2.0).sqrt().ceil() as i64;
-    let probe = |mut sql: Sql| {
-        sql.push(" LIMIT ").push_bind(line).push(") AS probe");
-        sql
-    };
     let probes = [
-        text.map(|text| {
-            let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM users_search WHERE users_search MATCH ");
-            sql.push_bind(text);
-            probe(sql)
-        }),
-        filter.role.map(|role| {
-            let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM user_roles WHERE role_id = ");
-            sql.push_bind(role).push(" AND account_id = ").push_bind(account);
-            probe(sql)
-        }),
+        text.map(|text| counted_up_to(line, |sql| {
+            sql.push("users_search WHERE users_search MATCH ").push_bind(text);
+        })),
+        filter.role.map(|role| holders_counted(role, account, line)),
     ];
     // Every term must be frequent for the walk to meet its matches often.
     for probe in probes.into_iter().flatten() {
