@@ -173,10 +173,13 @@ async fn check_counts(config: &Config) -> Result<(), String> {
             users::counts::Difference::RoleGrantAccounts { grants } => {
                 println!("{grants} role grants name another account than their user's");
             }
+            users::counts::Difference::SearchCopies { users } => {
+                println!("{users} users' search copies are missing or differ from them");
+            }
         }
     }
     if differences.is_empty() {
-        println!("Every account's user counts and role grants agree with its users.");
+        println!("Every account's user counts, role grants and search copies agree with its users.");
         Ok(())
     } else {
         Err(format!("{} differences", differences.len()))

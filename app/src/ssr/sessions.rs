@@ -35,6 +35,9 @@ struct SessionRow {
     account_locale: Option<String>,
     factor_policy: Option<String>,
     has_factor: i64,
+    /// One of the user's roles in their own account (NULL without one): the statement returns
+    /// a row per role.
+    role_permissions: Option<i64>,
 }
 
 /// Opens a session for `user_id` and returns the token for the cookie (shown only once).
@@ -62,26 +65,36 @@ pub async fn start(
 }
 
 /// The actor behind `token`, or `None` when the session is unknown, expired, or its user is
-/// locked. Expired sessions are deleted on sight.
+/// locked. Expired sessions are deleted on sight. One statement reads the session, its user,
+/// their account and their roles there (a row per role): P5 allows 0.2 ms for all of it.
 pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Result<Option<Actor>, AppError> {
-    let row: Option<SessionRow> = sqlx::query_as(&format!(
+    let rows: Vec<SessionRow> = sqlx::query_as(&format!(
         "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, u.id AS user_id, u.account_id,
                 u.first_name, u.last_name, u.login_name, u.email, u.locale,
                 u.must_change_password, u.is_primary_admin, u.locked_at, u.email_verified_at,
                 s.acting_account_id,
                 a.name AS account_name, a.partner_id, a.default_locale AS account_locale,
                 a.second_factor_policy AS factor_policy,
-                CAST(CASE WHEN {has_factor} THEN 1 ELSE 0 END AS BIGINT) AS has_factor
+                CAST(CASE WHEN {has_factor} THEN 1 ELSE 0 END AS BIGINT) AS has_factor,
+                r.permissions AS role_permissions
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN accounts a ON a.id = u.account_id
+         LEFT JOIN user_roles ur ON ur.user_id = u.id
+         LEFT JOIN roles r ON r.id = ur.role_id AND (r.account_id IS NULL OR r.account_id = u.account_id)
          WHERE s.token_hash = $1",
         has_factor = crate::ssr::services::second_factor::HAS_FACTOR,
     ))
     .bind(tokens::hash_token(token))
-    .fetch_optional(&db.pool)
+    .fetch_all(&db.pool)
     .await?;
-    let Some(row) = row else { return Ok(None) };
+    // Roles are matched to the account in SQL, so a role of another account never counts.
+    let home_permissions = rows
+        .iter()
+        .filter_map(|row| row.role_permissions)
+        .map(PermissionSet::from_bits)
+        .fold(PermissionSet::EMPTY, PermissionSet::union);
+    let Some(row) = rows.into_iter().next() else { return Ok(None) };
 
     let idle_expired = now - row.last_seen_at > settings.session_idle_secs;
     if idle_expired || now >= row.expires_at || row.locked_at.is_some() {
@@ -108,10 +121,7 @@ pub async fn resolve(db: &Db, token: &str, settings: &Settings, now: i64) -> Res
                 delegation(db, UserId(row.user_id), home_account_id, AccountId(customer)).await?;
             (Some(customer.clone()), permissions, false, default_locale, Some(ActingFor { customer, ended }))
         }
-        (None, Some(home)) => {
-            let permissions = permissions_of(db, UserId(row.user_id), home).await?;
-            (home_account.clone(), permissions, row.is_primary_admin == 1, home_locale, None)
-        }
+        (None, Some(_)) => (home_account.clone(), home_permissions, row.is_primary_admin == 1, home_locale, None),
         (None, None) => (None, PermissionSet::EMPTY, false, home_locale, None),
     };
     // Acting for a customer needs a factor whatever the policy; at home, the policy decides.
@@ -196,20 +206,6 @@ pub async fn act_for(conn: &mut AnyConnection, session_id: SessionId, customer: 
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// The union of the user's roles' permissions within their account. Roles are matched to the
-/// account in SQL, so a role of another account never counts.
-async fn permissions_of(db: &Db, user: UserId, account: AccountId) -> Result<PermissionSet, AppError> {
-    let masks: Vec<i64> = sqlx::query_scalar(
-        "SELECT r.permissions FROM user_roles ur JOIN roles r ON r.id = ur.role_id
-         WHERE ur.user_id = $1 AND (r.account_id IS NULL OR r.account_id = $2)",
-    )
-    .bind(user.0)
-    .bind(account.0)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(masks.into_iter().map(PermissionSet::from_bits).fold(PermissionSet::EMPTY, PermissionSet::union))
 }
 
 pub async fn end(db: &Db, session_id: SessionId) -> Result<(), AppError> {

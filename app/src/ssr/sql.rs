@@ -164,6 +164,28 @@ impl Conditions {
         self
     }
 
+    /// `before` `inner`'s conditions joined by `AND` `after`: conditions over a subquery.
+    pub fn add_around(&mut self, before: &str, inner: &Conditions, after: &str) -> &mut Self {
+        let mut pieces = vec![before.to_owned()];
+        let mut args = Vec::new();
+        for (index, condition) in inner.parts.iter().enumerate() {
+            let open = pieces.last_mut().expect("a first piece");
+            if index > 0 {
+                open.push_str(" AND ");
+            }
+            open.push_str(&condition.pieces[0]);
+            pieces.extend(condition.pieces[1..].iter().cloned());
+            args.extend(condition.args.iter().cloned());
+        }
+        let close = pieces.last_mut().expect("a first piece");
+        if inner.parts.is_empty() {
+            close.push_str("1 = 1");
+        }
+        close.push_str(after);
+        self.parts.push(Condition { pieces, args });
+        self
+    }
+
     /// `column IN ($a, $b, …)`.
     pub fn add_in<T: Into<Arg>>(&mut self, column: &str, values: impl IntoIterator<Item = T>) -> &mut Self {
         let args: Vec<Arg> = values.into_iter().map(Into::into).collect();
@@ -235,6 +257,23 @@ mod tests {
         sql.push_conditions(&conditions).push(" LIMIT ").push_bind(50);
         assert_eq!(sql.text(), "SELECT 1 FROM users u WHERE u.account_id = $1 AND u.locked_at IS NULL AND u.id IN ($2, $3) LIMIT $4");
         assert_eq!(sql.args(), [Arg::Int(7), Arg::Int(1), Arg::Int(2), Arg::Int(50)]);
+    }
+
+    #[test]
+    fn conditions_around_a_subquery_keep_their_values_in_order() {
+        let mut inner = Conditions::default();
+        inner.add_bind("s.account_id = ", AccountId(7), "").add_bind("s.email LIKE ", "%a%", "").add("s.x = 1");
+        let mut outer = Conditions::default();
+        outer.add_bind("u.account_id = ", AccountId(7), "").add_around("u.id IN (SELECT s.user_id FROM s WHERE ", &inner, ")");
+        outer.add_around("EXISTS (SELECT 1 WHERE ", &Conditions::default(), ")").add_bind("u.id > ", 3, "");
+        let mut sql = Sql::new("");
+        sql.push_conditions(&outer);
+        assert_eq!(
+            sql.text(),
+            "u.account_id = $1 AND u.id IN (SELECT s.user_id FROM s WHERE s.account_id = $2 AND s.email LIKE $3 AND s.x = 1) \
+             AND EXISTS (SELECT 1 WHERE 1 = 1) AND u.id > $4"
+        );
+        assert_eq!(sql.args(), [Arg::Int(7), Arg::Int(7), Arg::Text("%a%".into()), Arg::Int(3)]);
     }
 
     #[test]

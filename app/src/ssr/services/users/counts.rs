@@ -1,7 +1,8 @@
 //! Each account's users counted by status and by second factor, kept by the database's own
 //! triggers in the same transaction as every change (migration 0011): the users list's
 //! unfiltered and status totals and the dashboard's counts read one row. `check` counts again
-//! from the users themselves and names every difference.
+//! from the users themselves and names every difference, and in what the database keeps beside
+//! them: second-factor flags, role grants' accounts and (PostgreSQL) the search copies.
 
 use super::list::status_condition;
 use crate::{domain::AccountId, error::AppError, ssr::{Backend, Db}, users::UserStatus};
@@ -56,7 +57,16 @@ pub enum Difference {
     SecondFactorFlags { users: i64 },
     /// Role grants that name another account than their user's (migration 0013 keeps them).
     RoleGrantAccounts { grants: i64 },
+    /// PostgreSQL: users whose lower-cased search copy is missing or says otherwise, and copies
+    /// of no user (migration 0015 keeps them).
+    SearchCopies { users: i64 },
 }
+
+/// PostgreSQL: the users and search copies that do not pair up as migration 0015 keeps them.
+const SEARCH_COPIES_ASTRAY: &str = "SELECT COUNT(*) FROM users u FULL JOIN users_search s ON s.user_id = u.id
+     WHERE u.id IS NULL OR s.user_id IS NULL OR s.account_id IS DISTINCT FROM u.account_id
+        OR (s.first_name, s.last_name, s.login_name, s.email)
+           <> (lower(u.first_name), lower(u.last_name), lower(u.login_name), lower(u.email))";
 
 /// Counts every account's users again and compares; empty when all agree. Reads one snapshot
 /// (a read transaction; REPEATABLE READ on PostgreSQL), so writers meanwhile cannot make a
@@ -76,6 +86,10 @@ pub async fn check(db: &Db) -> Result<Vec<Difference>, AppError> {
     )
     .fetch_one(&mut *tx)
     .await?;
+    let copies: i64 = match db.backend {
+        Backend::Postgres => sqlx::query_scalar(SEARCH_COPIES_ASTRAY).fetch_one(&mut *tx).await?,
+        Backend::Sqlite => 0,
+    };
     let kept: Vec<(i64, i64, i64, i64, i64, i64)> =
         sqlx::query_as(&format!("SELECT account_id, {COLUMNS} FROM account_user_counts ORDER BY account_id"))
             .fetch_all(&mut *tx)
@@ -113,6 +127,9 @@ pub async fn check(db: &Db) -> Result<Vec<Difference>, AppError> {
     }
     if grants > 0 {
         differences.push(Difference::RoleGrantAccounts { grants });
+    }
+    if copies > 0 {
+        differences.push(Difference::SearchCopies { users: copies });
     }
     Ok(differences)
 }

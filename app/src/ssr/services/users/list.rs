@@ -61,12 +61,27 @@ fn index_query(terms: &[(&str, String)]) -> Option<String> {
     (!phrases.is_empty()).then(|| phrases.join(" AND "))
 }
 
+/// PostgreSQL: text terms as conditions over `users_search s`, the lower-cased copy of each
+/// user's filterable columns (migration 0015) that its trigram indexes serve: `LIKE` with `%`,
+/// `_` and `\` literal. None without a term.
+fn copy_conditions(account: AccountId, terms: &[(&str, String)]) -> Option<Conditions> {
+    if terms.is_empty() {
+        return None;
+    }
+    let mut copy = Conditions::default();
+    copy.add_bind("s.account_id = ", account, "");
+    for (column, term) in terms {
+        copy.add_bind(&format!("s.{column} LIKE "), contains_pattern(term), " ESCAPE '\\'");
+    }
+    Some(copy)
+}
+
 /// Filter terms as conditions. SQLite: the trigram index (FTS5) for terms of three characters
 /// and more, as `plan` says; a row test (`instr`) for shorter ones, and for ASCII terms on a
 /// walk (SQLite's `lower` folds ASCII only, the index all of Unicode: other terms stay with the
-/// index). PostgreSQL: `LIKE` on the lower-cased column with `%`, `_` and `\` escaped, served by
-/// the pg_trgm GIN indexes.
-fn search_conditions(backend: Backend, filter: &UserFilter, plan: Plan, conditions: &mut Conditions) {
+/// index). PostgreSQL: the matching users of the lower-cased copy, where its planner chooses
+/// between the copy's trigram indexes and walking the sort order while looking each row up.
+fn search_conditions(backend: Backend, account: AccountId, filter: &UserFilter, plan: Plan, conditions: &mut Conditions) {
     let terms = text_terms(filter);
     match backend {
         Backend::Sqlite => {
@@ -86,8 +101,8 @@ fn search_conditions(backend: Backend, filter: &UserFilter, plan: Plan, conditio
             }
         }
         Backend::Postgres => {
-            for (column, term) in terms {
-                conditions.add_bind(&format!("lower(u.{column}) LIKE "), contains_pattern(&term), " ESCAPE '\\'");
+            if let Some(copy) = copy_conditions(account, &terms) {
+                conditions.add_around("u.id IN (SELECT s.user_id FROM users_search s WHERE ", &copy, ")");
             }
         }
     }
@@ -143,7 +158,7 @@ pub fn matching(backend: Backend, account: AccountId, filter: &UserFilter) -> Co
 fn planned(backend: Backend, account: AccountId, filter: &UserFilter, plan: Plan) -> Conditions {
     let mut conditions = Conditions::default();
     conditions.add_bind("u.account_id = ", account, "");
-    search_conditions(backend, filter, plan, &mut conditions);
+    search_conditions(backend, account, filter, plan, &mut conditions);
     if let Some(role) = filter.role {
         match plan {
             Plan::FromRole => conditions.add_bind("ur.role_id = ", role, "").add_bind("ur.account_id = ", account, ""),
@@ -177,6 +192,13 @@ pub fn count_statement(backend: Backend, account: AccountId, query: &UserQuery) 
     // A role alone: its holders in the account, counted in the role's index (migration 0013).
     if let Some(role) = query.filter.role.filter(|&role| query.filter == UserFilter { role: Some(role), ..Default::default() }) {
         return holders_counted(role, account, COUNT_CAP + 1);
+    }
+    // PostgreSQL, text alone: counted in the narrow lower-cased copy, without a user's row.
+    let text_alone = matches!(query.filter, UserFilter { role: None, status: None, second_factor: None, .. });
+    if let Some(copy) = copy_conditions(account, &text_terms(&query.filter)).filter(|_| backend == Backend::Postgres && text_alone) {
+        return counted_up_to(COUNT_CAP + 1, |sql| {
+            sql.push("users_search s WHERE ").push_conditions(&copy);
+        });
     }
     let text = index_query(&text_terms(&query.filter)).is_some();
     let (from, plan) = match (backend, text, query.filter.role) {
