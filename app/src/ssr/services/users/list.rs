@@ -212,12 +212,12 @@ pub fn count_statement(backend: Backend, account: AccountId, query: &UserQuery) 
 }
 
 /// `SELECT COUNT(*)` of the rows `from_where` writes (a FROM clause and its conditions), reading
-/// no more than `limit` of them.
+/// no more than `limit` of them; planned for its values, as its page is.
 fn counted_up_to(limit: i64, from_where: impl FnOnce(&mut Sql)) -> Sql {
     let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM ");
     from_where(&mut sql);
     sql.push(" LIMIT ").push_bind(limit).push(") AS counted");
-    sql
+    sql.planned_for_its_values()
 }
 
 /// The holders of `role` in `account`, counted in the role's index up to `limit`.
@@ -286,7 +286,8 @@ async fn total(state: &AppState, account: AccountId, query: &UserQuery) -> Resul
 /// The query's page of users, sorted with ties broken by id, plus one row past it that tells
 /// whether more follow. Found from its cursor by a range on (sort value, id), which the
 /// account's index for that sort serves: no OFFSET, page 20,000 costs what page 1 does. Pages
-/// before a cursor, and the last page, are read backwards, nearest first.
+/// before a cursor, and the last page, are read backwards, nearest first. Planned for its
+/// values: how best to find a term's matches depends on the term.
 pub fn page_statement(backend: Backend, account: AccountId, query: &UserQuery, plan: Plan) -> Sql {
     let forward = matches!(query.at, PageAt::First | PageAt::After(_));
     let ascending = forward != query.descending;
@@ -323,7 +324,7 @@ pub fn page_statement(backend: Backend, account: AccountId, query: &UserQuery, p
         }
     }
     sql.push(&format!(" ORDER BY {column} {direction}, u.id {direction} LIMIT ")).push_bind(PAGE_SIZE + 1);
-    sql
+    sql.planned_for_its_values()
 }
 
 /// How many rows the last page holds: what is left over after full pages, when the total is
