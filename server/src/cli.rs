@@ -174,7 +174,7 @@ async fn check_counts(config: &Config) -> Result<(), String> {
                 println!("{grants} role grants name another account than their user's");
             }
             users::counts::Difference::SearchCopies { users } => {
-                println!("{users} users' search copies are missing or differ from them");
+                println!("{users} search copies are missing, of no user, or differ from their user");
             }
         }
     }

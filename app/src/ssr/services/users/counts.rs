@@ -1,8 +1,9 @@
 //! Each account's users counted by status and by second factor, kept by the database's own
 //! triggers in the same transaction as every change (migration 0011): the users list's
 //! unfiltered and status totals and the dashboard's counts read one row. `check` counts again
-//! from the users themselves and names every difference, and in what the database keeps beside
-//! them: second-factor flags, role grants' accounts and (PostgreSQL) the search copies.
+//! from the users themselves and names every difference. It checks the rest the database keeps
+//! beside the users too: second-factor flags, role grants' accounts and (PostgreSQL) the
+//! lower-cased search copies.
 
 use super::list::status_condition;
 use crate::{domain::AccountId, error::AppError, ssr::{Backend, Db}, users::UserStatus};
