@@ -177,9 +177,18 @@ impl Conditions {
 
     /// `before` `inner`'s conditions joined by `AND` `after`: conditions over a subquery.
     pub fn add_around(&mut self, before: &str, inner: &Conditions, after: &str) -> &mut Self {
-        let mut pieces = vec![before.to_owned()];
+        let mut condition = inner.joined();
+        condition.pieces[0].insert_str(0, before);
+        condition.pieces.last_mut().expect("a last piece").push_str(after);
+        self.parts.push(condition);
+        self
+    }
+
+    /// All the conditions as one, joined by `AND` (`1 = 1` when there are none).
+    fn joined(&self) -> Condition {
+        let mut pieces = vec![String::new()];
         let mut args = Vec::new();
-        for (index, condition) in inner.parts.iter().enumerate() {
+        for (index, condition) in self.parts.iter().enumerate() {
             let open = pieces.last_mut().expect("a first piece");
             if index > 0 {
                 open.push_str(" AND ");
@@ -188,13 +197,10 @@ impl Conditions {
             pieces.extend(condition.pieces[1..].iter().cloned());
             args.extend(condition.args.iter().cloned());
         }
-        let close = pieces.last_mut().expect("a first piece");
-        if inner.parts.is_empty() {
-            close.push_str("1 = 1");
+        if self.parts.is_empty() {
+            pieces[0].push_str("1 = 1");
         }
-        close.push_str(after);
-        self.parts.push(Condition { pieces, args });
-        self
+        Condition { pieces, args }
     }
 
     /// `column IN ($a, $b, …)`.
@@ -214,20 +220,13 @@ impl Conditions {
 impl Sql {
     /// Appends the conditions joined by `AND` (`1 = 1` when there are none).
     pub fn push_conditions(&mut self, conditions: &Conditions) -> &mut Self {
-        if conditions.parts.is_empty() {
-            return self.push("1 = 1");
-        }
-        for (index, condition) in conditions.parts.iter().enumerate() {
+        let Condition { pieces, args } = conditions.joined();
+        let mut args = args.into_iter();
+        for (index, piece) in pieces.iter().enumerate() {
             if index > 0 {
-                self.push(" AND ");
+                self.push_bind(args.next().expect("one value between two pieces"));
             }
-            let mut args = condition.args.iter();
-            for (index, piece) in condition.pieces.iter().enumerate() {
-                if index > 0 {
-                    self.push_bind(args.next().cloned().expect("one value between two pieces"));
-                }
-                self.push(piece);
-            }
+            self.push(piece);
         }
         self
     }

@@ -193,14 +193,17 @@ pub fn count_statement(backend: Backend, account: AccountId, query: &UserQuery) 
     if let Some(role) = query.filter.role.filter(|&role| query.filter == UserFilter { role: Some(role), ..Default::default() }) {
         return holders_counted(role, account, COUNT_CAP + 1);
     }
+    let terms = text_terms(&query.filter);
     // PostgreSQL, text alone: counted in the narrow lower-cased copy, without a user's row.
     let text_alone = matches!(query.filter, UserFilter { role: None, status: None, second_factor: None, .. });
-    if let Some(copy) = copy_conditions(account, &text_terms(&query.filter)).filter(|_| backend == Backend::Postgres && text_alone) {
-        return counted_up_to(COUNT_CAP + 1, |sql| {
-            sql.push("users_search s WHERE ").push_conditions(&copy);
-        });
+    if backend == Backend::Postgres && text_alone {
+        if let Some(copy) = copy_conditions(account, &terms) {
+            return counted_up_to(COUNT_CAP + 1, |sql| {
+                sql.push("users_search s WHERE ").push_conditions(&copy);
+            });
+        }
     }
-    let text = index_query(&text_terms(&query.filter)).is_some();
+    let text = index_query(&terms).is_some();
     let (from, plan) = match (backend, text, query.filter.role) {
         (Backend::Sqlite, true, _) => ("users_search CROSS JOIN users u ON u.id = users_search.rowid", Plan::FromText),
         (Backend::Sqlite, false, Some(_)) => ("user_roles ur CROSS JOIN users u ON u.id = ur.user_id", Plan::FromRole),
